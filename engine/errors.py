@@ -1,0 +1,39 @@
+"""The engine's errors: a shallow tree, each with a stable code."""
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+    code = "engine.error"
+
+
+class DuplicateActivity(EngineError):
+    """Two activities registered under one name."""
+    code = "engine.duplicate_activity"
+
+
+class SpecInvalid(EngineError):
+    """A workflow spec failed validation; ``errors`` lists every problem."""
+    code = "spec.invalid"
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} problem(s) in spec")
+        self.errors = errors
+
+
+class NotFound(EngineError):
+    """The named object does not exist."""
+    code = "engine.not_found"
+
+
+class Conflict(EngineError):
+    """The action does not apply to the object's current state."""
+    code = "engine.conflict"
+
+
+class InvalidInput(EngineError):
+    """Input failed validation (schema, expression, type)."""
+    code = "engine.invalid_input"
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.errors = errors or []
