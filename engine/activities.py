@@ -34,6 +34,20 @@ class ActivityContext:
     heartbeat: Callable[[], None] = lambda: None
 
 
+class ActivityError(Exception):
+    """Raise from an activity to name the error type that retry policies match
+    (``non_retryable_errors``); other exceptions are named by their class."""
+
+    def __init__(self, message: str, *, error_type: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.error_type = error_type or type(self).__name__
+        self.details = details or {}
+
+
+def error_type_of(exc: BaseException) -> str:
+    return getattr(exc, "error_type", None) or type(exc).__name__
+
+
 _registry: dict[str, Activity] = {}
 
 

@@ -1,0 +1,35 @@
+# Flowdeck: `make run` (the whole stack) and `make test` (the whole suite).
+# Without DATABASE_URL / REDIS_URL, embedded PostgreSQL and Redis are started
+# from pip wheels (data in .flowdeck/) and stopped on exit.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STACK  := $(PY) -m flowdeck.devstack exec --
+PYTEST_ARGS ?=
+
+.PHONY: run test setup frontend services-stop clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+frontend:
+	@if [ -f frontend/package.json ]; then \
+	  cd frontend && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build; \
+	fi
+
+setup: $(VENV)/.installed frontend
+
+run: setup
+	$(STACK) sh -c '$(PY) manage.py flowdeck_setup && exec $(VENV)/bin/honcho start -f Procfile'
+
+test: setup
+	$(STACK) $(PY) -m pytest $(PYTEST_ARGS)
+
+services-stop:
+	$(PY) -m flowdeck.devstack stop
+
+clean: services-stop
+	rm -rf .flowdeck $(VENV) frontend/node_modules frontend/dist

@@ -1,0 +1,121 @@
+"""Definitions API: thin views over engine services (writes) and selectors (reads)."""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer import serializers as s
+from engine import selectors
+from engine.activities import activity_list
+from engine.services import definitions as svc
+
+
+def _invalid(errors):
+    return Response({"code": "spec.invalid", "detail": f"{len(errors)} problem(s) in spec", "errors": errors},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+def _body(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class DefinitionListView(APIView):
+    @extend_schema(responses=s.DefinitionSerializer(many=True))
+    def get(self, request):
+        return Response(s.DefinitionSerializer(selectors.definition_list(), many=True).data)
+
+    @extend_schema(request=s.DefinitionCreateSerializer, responses={201: s.DefinitionSerializer})
+    def post(self, request):
+        data = _body(s.DefinitionCreateSerializer, request)
+        definition = svc.definition_create(user=request.user, **data)
+        return Response(s.DefinitionSerializer(definition).data, status=status.HTTP_201_CREATED)
+
+
+class DefinitionDetailView(APIView):
+    @extend_schema(responses=s.DefinitionSerializer)
+    def get(self, request, key):
+        definition = selectors.definition_list().filter(key=key).first() or selectors.definition_get(key=key)
+        return Response(s.DefinitionSerializer(definition).data)
+
+    @extend_schema(request=s.DefinitionUpdateSerializer, responses=s.DefinitionSerializer)
+    def patch(self, request, key):
+        data = _body(s.DefinitionUpdateSerializer, request)
+        definition = svc.definition_update(definition=selectors.definition_get(key=key), **data)
+        return Response(s.DefinitionSerializer(definition).data)
+
+
+class VersionListView(APIView):
+    @extend_schema(responses=s.VersionSummarySerializer(many=True))
+    def get(self, request, key):
+        versions = selectors.version_list(definition=selectors.definition_get(key=key))
+        return Response(s.VersionSummarySerializer(versions, many=True).data)
+
+    @extend_schema(request=s.DraftSaveSerializer, responses={201: s.VersionSerializer},
+                   description="Save the draft (created after the latest version when there is none). "
+                               "Drafts may be invalid; publishing validates.")
+    def post(self, request, key):
+        data = _body(s.DraftSaveSerializer, request)
+        version = svc.draft_save(definition=selectors.definition_get(key=key), user=request.user, **data)
+        return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(APIView):
+    @extend_schema(responses=s.VersionSerializer)
+    def get(self, request, key, number):
+        version = selectors.version_get(definition=selectors.definition_get(key=key), number=number)
+        return Response(s.VersionSerializer(version).data)
+
+
+class VersionPublishView(APIView):
+    @extend_schema(request=None, responses=s.VersionSerializer)
+    def post(self, request, key, number):
+        version = svc.version_publish(definition=selectors.definition_get(key=key), number=number,
+                                      user=request.user)
+        return Response(s.VersionSerializer(version).data)
+
+
+class VersionDiffView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, key, a, b):
+        return Response(selectors.version_diff(definition=selectors.definition_get(key=key), a=a, b=b))
+
+
+class ValidateView(APIView):
+    @extend_schema(request=s.SpecSerializer, responses={200: s.ValidationResultSerializer,
+                                                        400: s.ValidationResultSerializer})
+    def post(self, request, key):
+        selectors.definition_get(key=key)
+        errors = svc.spec_validate(spec=_body(s.SpecSerializer, request)["spec"])
+        if errors:
+            return _invalid(errors)
+        return Response({"valid": True, "errors": []})
+
+
+class ExportView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: dict})
+    def get(self, request, key):
+        number = request.query_params.get("version")
+        if number is not None and not number.isdigit():
+            return Response({"code": "invalid", "detail": "version must be a whole number"}, status=400)
+        document = svc.definition_export(definition=selectors.definition_get(key=key),
+                                         number=int(number) if number else None)
+        response = Response(document)
+        response["Content-Disposition"] = f'attachment; filename="{key}.flowdeck.json"'
+        return response
+
+
+class ImportView(APIView):
+    @extend_schema(request=s.ImportSerializer, responses={201: s.VersionSerializer})
+    def post(self, request):
+        data = _body(s.ImportSerializer, request)
+        version = svc.definition_import(user=request.user, **data)
+        body = {"key": version.definition.key, **s.VersionSerializer(version).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ActivityListView(APIView):
+    @extend_schema(responses=s.ActivitySerializer(many=True))
+    def get(self, request):
+        return Response(s.ActivitySerializer(activity_list(), many=True).data)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import import_module
+
+
+class EngineConfig(AppConfig):
+    name = "engine"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.conf import settings
+        for module in settings.FLOWDECK_ACTIVITY_MODULES:
+            import_module(module)
+        from engine import checks  # noqa: F401  (registers system checks)

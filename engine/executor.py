@@ -1,0 +1,78 @@
+"""Claim, run, record: one attempt of one step.
+
+The activity runs outside any transaction. Its result is recorded only if the
+attempt is still ours (same status and attempt number), so a late worker whose
+lease expired, or a duplicate message, changes nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import traceback
+
+import jsonschema
+
+from engine.activities import ActivityContext, activity_get, error_type_of
+from engine.httpcall import http_call
+from engine.store import steps
+
+log = logging.getLogger(__name__)
+_HOST = socket.gethostname()
+
+
+def worker_name() -> str:
+    return f"{_HOST}:{os.getpid()}:{threading.current_thread().name}"
+
+
+class OutputInvalid(Exception):
+    error_type = "OutputSchemaError"
+
+
+def _error(exc: BaseException) -> dict:
+    return {"type": error_type_of(exc), "message": str(exc)[:2000],
+            "traceback": "".join(traceback.format_exception(exc))[-8000:]}
+
+
+def _json_roundtrip(value):
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise OutputInvalid(f"the activity returned a value that is not JSON: {exc}")
+
+
+def _run(claim: steps.Claim, ctx: ActivityContext):
+    node = claim.node
+    if node.get("type") == "http":
+        return http_call(node=node, data=claim.input, idempotency_key=claim.idempotency_key,
+                         context=claim, timeout=claim.timeout)
+    activity = activity_get(node["activity"])
+    if activity is None:
+        raise LookupError(f"activity {node['activity']!r} is not registered in this worker")
+    output = _json_roundtrip(activity.fn(ctx, claim.input))
+    if activity.output_schema is not None:
+        try:
+            jsonschema.validate(output, activity.output_schema)
+        except jsonschema.ValidationError as exc:
+            raise OutputInvalid(f"output does not match {activity.name}'s output schema: {exc.message}")
+    return output
+
+
+def step_execute(*, step_id: int) -> str:
+    """Run one attempt of ``step_id``; returns what happened (for logs and tests)."""
+    claim = steps.step_claim(step_id=step_id, worker=worker_name())
+    if isinstance(claim, str):
+        log.info("step %s not claimed: %s", step_id, claim)
+        return f"skipped: {claim}"
+    ctx = ActivityContext(run_id=claim.run_id, node_id=claim.node_id, step_id=claim.step_id, attempt=claim.attempt,
+                          idempotency_key=claim.idempotency_key, business_key=claim.business_key,
+                          heartbeat=lambda: steps.step_heartbeat(claim=claim))
+    try:
+        output = _run(claim, ctx)
+    except Exception as exc:  # every failure is recorded; the policy decides what next
+        steps.step_record_failure(claim=claim, error=_error(exc))
+        return "failed"
+    steps.step_record_success(claim=claim, output=output)
+    return "succeeded"

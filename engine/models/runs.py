@@ -1,0 +1,125 @@
+"""Runs, their steps and their append-only event history."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from engine.states import RunStatus, StepStatus
+
+
+class WorkflowRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    definition = models.ForeignKey("engine.WorkflowDefinition", on_delete=models.PROTECT, related_name="runs")
+    version = models.ForeignKey("engine.WorkflowVersion", on_delete=models.PROTECT, related_name="runs")
+    business_key = models.CharField(max_length=200, null=True, blank=True)
+    status = models.CharField(max_length=24, choices=RunStatus.CHOICES, default=RunStatus.PENDING)
+    input = models.JSONField(default=dict)
+    data = models.JSONField(default=dict)     # step outputs by node id (operators may edit)
+    output = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    # Next RunEvent.seq; taken under this row's lock so seq is gapless.
+    next_seq = models.PositiveIntegerField(default=1)
+    # Completion counter: orders succeeded steps for reverse-order compensation.
+    completions = models.PositiveIntegerField(default=0)
+    stuck = models.BooleanField(default=False)
+    stuck_reason = models.TextField(blank=True, default="")
+    stuck_since = models.DateTimeField(null=True, blank=True)
+    parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent_node_id = models.CharField(max_length=64, null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "business_key"], name="run_business_key_unique",
+                                    condition=models.Q(business_key__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="run_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="run_status_idx"),
+            models.Index(fields=["definition", "-created_at"], name="run_definition_idx"),
+            models.Index(fields=["business_key"], name="run_business_key_idx"),
+            models.Index(fields=["last_progress_at"], name="run_active_progress_idx",
+                         condition=models.Q(status__in=["pending", "running", "waiting", "compensating"])),
+        ]
+
+    def __str__(self):
+        return f"run {self.id} ({self.status})"
+
+
+class StepRun(models.Model):
+    NODE, COMPENSATION = "node", "compensation"
+    KINDS = [(NODE, NODE), (COMPENSATION, COMPENSATION)]
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="steps")
+    node_id = models.CharField(max_length=64)
+    node_type = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16, choices=KINDS, default=NODE)
+    status = models.CharField(max_length=16, choices=StepStatus.CHOICES, default=StepStatus.SCHEDULED)
+    attempt = models.PositiveIntegerField(default=0)  # attempts started so far
+    input = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    attempts = models.JSONField(default=list)  # [{attempt, status, started_at, finished_at, worker, error}]
+    arrivals = models.PositiveIntegerField(default=0)  # join: branches arrived
+    completion_order = models.PositiveIntegerField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    wait_reason = models.CharField(max_length=300, blank=True, default="")
+    child_run = models.ForeignKey(WorkflowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    scheduled_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # due time: retries, timers, signal timeouts
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One execution per node per run (the graph is acyclic), so the
+            # idempotency key (run, node) is stable across attempts.
+            models.UniqueConstraint(fields=["run", "node_id", "kind"], name="step_once_per_node"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="step_due_idx",
+                         condition=models.Q(status__in=["scheduled", "waiting"])),
+            models.Index(fields=["lease_expires_at"], name="step_lease_idx", condition=models.Q(status="running")),
+        ]
+
+    @property
+    def idempotency_key(self) -> str:
+        suffix = ":compensate" if self.kind == self.COMPENSATION else ""
+        return f"{self.run_id}:{self.node_id}{suffix}"
+
+    def __str__(self):
+        return f"step {self.node_id} of {self.run_id} ({self.status})"
+
+
+class RunEvent(models.Model):
+    """Append-only: a database trigger refuses UPDATE and DELETE."""
+    run = models.ForeignKey(WorkflowRun, on_delete=models.DO_NOTHING, related_name="events", db_constraint=True)
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=40)
+    node_id = models.CharField(max_length=64, blank=True, default="")
+    payload = models.JSONField(default=dict)
+    actor = models.CharField(max_length=150, default="system")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                             related_name="+", db_constraint=False)
+    reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="event_seq_unique")]
+        indexes = [models.Index(fields=["created_at"], name="event_created_idx")]
+
+    def __str__(self):
+        return f"{self.run_id}#{self.seq} {self.type}"

@@ -1,0 +1,99 @@
+"""The step protocol's decisions, as pure functions of (spec graph, step states).
+
+Nothing here touches the database, the broker or the clock: the store asks,
+then performs the writes. Unit-tested with tables in tests/engine/test_protocol.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+from typing import Iterable
+
+from engine.spec import evaluate_condition, retry_delay, retry_policy
+from engine.states import StepStatus
+
+TASK_TYPES = frozenset({"task", "http"})
+# Retrying cannot help these, whatever the policy says.
+ALWAYS_FINAL = frozenset({"HttpClientError", "HostNotAllowed", "MappingError", "OutputSchemaError"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StepState:
+    node_id: str
+    kind: str
+    status: str
+    completion_order: int | None = None
+
+
+def next_nodes(graph, node_id: str, *, output=None, context: dict | None = None) -> list[str]:
+    """The nodes to activate after ``node_id`` succeeded with ``output``."""
+    node = graph.node(node_id)
+    kind = node["type"]
+    if kind in ("end", "fail"):
+        return []
+    if kind == "choice":
+        return graph.next_nodes(node_id, choice_branch(node, context or {}))
+    if kind == "parallel":
+        return [edge["target"] for edge in graph.outgoing(node_id)]
+    if kind == "signal" and isinstance(output, dict) and output.get("timed_out"):
+        return graph.next_nodes(node_id, "timeout")
+    return graph.next_nodes(node_id, "next")
+
+
+def choice_branch(node: dict, context: dict) -> str:
+    """The first rule whose condition holds, else "default"."""
+    for rule in node.get("rules", []):
+        if evaluate_condition(rule["condition"], context):
+            return rule["id"]
+    return "default"
+
+
+def join_ready(graph, join_id: str, arrivals: int) -> bool:
+    node = graph.node(join_id)
+    if node.get("mode", "all") == "first":
+        return arrivals >= 1
+    return arrivals >= graph.fork_branch_count(join_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryDecision:
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+def retry_decide(node: dict, *, attempt: int, error_type: str, rand=random.random) -> RetryDecision:
+    """Retry ``attempt`` (1-based, just failed) per the node's policy?"""
+    policy = retry_policy(node)
+    if error_type in policy["non_retryable_errors"] or error_type in ALWAYS_FINAL:
+        return RetryDecision(False, reason=f"{error_type} is non-retryable")
+    if attempt >= policy["max_attempts"]:
+        return RetryDecision(False, reason=f"{attempt} of {policy['max_attempts']} attempts used")
+    return RetryDecision(True, delay=retry_delay(policy, attempt, rand=rand))
+
+
+def compensation_next(graph, steps: Iterable[StepState]) -> str | None:
+    """The next node to compensate: the latest-completed succeeded step with a
+    compensation that has none yet. Reverse completion order, at most once."""
+    steps = list(steps)
+    compensated = {s.node_id for s in steps if s.kind == "compensation"}
+    done = [s for s in steps if s.kind == "node" and s.status == StepStatus.SUCCEEDED
+            and s.node_id not in compensated and graph.node(s.node_id).get("compensation")]
+    if not done:
+        return None
+    return max(done, key=lambda s: s.completion_order or 0).node_id
+
+
+def compensation_pending(graph, steps: Iterable[StepState]) -> bool:
+    """Would compensating this run do anything?"""
+    return compensation_next(graph, steps) is not None
+
+
+def run_status_for(steps: Iterable[StepState], *, compensating: bool = False) -> str | None:
+    """The run status implied by open steps, or None when nothing is open."""
+    steps = [s for s in steps if (s.kind == "compensation") == compensating]
+    if any(s.status in (StepStatus.SCHEDULED, StepStatus.RUNNING) for s in steps):
+        return "compensating" if compensating else "running"
+    if any(s.status == StepStatus.WAITING for s in steps):
+        return "compensating" if compensating else "waiting"
+    return None

@@ -1,0 +1,296 @@
+"""Run services: start, signal, cancel, compensate, retry, skip, edit data.
+
+Each is one transaction on the locked run that records a RunEvent naming the
+acting user and reason; messages go out and events are published after commit.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import jsonschema
+from django.db import IntegrityError, transaction
+
+from engine.activities import activity_get
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
+from engine.states import RunStatus, StepStatus, VersionStatus
+from engine.store import advance
+from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
+
+log = logging.getLogger(__name__)
+MAX_INPUT_BYTES = 256 * 1024
+
+
+def _check_json(value, what: str) -> None:
+    try:
+        size = len(json.dumps(value))
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be JSON")
+    if size > MAX_INPUT_BYTES:
+        raise InvalidInput(f"{what} is {size} bytes; the limit is {MAX_INPUT_BYTES}")
+
+
+def _version_for(definition: WorkflowDefinition, number: int | None) -> WorkflowVersion:
+    qs = definition.versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.ARCHIVED])
+    version = (qs.filter(number=number).first() if number is not None
+               else qs.filter(status=VersionStatus.PUBLISHED, is_test=False).order_by("-number").first())
+    if version is None:
+        raise NotFound(f"{definition.key} has no published version" + (f" {number}" if number else ""))
+    return version
+
+
+def _begin(run: WorkflowRun, actor: Actor) -> WorkflowRun:
+    tx = RunTx(run, actor)
+    tx.event("run.created", definition=run.definition.key, version=run.version.number,
+             business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
+    tx.set_status(RunStatus.RUNNING)
+    advance.activate(tx, tx.graph.start_id)
+    tx.flush()
+    return run
+
+
+def run_start(*, definition_key: str, input: dict | None = None, business_key: str | None = None,
+              version: int | None = None, user=None, reason: str = "", is_test: bool = False
+              ) -> tuple[WorkflowRun, bool]:
+    """Start a run on the latest published version (or ``version``), pinned for
+    its whole life. With a ``business_key``, starting again returns the
+    existing run: ``(run, created)``."""
+    input = {} if input is None else input
+    if not isinstance(input, dict):
+        raise InvalidInput("input must be a JSON object")
+    _check_json(input, "input")
+    definition = WorkflowDefinition.objects.filter(key=definition_key).first()
+    if definition is None:
+        raise NotFound(f"no definition with key {definition_key!r}")
+    pinned = _version_for(definition, version)
+    if business_key is not None:
+        existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            run = WorkflowRun.objects.create(definition=definition, version=pinned, business_key=business_key,
+                                             input=input, created_by=user, is_test=is_test or pinned.is_test)
+            # Lock our own new row: seq allocation and later writers go through it.
+            run = WorkflowRun.objects.select_for_update().get(pk=run.pk)
+            _begin(run, Actor(user, reason))
+    except IntegrityError:
+        existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return run, True
+
+
+def child_run_create(*, parent: WorkflowRun, node_id: str, definition_key: str, version: int | None,
+                     input) -> WorkflowRun:
+    """Inside the parent's transaction: a child run for a subworkflow node."""
+    definition = WorkflowDefinition.objects.filter(key=definition_key).first()
+    if definition is None:
+        raise LookupError(f"no definition with key {definition_key!r}")
+    try:
+        pinned = _version_for(definition, version)
+    except NotFound as exc:
+        raise LookupError(str(exc))
+    child = WorkflowRun.objects.create(definition=definition, version=pinned, input=input if isinstance(input, dict)
+                                       else {"value": input}, parent_run=parent, parent_node_id=node_id,
+                                       is_test=parent.is_test)
+    child = WorkflowRun.objects.select_for_update().get(pk=child.pk)
+    _begin(child, SYSTEM)
+    return child
+
+
+def _locked(run_id, actor: Actor):
+    return run_tx(run_id, actor=actor)
+
+
+def _require(tx: RunTx | None, run_id) -> RunTx:
+    if tx is None:
+        raise NotFound(f"no run {run_id}")
+    return tx
+
+
+def run_cancel(*, run_id, user=None, reason: str = "") -> WorkflowRun:
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        if tx.run.status in RunStatus.TERMINAL:
+            raise Conflict(f"the run is already {tx.run.status}; it cannot be cancelled")
+        tx.event("operator.cancel", status=tx.run.status)
+        advance.cancel_open(tx)
+        tx.set_status(RunStatus.CANCELLED)
+        advance._notify_parent(tx)
+        return tx.run
+
+
+def run_signal(*, run_id, name: str, payload=None, user=None, reason: str = "") -> WorkflowRun:
+    """Deliver signal ``name`` to the step waiting for it."""
+    _check_json(payload, "signal payload")
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        waiting = [s for s in StepRun.objects.select_for_update().filter(
+                   run=tx.run, node_type="signal", status=StepStatus.WAITING)
+                   if tx.graph.node(s.node_id).get("signal") == name]
+        if not waiting:
+            expected = sorted({tx.graph.node(s.node_id).get("signal") for s in StepRun.objects.filter(
+                run=tx.run, node_type="signal", status=StepStatus.WAITING)})
+            raise Conflict(f"the run is {tx.run.status} and is not waiting for signal {name!r}"
+                           + (f" (it waits for: {', '.join(expected)})" if expected else ""))
+        step = waiting[0]
+        tx.event("signal.received", node_id=step.node_id, step_id=step.id, signal=name, payload=payload)
+        advance.succeed(tx, step, payload if payload is not None else {}, signal=name)
+        return tx.run
+
+
+def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
+    """Stop going forward and undo what succeeded, in reverse order."""
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.FAILED,
+                                 RunStatus.COMPENSATION_FAILED, RunStatus.PENDING):
+            raise Conflict(f"the run is {tx.run.status}; only a running, waiting or failed run can be compensated")
+        tx.event("operator.compensate", status=tx.run.status)
+        if tx.run.status == RunStatus.COMPENSATION_FAILED:
+            _retry_failed(tx, kind=StepRun.COMPENSATION)
+            tx.set_status(RunStatus.COMPENSATING)
+            return tx.run
+        advance._cancel_open(tx, kind=StepRun.NODE, keep_running=True)
+        tx.set_status(RunStatus.COMPENSATING, error=tx.run.error)
+        advance.compensation_continue(tx)
+        return tx.run
+
+
+def _retry_failed(tx: RunTx, *, kind: str, node_id: str | None = None) -> list[StepRun]:
+    qs = StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status=StepStatus.FAILED)
+    if node_id is not None:
+        qs = qs.filter(node_id=node_id)
+    steps = list(qs)
+    for step in steps:
+        _reschedule(tx, step)
+    return steps
+
+
+def _reschedule(tx: RunTx, step: StepRun) -> None:
+    step.status, step.next_attempt_at, step.enqueued_at, step.finished_at = StepStatus.SCHEDULED, None, tx.now, None
+    step.lease_expires_at = None
+    step.save(update_fields=["status", "next_attempt_at", "enqueued_at", "finished_at", "lease_expires_at",
+                             "updated_at"])
+    tx.event("step.scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             manual=True)
+    tx.send("execute_step", step.id)
+
+
+def step_retry(*, run_id, node_id: str, user=None, reason: str = "") -> WorkflowRun:
+    """Run a failed step again now (or a scheduled one waiting for its retry)."""
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        step = (StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id)
+                .order_by("-kind" if tx.run.status == RunStatus.COMPENSATION_FAILED else "kind").first())
+        if step is None:
+            raise NotFound(f"the run has no step {node_id!r}")
+        if step.status not in (StepStatus.FAILED, StepStatus.SCHEDULED):
+            raise Conflict(f"step {node_id} is {step.status}; only a failed or scheduled step can be retried")
+        if step.kind == StepRun.NODE and tx.run.status not in (RunStatus.FAILED, RunStatus.RUNNING, RunStatus.WAITING):
+            raise Conflict(f"the run is {tx.run.status}; its step {node_id} cannot be retried")
+        tx.event("operator.retry", node_id=node_id, step_id=step.id, status=step.status, attempt=step.attempt)
+        _reschedule(tx, step)
+        tx.set_status(RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else RunStatus.RUNNING)
+        if step.kind == StepRun.NODE:
+            tx.run.error = None
+            tx.touch("error")
+        return tx.run
+
+
+def run_retry_from_failed(*, run_id, user=None, reason: str = "") -> WorkflowRun:
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        if tx.run.status not in (RunStatus.FAILED, RunStatus.COMPENSATION_FAILED):
+            raise Conflict(f"the run is {tx.run.status}; only a failed run can be retried")
+        kind = StepRun.COMPENSATION if tx.run.status == RunStatus.COMPENSATION_FAILED else StepRun.NODE
+        tx.event("operator.retry", kind=kind, status=tx.run.status)
+        steps = _retry_failed(tx, kind=kind)
+        if not steps:
+            raise Conflict("the run has no failed step to retry")
+        tx.set_status(RunStatus.COMPENSATING if kind == StepRun.COMPENSATION else RunStatus.RUNNING)
+        if kind == StepRun.NODE:
+            tx.run.error = None
+            tx.touch("error")
+        return tx.run
+
+
+def step_skip(*, run_id, node_id: str, output=None, user=None, reason: str = "") -> WorkflowRun:
+    """Mark a failed (or waiting/scheduled) step done with ``output`` and go on."""
+    output = {} if output is None else output
+    _check_json(output, "output")
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        step = StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).first()
+        if step is None:
+            raise NotFound(f"the run has no step {node_id!r}")
+        if step.status not in (StepStatus.FAILED, StepStatus.SCHEDULED, StepStatus.WAITING):
+            raise Conflict(f"step {node_id} is {step.status}; only a failed, scheduled or waiting step can be skipped")
+        if tx.run.status not in (RunStatus.FAILED, RunStatus.RUNNING, RunStatus.WAITING):
+            raise Conflict(f"the run is {tx.run.status}; its steps cannot be skipped")
+        node = tx.graph.node(node_id)
+        activity = activity_get(node["activity"]) if node.get("type") == "task" else None
+        if activity is not None and activity.output_schema is not None:
+            try:
+                jsonschema.validate(output, activity.output_schema)
+            except jsonschema.ValidationError as exc:
+                raise InvalidInput(f"output does not match {activity.name}'s output schema: {exc.message}",
+                                   errors=[{"path": "/" + "/".join(map(str, exc.absolute_path)),
+                                            "message": exc.message}])
+        tx.event("operator.skip", node_id=node_id, step_id=step.id, status=step.status, output=output)
+        if tx.run.status == RunStatus.FAILED:
+            tx.set_status(RunStatus.RUNNING)
+            tx.run.error = None
+            tx.touch("error")
+        advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+        return tx.run
+
+
+def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
+    """Replace the run's data (before a retry); before and after go in the event."""
+    if not isinstance(data, dict):
+        raise InvalidInput("data must be a JSON object")
+    _check_json(data, "data")
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        if tx.run.status in RunStatus.TERMINAL:
+            raise Conflict(f"the run is {tx.run.status}; its data can no longer change")
+        before = tx.run.data
+        tx.run.data = data
+        tx.touch("data")
+        tx.event("operator.data_edited", before=before, after=data)
+        return tx.run
+
+
+def run_resume_parent(*, child_run_id) -> bool:
+    """A child run ended: finish (or fail) the parent's subworkflow step."""
+    child = WorkflowRun.objects.filter(pk=child_run_id).first()
+    if child is None or child.parent_run_id is None:
+        return False
+    with run_tx(child.parent_run_id) as tx:
+        if tx is None:
+            return False
+        step = StepRun.objects.select_for_update().filter(
+            run=tx.run, child_run=child, status=StepStatus.WAITING).first()
+        if step is None:
+            return False
+        if child.status == RunStatus.COMPLETED:
+            advance.succeed(tx, step, child.output, child_run_id=str(child.id))
+        elif child.status in (RunStatus.COMPENSATED, RunStatus.CANCELLED):
+            advance.fail_step(tx, step, {"type": "SubworkflowFailed", "child_run_id": str(child.id),
+                                         "message": f"child run ended {child.status}"})
+        else:
+            step.wait_reason = f"child run {child.id} is {child.status} and needs an operator"
+            step.save(update_fields=["wait_reason", "updated_at"])
+            return False
+        return True
+
+
+def run_cancel_child(*, run_id) -> None:
+    try:
+        run_cancel(run_id=run_id, reason="parent run stopped")
+    except (Conflict, NotFound):
+        pass

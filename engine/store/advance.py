@@ -1,0 +1,243 @@
+"""Moving a run forward inside a RunTx: activate nodes, finish the run,
+start or continue compensation. Decisions come from ``engine.protocol``."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from engine import protocol
+from engine.models import StepRun
+from engine.errors import InvalidInput
+from engine.spec import evaluate_expression, evaluate_mapping
+from engine.states import RunStatus, StepStatus
+from engine.store.tx import RunTx
+
+log = logging.getLogger(__name__)
+
+
+def context_of(run) -> dict:
+    """What expressions see: the run's input, step outputs by node id, the run."""
+    return {"input": run.input, "data": run.data, "run": {"id": str(run.id), "business_key": run.business_key}}
+
+
+def step_states(run) -> list[protocol.StepState]:
+    rows = StepRun.objects.filter(run=run).values_list("node_id", "kind", "status", "completion_order")
+    return [protocol.StepState(*row) for row in rows]
+
+
+def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, **fields) -> StepRun:
+    node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
+    return StepRun.objects.create(run=tx.run, node_id=node_id, node_type=node_type, kind=kind, status=status,
+                                  scheduled_at=tx.now, **fields)
+
+
+def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE) -> StepRun:
+    step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now)
+    tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=step.status)
+    tx.send("execute_step", step.id)
+    return step
+
+
+def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
+            status: str = StepStatus.SUCCEEDED, **payload) -> None:
+    """Record ``step`` as done (it must be locked or just created) and move on."""
+    tx.run.completions += 1
+    tx.touch("completions")
+    step.status, step.output, step.finished_at = status, output, tx.now
+    step.completion_order, step.lease_expires_at = tx.run.completions, None
+    step.save(update_fields=["status", "output", "finished_at", "completion_order", "lease_expires_at",
+                             "attempts", "error", "updated_at"])
+    tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             attempt=step.attempt, **payload)
+    if step.kind == StepRun.COMPENSATION:
+        compensation_continue(tx)
+        return
+    if step.node_type not in ("start", "choice", "parallel", "join", "end", "fail"):
+        tx.run.data = {**tx.run.data, step.node_id: output}
+        tx.touch("data")
+    if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING):
+        # Compensating (or failed): a straggler's result is kept, the flow does not go on.
+        if tx.run.status == RunStatus.COMPENSATING:
+            compensation_continue(tx)
+        return
+    for target in protocol.next_nodes(tx.graph, step.node_id, output=output, context=context_of(tx.run)):
+        activate(tx, target)
+    settle(tx)
+
+
+def activate(tx: RunTx, node_id: str) -> None:
+    node = tx.graph.node(node_id)
+    kind = node["type"]
+    if kind == "join":
+        return _join_arrive(tx, node_id)
+    if StepRun.objects.filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).exists():
+        log.info("run %s: %s already activated", tx.run.id, node_id)
+        return
+    if kind in protocol.TASK_TYPES:
+        schedule_task(tx, node_id)
+    elif kind in ("start", "choice", "parallel"):
+        step = _create(tx, node_id, status=StepStatus.RUNNING)
+        output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
+        succeed(tx, step, output, **(output or {}))
+    elif kind == "end":
+        _end(tx, node_id)
+    elif kind == "fail":
+        _fail_node(tx, node_id)
+    elif kind == "wait":
+        _wait(tx, node_id, node)
+    elif kind == "signal":
+        due = tx.now + dt.timedelta(seconds=node["timeout"]) if node.get("timeout") else None
+        step = _create(tx, node_id, status=StepStatus.WAITING, next_attempt_at=due,
+                       wait_reason=f"awaiting signal {node['signal']}")
+        tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, signal=node["signal"],
+                 timeout_at=due.isoformat() if due else None)
+        if due:
+            tx.send("fire_timer", step.id, delay_ms=int(node["timeout"] * 1000))
+    elif kind == "subworkflow":
+        _subworkflow(tx, node_id, node)
+    else:  # the validator makes this unreachable
+        raise ValueError(f"unknown node type {kind!r}")
+
+
+def _join_arrive(tx: RunTx, node_id: str) -> None:
+    step = StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).first()
+    if step is None:
+        step = _create(tx, node_id, status=StepStatus.WAITING, wait_reason="waiting for branches")
+    if step.status != StepStatus.WAITING:
+        return  # a first-of join already fired; late branches end here
+    step.arrivals += 1
+    step.save(update_fields=["arrivals", "updated_at"])
+    needed = tx.graph.fork_branch_count(node_id)
+    tx.event("join.arrived", node_id=node_id, step_id=step.id, arrivals=step.arrivals, needed=needed)
+    if protocol.join_ready(tx.graph, node_id, step.arrivals):
+        succeed(tx, step, None)
+
+
+def _wait(tx: RunTx, node_id: str, node: dict) -> None:
+    if "seconds" in node:
+        due = tx.now + dt.timedelta(seconds=float(node["seconds"]))
+    else:
+        value = evaluate_expression(node["until"], context_of(tx.run))
+        try:
+            due = dt.datetime.fromisoformat(str(value))
+            due = due if due.tzinfo else due.replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            step = _create(tx, node_id, status=StepStatus.RUNNING)
+            return fail_step(tx, step, {"type": "InvalidWaitUntil",
+                                        "message": f"wait.until gave {value!r}, not an ISO-8601 time"})
+    step = _create(tx, node_id, status=StepStatus.WAITING, next_attempt_at=due,
+                   wait_reason=f"waiting until {due.isoformat()}")
+    tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, until=due.isoformat())
+    tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
+
+
+def _subworkflow(tx: RunTx, node_id: str, node: dict) -> None:
+    from engine.services.runs import child_run_create
+    step = _create(tx, node_id, status=StepStatus.WAITING, wait_reason=f"waiting for a run of {node['definition']}")
+    try:
+        child_input = evaluate_mapping(node.get("input", "input"), context_of(tx.run))
+        child = child_run_create(parent=tx.run, node_id=node_id, definition_key=node["definition"],
+                                 version=node.get("version"), input=child_input)
+    except (InvalidInput, LookupError) as exc:
+        step.status = StepStatus.RUNNING
+        return fail_step(tx, step, {"type": "SubworkflowStartFailed", "message": str(exc)})
+    step.child_run = child
+    step.save(update_fields=["child_run", "updated_at"])
+    tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
+
+
+def _end(tx: RunTx, node_id: str) -> None:
+    node = tx.graph.node(node_id)
+    step = _create(tx, node_id, status=StepStatus.RUNNING)
+    try:
+        output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
+    except InvalidInput as exc:
+        return fail_step(tx, step, {"type": "MappingError", "message": str(exc)})
+    succeed(tx, step, None)
+    _cancel_open(tx, kind=StepRun.NODE)
+    tx.run.output = output
+    tx.touch("output")
+    tx.set_status(RunStatus.COMPLETED)
+    _notify_parent(tx)
+
+
+def _fail_node(tx: RunTx, node_id: str) -> None:
+    node = tx.graph.node(node_id)
+    step = _create(tx, node_id, status=StepStatus.RUNNING)
+    succeed(tx, step, None)
+    run_fail(tx, {"type": node.get("code") or "WorkflowFailed", "message": node["error"], "node_id": node_id})
+
+
+def fail_step(tx: RunTx, step: StepRun, error: dict) -> None:
+    """A step failed for good: record it, then fail or compensate the run."""
+    step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
+    step.save(update_fields=["status", "error", "finished_at", "lease_expires_at", "attempts", "updated_at"])
+    tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             attempt=step.attempt, error=error, final=True)
+    if step.kind == StepRun.COMPENSATION:
+        tx.run.error = {**(tx.run.error or {}), "compensation": {"node_id": step.node_id, **error}}
+        tx.touch("error")
+        tx.set_status(RunStatus.COMPENSATION_FAILED)
+        _notify_parent(tx)
+        return
+    run_fail(tx, {**error, "node_id": step.node_id})
+
+
+def run_fail(tx: RunTx, error: dict) -> None:
+    """The forward path is over: compensate what succeeded, else wait for an operator."""
+    tx.run.error = error
+    tx.touch("error")
+    _cancel_open(tx, kind=StepRun.NODE, keep_running=True)
+    if protocol.compensation_pending(tx.graph, step_states(tx.run)):
+        tx.set_status(RunStatus.COMPENSATING, error=error)
+        compensation_continue(tx)
+    else:
+        tx.set_status(RunStatus.FAILED, error=error)
+        _notify_parent(tx)
+
+
+def compensation_continue(tx: RunTx) -> None:
+    """Schedule the next compensation (reverse completion order), or finish."""
+    if tx.run.status != RunStatus.COMPENSATING:
+        return
+    states = step_states(tx.run)
+    if any(s.kind == StepRun.COMPENSATION and s.status in StepStatus.OPEN for s in states):
+        return  # one at a time
+    node_id = protocol.compensation_next(tx.graph, states)
+    if node_id is not None:
+        schedule_task(tx, node_id, kind=StepRun.COMPENSATION)
+        return
+    if any(s.kind == StepRun.NODE and s.status == StepStatus.RUNNING for s in states):
+        return  # a straggler may still succeed and need compensating
+    tx.set_status(RunStatus.COMPENSATED)
+    _notify_parent(tx)
+
+
+def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False) -> None:
+    statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
+    for step in StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status__in=statuses):
+        step.status, step.finished_at, step.lease_expires_at = StepStatus.CANCELLED, tx.now, None
+        step.save(update_fields=["status", "finished_at", "lease_expires_at", "updated_at"])
+        tx.event("step.cancelled", node_id=step.node_id, step_id=step.id, kind=kind, status=step.status)
+        if step.child_run_id:
+            tx.send("cancel_child", str(step.child_run_id))
+
+
+def cancel_open(tx: RunTx) -> None:
+    for kind in (StepRun.NODE, StepRun.COMPENSATION):
+        _cancel_open(tx, kind=kind)
+
+
+def settle(tx: RunTx) -> None:
+    """Running <-> waiting, from what is open."""
+    if tx.run.status not in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING):
+        return
+    status = protocol.run_status_for(step_states(tx.run))
+    if status is not None:
+        tx.set_status(status)
+
+
+def _notify_parent(tx: RunTx) -> None:
+    if tx.run.parent_run_id and tx.run.status in (RunStatus.COMPLETED, RunStatus.COMPENSATED, RunStatus.CANCELLED,
+                                                  RunStatus.FAILED, RunStatus.COMPENSATION_FAILED):
+        tx.send("resume_parent", str(tx.run.id))

@@ -1,0 +1,209 @@
+"""Step transitions for the executor and the scheduler: claim, heartbeat,
+record an attempt's result, expire a lease, fire a timer. Each is guarded:
+the step must be in the expected status (and attempt), else it is a no-op."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+from django.utils import timezone
+
+from engine import protocol
+from engine.models import StepRun
+from engine.errors import InvalidInput
+from engine.spec import evaluate_mapping
+from engine.states import RunStatus, StepStatus
+from engine.store import advance
+from engine.store.tx import run_tx
+
+log = logging.getLogger(__name__)
+DUE_TOLERANCE = dt.timedelta(milliseconds=250)
+DEFAULT_TIMEOUT = 300.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    step_id: int
+    run_id: str
+    node_id: str
+    kind: str
+    attempt: int
+    node: dict            # the task node (for a compensation: the node being compensated)
+    input: object
+    idempotency_key: str
+    business_key: str | None
+    timeout: float
+    heartbeat_timeout: float | None
+
+
+def _attempt_fields(node: dict, kind: str) -> tuple[float, float | None]:
+    timeout = float(node.get("timeout") or DEFAULT_TIMEOUT)
+    heartbeat = node.get("heartbeat_timeout")
+    return timeout, (float(heartbeat) if heartbeat else None)
+
+
+def step_claim(*, step_id: int, worker: str) -> Claim | str:
+    """Take a scheduled step for one attempt. Returns the Claim, or a string
+    saying why not (a duplicate or late message: nothing changes)."""
+    run_id = StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return "no such step"
+    with run_tx(run_id) as tx:
+        step = StepRun.objects.select_for_update().filter(pk=step_id).first()
+        if step.status != StepStatus.SCHEDULED:
+            return f"step is {step.status}"
+        allowed = RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else None
+        if (allowed and tx.run.status != allowed) or (not allowed and tx.run.status not in
+                                                      (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING)):
+            return f"run is {tx.run.status}"
+        if step.next_attempt_at and step.next_attempt_at > tx.now + DUE_TOLERANCE:
+            return f"not due until {step.next_attempt_at.isoformat()}"
+        node = tx.graph.node(step.node_id)
+        spec = node["compensation"] if step.kind == StepRun.COMPENSATION else node
+        try:
+            data = evaluate_mapping(spec["input"], advance.context_of(tx.run)) if "input" in spec else tx.run.input
+        except InvalidInput as exc:
+            step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
+            advance.fail_step(tx, step, {"type": "MappingError", "message": str(exc), "attempt": step.attempt})
+            return "input mapping failed"
+        timeout, heartbeat = _attempt_fields(node, step.kind)
+        step.status, step.attempt, step.started_at, step.worker = StepStatus.RUNNING, step.attempt + 1, tx.now, worker
+        step.input, step.heartbeat_at = data, None
+        step.lease_expires_at = tx.now + dt.timedelta(seconds=min(timeout, heartbeat or timeout))
+        step.save(update_fields=["status", "attempt", "started_at", "worker", "input", "heartbeat_at",
+                                 "lease_expires_at", "updated_at"])
+        tx.event("step.started", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+                 attempt=step.attempt, worker=worker)
+        advance.settle(tx)
+        return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
+                     attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
+                     idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
+                     heartbeat_timeout=heartbeat)
+
+
+def step_heartbeat(*, claim: Claim) -> bool:
+    """Extend the attempt's lease (bounded by its timeout). False: the attempt is no longer ours."""
+    if claim.heartbeat_timeout is None:
+        return StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt).exists()
+    now = timezone.now()
+    rows = (StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt)
+            .update(heartbeat_at=now, lease_expires_at=min(
+                now + dt.timedelta(seconds=claim.heartbeat_timeout),
+                now + dt.timedelta(seconds=claim.timeout))))
+    return rows == 1
+
+
+def _attempt_record(step: StepRun, now, status: str, error: dict | None = None) -> None:
+    step.attempts = [*step.attempts, {"attempt": step.attempt, "status": status, "worker": step.worker,
+                                      "started_at": step.started_at.isoformat() if step.started_at else None,
+                                      "finished_at": now.isoformat(), "error": error}]
+
+
+def _locked_attempt(step_id: int, attempt: int | None) -> StepRun | None:
+    step = StepRun.objects.select_for_update().filter(pk=step_id).first()
+    if step is None or step.status != StepStatus.RUNNING or (attempt is not None and step.attempt != attempt):
+        return None
+    return step
+
+
+def step_record_success(*, claim: Claim, output) -> bool:
+    with run_tx(claim.run_id) as tx:
+        step = _locked_attempt(claim.step_id, claim.attempt)
+        if step is None:
+            log.info("step %s attempt %s: result discarded (no longer running)", claim.step_id, claim.attempt)
+            return False
+        _attempt_record(step, tx.now, StepStatus.SUCCEEDED)
+        step.error = None
+        advance.succeed(tx, step, output)
+        return True
+
+
+def step_record_failure(*, claim: Claim, error: dict, event: str = "step.failed") -> bool:
+    with run_tx(claim.run_id) as tx:
+        step = _locked_attempt(claim.step_id, claim.attempt)
+        if step is None:
+            log.info("step %s attempt %s: failure discarded (no longer running)", claim.step_id, claim.attempt)
+            return False
+        _fail_attempt(tx, step, error, event=event)
+        return True
+
+
+def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed") -> None:
+    error = {**error, "attempt": step.attempt, "worker": step.worker}
+    _attempt_record(step, tx.now, "timed_out" if event == "step.timed_out" else StepStatus.FAILED, error)
+    node = tx.graph.node(step.node_id)
+    policy_node = node["compensation"] if step.kind == StepRun.COMPENSATION else node
+    decision = protocol.retry_decide(policy_node, attempt=step.attempt, error_type=error.get("type", "Error"))
+    if not decision.retry:
+        if event == "step.timed_out":
+            tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
+                     error=error)
+        advance.fail_step(tx, step, {**error, "reason": decision.reason})
+        return
+    due = tx.now + dt.timedelta(seconds=decision.delay)
+    step.status, step.error, step.next_attempt_at, step.lease_expires_at = StepStatus.SCHEDULED, error, due, None
+    step.enqueued_at = tx.now
+    step.save(update_fields=["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts",
+                             "updated_at"])
+    tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=StepStatus.FAILED,
+             attempt=step.attempt, error=error, final=False)
+    tx.event("step.retry_scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             attempt=step.attempt, next_attempt_at=due.isoformat(), delay=round(decision.delay, 3))
+    tx.send("execute_step", step.id, delay_ms=int(decision.delay * 1000))
+    advance.settle(tx)
+
+
+def step_expire_lease(*, step_id: int, run_id) -> bool:
+    """The scheduler's half of a timeout: a running attempt whose lease ran out
+    (the worker died, hung or was too slow) is recorded as timed out."""
+    with run_tx(run_id, skip_locked=True) as tx:
+        if tx is None:
+            return False
+        step = _locked_attempt(step_id, None)
+        if step is None or step.lease_expires_at is None or step.lease_expires_at > tx.now:
+            return False
+        error = {"type": "LeaseExpired", "message": f"no result from worker {step.worker or '?'} before the lease "
+                 f"expired at {step.lease_expires_at.isoformat()}", "lease_expired_at": step.lease_expires_at.isoformat()}
+        _fail_attempt(tx, step, error, event="step.timed_out")
+        return True
+
+
+def step_fire_timer(*, step_id: int, run_id=None, skip_locked: bool = False) -> bool:
+    """A wait's time came, or a signal's timeout passed."""
+    run_id = run_id or StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return False
+    with run_tx(run_id, skip_locked=skip_locked) as tx:
+        if tx is None:
+            return False
+        step = StepRun.objects.select_for_update().filter(pk=step_id, status=StepStatus.WAITING).first()
+        if step is None or step.next_attempt_at is None or step.next_attempt_at > tx.now + DUE_TOLERANCE:
+            return False
+        if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING):
+            return False
+        if step.node_type == "wait":
+            advance.succeed(tx, step, {"fired_at": tx.now.isoformat()}, event="step.succeeded", timer=True)
+            return True
+        node = tx.graph.node(step.node_id)
+        if tx.graph.next_nodes(step.node_id, "timeout"):
+            advance.succeed(tx, step, {"timed_out": True}, signal=node["signal"], timed_out=True)
+        else:
+            advance.fail_step(tx, step, {"type": "SignalTimeout",
+                                         "message": f"signal {node['signal']} not received within {node['timeout']}s"})
+        return True
+
+
+def step_requeue(*, step_id: int) -> bool:
+    """Re-send a scheduled step whose message no worker took (lost between
+    commit and send, or the broker lost it). Duplicates are harmless: claim is guarded."""
+    now = timezone.now()
+    rows = StepRun.objects.filter(pk=step_id, status=StepStatus.SCHEDULED).update(enqueued_at=now)
+    if rows:
+        from engine import messages
+        messages.send("execute_step", step_id)
+    return rows == 1
+
+
+__all__ = ["Claim", "step_claim", "step_heartbeat", "step_record_success", "step_record_failure",
+           "step_expire_lease", "step_fire_timer", "step_requeue"]

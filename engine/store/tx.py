@@ -1,0 +1,137 @@
+"""RunTx: one transaction holding one run's row lock.
+
+Every change to a run or its steps happens inside a RunTx: it locks the run
+row first (a fixed lock order, run then steps, so no deadlocks), hands out
+gapless event seqs under that lock, and on commit (only then) sends the
+queued messages and publishes the events.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from engine import events as publisher
+from engine.graphs import graph_for_version
+from engine.models import RunEvent, WorkflowRun
+from engine.states import RunStatus, run_can
+
+log = logging.getLogger(__name__)
+
+RUN_STATUS_EVENT = {
+    RunStatus.RUNNING: "run.running", RunStatus.WAITING: "run.waiting", RunStatus.COMPLETED: "run.completed",
+    RunStatus.FAILED: "run.failed", RunStatus.COMPENSATING: "compensation.started",
+    RunStatus.COMPENSATED: "run.compensated", RunStatus.COMPENSATION_FAILED: "run.compensation_failed",
+    RunStatus.CANCELLED: "run.cancelled",
+}
+
+
+class Actor:
+    """Who acts: the system, or a user with a reason."""
+
+    def __init__(self, user=None, reason: str = ""):
+        self.user, self.reason = user, reason
+
+    @property
+    def name(self) -> str:
+        return self.user.get_username() if self.user is not None else "system"
+
+
+SYSTEM = Actor()
+
+
+class RunTx:
+    def __init__(self, run: WorkflowRun, actor: Actor = SYSTEM):
+        self.run, self.actor = run, actor
+        self.now = timezone.now()
+        self._events: list[RunEvent] = []
+        self._messages: list[tuple] = []
+        self._after: list = []
+        self._run_fields: set[str] = set()
+        self._graph = None
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            self._graph = graph_for_version(self.run.version_id)
+        return self._graph
+
+    def event(self, type: str, *, node_id: str = "", actor: Actor | None = None, **payload) -> None:
+        actor = actor or self.actor
+        self._events.append(RunEvent(run_id=self.run.id, seq=self.run.next_seq + len(self._events), type=type,
+                                     node_id=node_id, payload=payload, actor=actor.name, user=actor.user,
+                                     reason=actor.reason, created_at=self.now))
+
+    def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None:
+        self._messages.append((actor_name, args, delay_ms))
+
+    def after_commit(self, fn) -> None:
+        self._after.append(fn)
+
+    def touch(self, *fields: str) -> None:
+        self._run_fields.update(fields)
+
+    def set_status(self, target: str, **event_payload) -> bool:
+        """Guarded run transition; emits the status event. False when not allowed."""
+        current = self.run.status
+        if current == target:
+            return True
+        if not run_can(current, target):
+            log.info("run %s: %s -> %s refused", self.run.id, current, target)
+            return False
+        self.run.status = target
+        self.touch("status")
+        if target in RunStatus.TERMINAL:
+            self.run.finished_at = self.now
+            self.touch("finished_at")
+        elif self.run.finished_at is not None:
+            self.run.finished_at = None
+            self.touch("finished_at")
+        kind = "run.started" if current == RunStatus.PENDING and target == RunStatus.RUNNING else RUN_STATUS_EVENT[target]
+        self.event(kind, status=target, previous=current, **event_payload)
+        return True
+
+    def flush(self) -> None:
+        if self._events:
+            RunEvent.objects.bulk_create(self._events)
+            self.run.next_seq += len(self._events)
+            self.touch("next_seq")
+            if any(e.type != "run.stuck" for e in self._events):  # flagging stuck is not progress
+                self.run.last_progress_at = self.now
+                self.touch("last_progress_at")
+                if self.run.stuck:
+                    self.run.stuck, self.run.stuck_reason, self.run.stuck_since = False, "", None
+                    self.touch("stuck", "stuck_reason", "stuck_since")
+        if self._run_fields:
+            self._run_fields.add("updated_at")
+            self.run.save(update_fields=sorted(self._run_fields))
+        events, messages, after = list(self._events), list(self._messages), list(self._after)
+        if messages:
+            transaction.on_commit(lambda: _send_all(messages))
+        if events:
+            transaction.on_commit(lambda: publisher.publish([publisher.event_dict(e) for e in events]))
+        for fn in after:
+            transaction.on_commit(fn)
+        self._events, self._messages, self._after, self._run_fields = [], [], [], set()
+
+
+def _send_all(messages) -> None:
+    from engine import messages as outbox
+    for actor_name, args, delay_ms in messages:
+        outbox.send(actor_name, *args, delay_ms=delay_ms)
+
+
+@contextlib.contextmanager
+def run_tx(run_id, *, actor: Actor = SYSTEM, skip_locked: bool = False, statuses=None):
+    """Lock the run and yield a RunTx (None when absent, skip-locked, or not in ``statuses``)."""
+    with transaction.atomic():
+        qs = WorkflowRun.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+        run = qs.filter(pk=run_id).first()
+        if run is None or (statuses is not None and run.status not in statuses):
+            yield None
+            return
+        tx = RunTx(run, actor)
+        yield tx
+        tx.flush()

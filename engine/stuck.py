@@ -1,0 +1,59 @@
+"""Why is a run not moving? Plain-language reasons for the stuck flag."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+
+from engine.models import StepRun
+from engine.states import StepStatus
+
+
+def min_threshold() -> float:
+    return float(getattr(settings, "FLOWDECK_STUCK_MIN", 5.0))
+
+
+def threshold(graph, node_ids: list[str]) -> float:
+    """Seconds without progress before the run counts as stuck: the smallest
+    of its open nodes' ``stuck_after``, else the definition's, else the default."""
+    default = float((graph.settings or {}).get("stuck_after") or settings.FLOWDECK_STUCK_AFTER)
+    values = [float(graph.node(n)["stuck_after"]) for n in node_ids if graph.node(n).get("stuck_after")]
+    return max(min_threshold(), min(values) if values else default)
+
+
+def _ago(now, when) -> str:
+    seconds = int((now - when).total_seconds())
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else (
+        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s")
+
+
+def describe(step: StepRun, graph, now) -> str:
+    node = graph.node(step.node_id) if step.kind == StepRun.NODE else {}
+    if step.status == StepStatus.SCHEDULED:
+        if step.next_attempt_at and step.next_attempt_at > now:
+            return (f"{step.node_id}: waiting for retry at {step.next_attempt_at.isoformat()} "
+                    f"after {step.attempt} attempt(s)")
+        due = step.next_attempt_at or step.scheduled_at
+        return f"{step.node_id}: message not taken by any worker for {_ago(now, due)}"
+    if step.status == StepStatus.RUNNING:
+        if step.lease_expires_at and step.lease_expires_at < now:
+            return f"{step.node_id}: lease expired on worker {step.worker} at {step.lease_expires_at.isoformat()}"
+        return f"{step.node_id}: running on worker {step.worker} for {_ago(now, step.started_at or now)}"
+    if step.status == StepStatus.WAITING:
+        if step.node_type == "signal":
+            timeout = f" (times out at {step.next_attempt_at.isoformat()})" if step.next_attempt_at else " (no timeout)"
+            return f"{step.node_id}: awaiting signal {node.get('signal')} for {_ago(now, step.scheduled_at)}{timeout}"
+        if step.node_type == "wait":
+            return f"{step.node_id}: waiting until {step.next_attempt_at.isoformat()}"
+        return f"{step.node_id}: {step.wait_reason or 'waiting'} for {_ago(now, step.scheduled_at)}"
+    return f"{step.node_id}: {step.status}"
+
+
+def diagnose(run, graph, *, now) -> str | None:
+    open_steps = list(StepRun.objects.filter(run=run, status__in=list(StepStatus.OPEN)))
+    limit = threshold(graph, [s.node_id for s in open_steps if s.kind == StepRun.NODE])
+    if (now - run.last_progress_at) < dt.timedelta(seconds=limit):
+        return None
+    if not open_steps:
+        return f"no open step and no progress for {_ago(now, run.last_progress_at)}"
+    return "; ".join(describe(s, graph, now) for s in open_steps)

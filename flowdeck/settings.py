@@ -1,0 +1,147 @@
+"""Settings from the environment (django-environ). See README "Configuration"."""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env(
+    DEBUG=(bool, False),
+    ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1", "[::1]", "testserver"]),
+    BROKER_URL=(str, ""),
+    FLOWDECK_ACTIVITY_MODULES=(list, []),
+    FLOWDECK_HTTP_ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "::1"]),
+    FLOWDECK_STUCK_AFTER=(float, 600.0),
+    FLOWDECK_STUCK_MIN=(float, 5.0),
+    FLOWDECK_REQUEUE_AFTER=(float, 30.0),
+    FLOWDECK_SCHEDULER_INTERVAL=(float, 1.0),
+)
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+DEBUG = env("DEBUG")
+ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "django_dramatiq",
+    "engine",
+    "designer",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "flowdeck.urls"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "flowdeck.asgi.application"
+
+# PostgreSQL only: the engine relies on row locks, SKIP LOCKED and JSONB.
+DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flowdeck")}
+DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env("FLOWDECK_TEST_DB", default="test_flowdeck")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+BROKER_URL = env("BROKER_URL") or REDIS_URL
+
+_broker_middleware = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.Retries",
+    "dramatiq.middleware.CurrentMessage",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+]
+if BROKER_URL.startswith("amqp"):
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+                       "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
+else:
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker",
+                       "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
+DRAMATIQ_TASKS_DATABASE = "default"
+DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
+
+CHANNEL_LAYERS = {"default": {
+    "BACKEND": "channels_redis.core.RedisChannelLayer",
+    "CONFIG": {"hosts": [REDIS_URL], "prefix": env("FLOWDECK_CHANNEL_PREFIX", default="flowdeck")},
+}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "flowdeck.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Flowdeck API",
+    "DESCRIPTION": "Design, run and operate durable workflows.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Request bodies: refuse oversize specs before parsing (bytes).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [p for p in [BASE_DIR / "frontend" / "dist"] if p.exists()]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+LOGIN_URL = "/admin/login/"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Engine
+FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities"] + env("FLOWDECK_ACTIVITY_MODULES")
+FLOWDECK_HTTP_ALLOWED_HOSTS = env("FLOWDECK_HTTP_ALLOWED_HOSTS")
+FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without progress before "stuck"
+FLOWDECK_STUCK_MIN = env("FLOWDECK_STUCK_MIN")  # no threshold is shorter than this
+FLOWDECK_REQUEUE_AFTER = env("FLOWDECK_REQUEUE_AFTER")  # re-send a due step no worker took after this
+FLOWDECK_SCHEDULER_INTERVAL = env("FLOWDECK_SCHEDULER_INTERVAL")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
