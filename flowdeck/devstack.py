@@ -34,6 +34,7 @@ DB_NAME = "flowdeck"
 def _free_port(preferred: int | None = None) -> int:
     for candidate in ([preferred] if preferred else []) + [0]:
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT from our last run is fine
             try:
                 s.bind(("127.0.0.1", candidate))
             except OSError:
