@@ -13,17 +13,13 @@ def test_healthz_reports_database_broker_and_channel_layer_separately():
                                                                   "channel_layer": True}
 
 
-def test_healthz_says_which_part_is_down(settings, monkeypatch):
+def test_healthz_says_which_part_is_down(monkeypatch):
     import dramatiq
-
-    class DownBroker:
-        class client:
-            @staticmethod
-            def ping():
-                raise ConnectionError("redis unreachable")
-    monkeypatch.setattr(dramatiq, "get_broker", lambda: DownBroker)
+    from dramatiq.brokers.redis import RedisBroker
+    dead = RedisBroker(url="redis://127.0.0.1:1/0")  # a real broker, nothing listening
+    monkeypatch.setattr(dramatiq, "get_broker", lambda: dead)
     response = Client().get("/healthz")
     body = response.json()
     assert response.status_code == 503
     assert body["database"]["ok"] and body["channel_layer"]["ok"]
-    assert body["broker"] == {"ok": False, "error": "ConnectionError: redis unreachable"}
+    assert body["broker"]["ok"] is False and "ConnectionError" in body["broker"]["error"]
