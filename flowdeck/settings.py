@@ -15,7 +15,8 @@ env = environ.Env(
     FLOWDECK_REQUEUE_AFTER=(float, 30.0),
     FLOWDECK_SCHEDULER_INTERVAL=(float, 1.0),
 )
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
 DEBUG = env("DEBUG")

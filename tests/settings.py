@@ -2,10 +2,13 @@
 short scheduler thresholds and a separate channel-layer prefix. Spawned
 workers and schedulers use this module too."""
 from flowdeck.settings import *  # noqa: F401,F403
-from flowdeck.settings import CHANNEL_LAYERS, FLOWDECK_ACTIVITY_MODULES
+from flowdeck.settings import CHANNEL_LAYERS, DRAMATIQ_BROKER, FLOWDECK_ACTIVITY_MODULES
 
 FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities"]
 FLOWDECK_REQUEUE_AFTER = 2.0
 FLOWDECK_STUCK_MIN = 1.0
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "flowdeck-test"
+if DRAMATIQ_BROKER["BROKER"].endswith("RedisBroker"):
+    # Never share queues with a `make run` on the same Redis.
+    DRAMATIQ_BROKER["OPTIONS"]["namespace"] = "flowdeck-test"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
