@@ -76,3 +76,14 @@ class ActivitySerializer(serializers.Serializer):
     description = serializers.CharField()
     input_schema = serializers.JSONField(allow_null=True)
     output_schema = serializers.JSONField(allow_null=True)
+
+
+class TestRunSerializer(serializers.Serializer):
+    spec = serializers.JSONField(required=False, help_text="A draft spec: run as an ephemeral test version.")
+    version = serializers.IntegerField(required=False, min_value=1, help_text="Or a published version number.")
+    input = serializers.JSONField(required=False, default=dict)
+
+    def validate(self, attrs):
+        if ("spec" in attrs) == ("version" in attrs):
+            raise serializers.ValidationError("give exactly one of spec or version")
+        return attrs

@@ -14,5 +14,6 @@ urlpatterns = [
          name="version-publish"),
     path("definitions/<slug:key>/versions/<int:a>/diff/<int:b>/", views.VersionDiffView.as_view(),
          name="version-diff"),
+    path("definitions/<slug:key>/test-runs/", views.TestRunView.as_view(), name="definition-test-run"),
     path("activities/", views.ActivityListView.as_view(), name="activity-list"),
 ]

@@ -119,3 +119,19 @@ class ActivityListView(APIView):
     @extend_schema(responses=s.ActivitySerializer(many=True))
     def get(self, request):
         return Response(s.ActivitySerializer(activity_list(), many=True).data)
+
+
+class TestRunView(APIView):
+    @extend_schema(request=s.TestRunSerializer, responses={201: dict},
+                   description="Start a test run of a draft spec (an ephemeral test version) or of a version.")
+    def post(self, request, key):
+        from engine.services.runs import run_start
+        data = _body(s.TestRunSerializer, request)
+        definition = selectors.definition_get(key=key)
+        number = data.get("version")
+        if "spec" in data:
+            number = svc.test_version_create(definition=definition, spec=data["spec"], user=request.user).number
+        run, _ = run_start(definition_key=key, input=data["input"], version=number, user=request.user,
+                           reason="test run", is_test=True)
+        return Response({"run": {"id": str(run.id), "status": run.status, "version": number}},
+                        status=status.HTTP_201_CREATED)

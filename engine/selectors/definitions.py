@@ -1,4 +1,4 @@
-"""Reads. Interfaces call these; they never write."""
+"""Reads of definitions and versions."""
 from __future__ import annotations
 
 from django.db.models import Count, Q

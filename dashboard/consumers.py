@@ -1,0 +1,137 @@
+"""Websocket consumers: they only read and push.
+
+One run (/ws/runs/<id>/?after_seq=N): join the run's group first, then send
+what the client missed from RunEvent, then stream. Events can arrive from
+several worker processes out of order, so the consumer keeps the last seq it
+sent, drops duplicates, and fills any gap from the database: each connected
+console sees every event once, in order.
+"""
+from __future__ import annotations
+
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from dashboard.broadcast import LIST_GROUP, run_group
+from engine import events as engine_events
+from engine import selectors
+from engine.errors import NotFound
+
+BATCH = 500
+
+
+class RunConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.run_id = self.scope["url_route"]["kwargs"]["run_id"]
+        if not await self._exists():
+            await self.close(code=4404)
+            return
+        self.last_seq = _after_seq(self.scope)
+        await self.channel_layer.group_add(run_group(self.run_id), self.channel_name)
+        await self.accept()
+        await self._catch_up()
+
+    async def disconnect(self, code):
+        if getattr(self, "run_id", None):
+            await self.channel_layer.group_discard(run_group(self.run_id), self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "resume":
+            after = content.get("after_seq")
+            if isinstance(after, int) and after >= 0:
+                self.last_seq = after
+                await self._catch_up()
+            else:
+                await self.send_json({"type": "error", "detail": "after_seq must be a whole number"})
+        elif content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "detail": "unknown message type"})
+
+    async def run_events(self, message):
+        fresh = [e for e in message["events"] if e["seq"] > self.last_seq]
+        if not fresh:
+            return
+        if fresh[0]["seq"] != self.last_seq + 1:
+            await self._catch_up()  # a gap: the database has it
+            fresh = [e for e in fresh if e["seq"] > self.last_seq]
+            if not fresh:
+                return
+        await self._send(fresh)
+
+    async def _catch_up(self):
+        while True:
+            batch = await self._events_after(self.last_seq)
+            if not batch:
+                return
+            await self._send(batch)
+            if len(batch) < BATCH:
+                return
+
+    async def _send(self, batch):
+        self.last_seq = batch[-1]["seq"]
+        await self.send_json({"type": "events", "events": batch})
+
+    @database_sync_to_async
+    def _exists(self):
+        try:
+            selectors.run_get(run_id=self.run_id)
+            return True
+        except NotFound:
+            return False
+
+    @database_sync_to_async
+    def _events_after(self, seq):
+        return [engine_events.event_dict(e) for e in selectors.run_events(run_id=self.run_id, after_seq=seq,
+                                                                          limit=BATCH)]
+
+    @classmethod
+    async def encode_json(cls, content):
+        return json.dumps(content, default=str)
+
+
+class RunListConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes a run's summary whenever it changes (rows appear and change live)."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        await self.channel_layer.group_add(LIST_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(LIST_GROUP, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        await self.send_json({"type": "pong"} if content.get("type") == "ping"
+                             else {"type": "error", "detail": "this socket only pushes"})
+
+    async def run_changed(self, message):
+        summary = await self._summary(message["run_id"])
+        if summary is not None:
+            await self.send_json({"type": "run", "run": summary, "seq": message["seq"]})
+
+    @database_sync_to_async
+    def _summary(self, run_id):
+        from dashboard.serializers import RunSummarySerializer
+        try:
+            return RunSummarySerializer(selectors.run_get(run_id=run_id)).data
+        except NotFound:
+            return None
+
+    @classmethod
+    async def encode_json(cls, content):
+        return json.dumps(content, default=str)
+
+
+def _after_seq(scope) -> int:
+    from urllib.parse import parse_qs
+    values = parse_qs(scope.get("query_string", b"").decode()).get("after_seq", ["0"])
+    return int(values[0]) if values[0].isdigit() else 0

@@ -1,0 +1,94 @@
+"""Shapes of the runs API."""
+from rest_framework import serializers
+
+from engine.models import RunEvent, StepRun, WorkflowRun
+from engine.states import RunStatus
+
+
+class RunSummarySerializer(serializers.ModelSerializer):
+    definition = serializers.CharField(source="definition.key")
+    version = serializers.IntegerField(source="version.number")
+
+    class Meta:
+        model = WorkflowRun
+        fields = ["id", "definition", "version", "business_key", "status", "stuck", "stuck_reason", "stuck_since",
+                  "error", "is_test", "parent_run", "created_at", "updated_at", "finished_at", "last_progress_at"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    child_run_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = StepRun
+        fields = ["id", "node_id", "node_type", "kind", "status", "attempt", "attempts", "input", "output", "error",
+                  "worker", "wait_reason", "child_run_id", "arrivals", "completion_order", "scheduled_at",
+                  "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at"]
+
+
+class RunDetailSerializer(RunSummarySerializer):
+    spec = serializers.JSONField(source="version.spec")
+    steps = StepSerializer(many=True)
+    last_seq = serializers.SerializerMethodField()
+    why = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(RunSummarySerializer.Meta):
+        fields = RunSummarySerializer.Meta.fields + ["input", "data", "output", "parent_node_id", "spec", "steps",
+                                                     "last_seq", "why"]
+
+    def get_last_seq(self, run) -> int:
+        return run.next_seq - 1
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RunEvent
+        fields = ["seq", "type", "node_id", "payload", "actor", "reason", "created_at"]
+
+
+class RunStartSerializer(serializers.Serializer):
+    definition = serializers.SlugField(max_length=100)
+    input = serializers.JSONField(required=False, default=dict)
+    business_key = serializers.CharField(required=False, allow_null=True, max_length=200)
+    version = serializers.IntegerField(required=False, min_value=1)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why: recorded in the run's history.")
+
+
+class SignalSerializer(ReasonSerializer):
+    name = serializers.CharField(max_length=100)
+    payload = serializers.JSONField(required=False, default=dict)
+
+
+class SkipSerializer(ReasonSerializer):
+    output = serializers.JSONField(required=False, default=dict)
+
+
+class DataSerializer(ReasonSerializer):
+    data = serializers.JSONField()
+
+
+BULK_ACTIONS = ["retry", "cancel", "compensate"]
+
+
+class BulkSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    filters = serializers.DictField(required=False, default=dict)
+    dry_run = serializers.BooleanField(default=True)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=1000)
+
+    def validate(self, attrs):
+        if not attrs["dry_run"] and not attrs["reason"].strip():
+            raise serializers.ValidationError({"reason": "a reason is required"})
+        return attrs
+
+
+class RunListResponseSerializer(serializers.Serializer):
+    results = RunSummarySerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+STATUS_CHOICES = list(RunStatus.ALL)

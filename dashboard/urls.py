@@ -1,0 +1,20 @@
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("runs/", views.RunListView.as_view(), name="run-list"),
+    path("runs/counts/", views.RunCountsView.as_view(), name="run-counts"),
+    path("runs/bulk/", views.BulkView.as_view(), name="run-bulk"),
+    path("runs/<str:run_id>/", views.RunDetailView.as_view(), name="run-detail"),
+    path("runs/<str:run_id>/events/", views.RunEventsView.as_view(), name="run-events"),
+    path("runs/<str:run_id>/cancel/", views.CancelView.as_view(), name="run-cancel"),
+    path("runs/<str:run_id>/compensate/", views.CompensateView.as_view(), name="run-compensate"),
+    path("runs/<str:run_id>/signal/", views.SignalView.as_view(), name="run-signal"),
+    path("runs/<str:run_id>/retry/", views.RetryView.as_view(), name="run-retry"),
+    path("runs/<str:run_id>/data/", views.DataView.as_view(), name="run-data"),
+    path("runs/<str:run_id>/steps/<str:node_id>/retry/", views.StepRetryView.as_view(), name="step-retry"),
+    path("runs/<str:run_id>/steps/<str:node_id>/skip/", views.StepSkipView.as_view(), name="step-skip"),
+    path("incidents/", views.IncidentsView.as_view(), name="incidents"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
+]

@@ -1,0 +1,142 @@
+"""Runs API: thin views over engine services (writes) and selectors (reads)."""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard import serializers as s
+from dashboard.filters import run_filters
+from engine import selectors
+from engine.services import bulk, runs
+
+FILTER_PARAMS = [
+    OpenApiParameter("definition", str), OpenApiParameter("version", int),
+    OpenApiParameter("status", str, description="comma-separated statuses"),
+    OpenApiParameter("stuck", bool), OpenApiParameter("needs_operator", bool),
+    OpenApiParameter("failed_at", str, description="node id the run failed at"),
+    OpenApiParameter("created_after", str), OpenApiParameter("created_before", str),
+    OpenApiParameter("q", str, description="business key prefix or run id"),
+    OpenApiParameter("include_test", bool),
+]
+
+
+def _body(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _detail(run_id, code=status.HTTP_200_OK):
+    run = selectors.run_get(run_id=run_id)
+    run.why = selectors.run_why(run=run)
+    return Response(s.RunDetailSerializer(run).data, status=code)
+
+
+class RunListView(APIView):
+    @extend_schema(parameters=FILTER_PARAMS + [OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
+                   responses=s.RunListResponseSerializer)
+    def get(self, request):
+        limit = request.query_params.get("limit") or "50"
+        if not limit.isdigit():
+            return Response({"code": "invalid", "detail": "limit must be a whole number"}, status=400)
+        rows, cursor = selectors.run_list(filters=run_filters(request.query_params),
+                                          cursor=request.query_params.get("cursor"), limit=int(limit))
+        return Response({"results": s.RunSummarySerializer(rows, many=True).data, "next_cursor": cursor})
+
+    @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer, 200: s.RunDetailSerializer},
+                   description="Start a run. With a business_key, starting again returns the existing run (200).")
+    def post(self, request):
+        data = _body(s.RunStartSerializer, request)
+        run, created = runs.run_start(definition_key=data["definition"], input=data["input"],
+                                      business_key=data.get("business_key"), version=data.get("version"),
+                                      user=request.user, reason=data["reason"])
+        return _detail(run.id, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class RunCountsView(APIView):
+    @extend_schema(parameters=FILTER_PARAMS, responses={200: dict})
+    def get(self, request):
+        return Response(selectors.run_counts(filters=run_filters(request.query_params)))
+
+
+class RunDetailView(APIView):
+    @extend_schema(responses=s.RunDetailSerializer)
+    def get(self, request, run_id):
+        return _detail(run_id)
+
+
+class RunEventsView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("after_seq", int), OpenApiParameter("limit", int)],
+                   responses=s.EventSerializer(many=True))
+    def get(self, request, run_id):
+        after, limit = request.query_params.get("after_seq") or "0", request.query_params.get("limit") or "1000"
+        if not after.isdigit() or not limit.isdigit():
+            return Response({"code": "invalid", "detail": "after_seq and limit must be whole numbers"}, status=400)
+        run = selectors.run_get(run_id=run_id)
+        events = selectors.run_events(run_id=run.id, after_seq=int(after), limit=int(limit))
+        return Response(s.EventSerializer(events, many=True).data)
+
+
+class _Action(APIView):
+    serializer = s.ReasonSerializer
+
+    def call(self, request, run_id, data, **kwargs):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request, run_id, **kwargs):
+        data = _body(self.serializer, request)
+        selectors.run_get(run_id=run_id)  # 404 before anything else
+        self.call(request, run_id, data, **kwargs)
+        return _detail(run_id)
+
+
+def _action(name, serializer, fn, doc):
+    view = type(name, (_Action,), {"serializer": serializer, "call": fn})
+    view.post = extend_schema(request=serializer, responses=s.RunDetailSerializer, description=doc)(view.post)
+    return view
+
+
+CancelView = _action("CancelView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_cancel(
+    run_id=run_id, user=r.user, reason=d["reason"]), "Cancel the run (409 when it already ended).")
+CompensateView = _action("CompensateView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_compensate(
+    run_id=run_id, user=r.user, reason=d["reason"]), "Undo what succeeded, in reverse order.")
+SignalView = _action("SignalView", s.SignalSerializer, lambda self, r, run_id, d: runs.run_signal(
+    run_id=run_id, name=d["name"], payload=d["payload"], user=r.user, reason=d["reason"]),
+    "Deliver a signal to the step waiting for it (409 when none waits).")
+RetryView = _action("RetryView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_retry_from_failed(
+    run_id=run_id, user=r.user, reason=d["reason"]), "Retry from the failed step(s).")
+StepRetryView = _action("StepRetryView", s.ReasonSerializer, lambda self, r, run_id, d, node_id: runs.step_retry(
+    run_id=run_id, node_id=node_id, user=r.user, reason=d["reason"]), "Run a failed or waiting-to-retry step now.")
+StepSkipView = _action("StepSkipView", s.SkipSerializer, lambda self, r, run_id, d, node_id: runs.step_skip(
+    run_id=run_id, node_id=node_id, output=d["output"], user=r.user, reason=d["reason"]),
+    "Mark the step done with this output (validated against the activity's output schema).")
+DataView = _action("DataView", s.DataSerializer, lambda self, r, run_id, d: runs.run_edit_data(
+    run_id=run_id, data=d["data"], user=r.user, reason=d["reason"]), "Replace the run's data (before a retry).")
+
+
+class BulkView(APIView):
+    @extend_schema(request=s.BulkSerializer, responses={200: dict},
+                   description="dry_run (default) returns how many runs the action would touch.")
+    def post(self, request):
+        data = _body(s.BulkSerializer, request)
+        filters = run_filters(data["filters"])
+        if data["dry_run"]:
+            return Response({"action": data["action"], "dry_run": True,
+                             "count": bulk.bulk_count(action=data["action"], filters=filters)})
+        return Response(bulk.bulk_apply(action=data["action"], filters=filters, user=request.user,
+                                        reason=data["reason"], limit=data["limit"]))
+
+
+class IncidentsView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(selectors.incident_list())
+
+
+class StatsView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("minutes", int)], responses={200: dict})
+    def get(self, request):
+        minutes = request.query_params.get("minutes") or "60"
+        if not minutes.isdigit():
+            return Response({"code": "invalid", "detail": "minutes must be a whole number"}, status=400)
+        return Response(selectors.run_stats(minutes=int(minutes)))
