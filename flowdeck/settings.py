@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "engine",
     "designer",
     "dashboard",
+    "examples.shop",  # the demo shop: only its management commands (shop_serve, shop_demo)
 ]
 
 MIDDLEWARE = [
@@ -131,12 +132,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Engine
-FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities"] + env("FLOWDECK_ACTIVITY_MODULES")
+FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities", "examples.shop.activities"] + env("FLOWDECK_ACTIVITY_MODULES")
 FLOWDECK_HTTP_ALLOWED_HOSTS = env("FLOWDECK_HTTP_ALLOWED_HOSTS")
 FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without progress before "stuck"
 FLOWDECK_STUCK_MIN = env("FLOWDECK_STUCK_MIN")  # no threshold is shorter than this
 FLOWDECK_REQUEUE_AFTER = env("FLOWDECK_REQUEUE_AFTER")  # re-send a due step no worker took after this
 FLOWDECK_SCHEDULER_INTERVAL = env("FLOWDECK_SCHEDULER_INTERVAL")
+
+# The demo shop (examples/shop): where its activities call it, and its ledgers' database (default: ours).
+FLOWDECK_SHOP_URL = env("FLOWDECK_SHOP_URL", default="http://127.0.0.1:8001")
+SHOP_DATABASE_URL = env("SHOP_DATABASE_URL", default="")
 
 LOGGING = {
     "version": 1,
