@@ -1,4 +1,6 @@
-"""Websocket consumers: they only read and push.
+"""Websocket consumers: they read and push; the one write path (operator
+actions sent over the socket) calls the same engine services as the REST
+actions, under the same role check.
 
 One run (/ws/runs/<id>/?after_seq=N): join the run's group first, then send
 what the client missed from RunEvent, then stream. Events can arrive from
@@ -23,9 +25,8 @@ BATCH = 500
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        if not await _may_view(self.scope.get("user")):
+            await self.close(code=4401 if not getattr(self.scope.get("user"), "is_authenticated", False) else 4403)
             return
         self.run_id = self.scope["url_route"]["kwargs"]["run_id"]
         if not await self._exists():
@@ -50,6 +51,9 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "error", "detail": "after_seq must be a whole number"})
         elif content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+        elif content.get("type") == "action":
+            await self.send_json({"type": "action.result", "request_id": content.get("request_id"),
+                                  **await self._act(content)})
         else:
             await self.send_json({"type": "error", "detail": "unknown message type"})
 
@@ -78,6 +82,38 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "events", "events": batch})
 
     @database_sync_to_async
+    def _act(self, content) -> dict:
+        """The same services as the REST actions, under the same role check."""
+        from engine.errors import EngineError
+        from engine.roles import user_can
+        from engine.services import runs
+        user = self.scope["user"]
+        if not user_can(user, "operate"):
+            return {"ok": False, "code": "forbidden", "detail": "your role does not allow run actions"}
+        reason = content.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            return {"ok": False, "code": "invalid", "detail": "a reason is required"}
+        common = {"run_id": self.run_id, "user": user, "reason": reason}
+        node_id = content.get("node_id")
+        calls = {
+            "cancel": lambda: runs.run_cancel(**common),
+            "compensate": lambda: runs.run_compensate(**common),
+            "retry": lambda: runs.run_retry_from_failed(**common),
+            "retry_step": lambda: runs.step_retry(node_id=node_id, **common),
+            "skip": lambda: runs.step_skip(node_id=node_id, output=content.get("output"), **common),
+            "signal": lambda: runs.run_signal(name=content.get("name"), payload=content.get("payload"), **common),
+            "edit_data": lambda: runs.run_edit_data(data=content.get("data"), **common),
+        }
+        call = calls.get(content.get("action"))
+        if call is None:
+            return {"ok": False, "code": "invalid", "detail": f"unknown action; one of {', '.join(calls)}"}
+        try:
+            run = call()
+        except EngineError as exc:
+            return {"ok": False, "code": exc.code, "detail": str(exc)}
+        return {"ok": True, "status": run.status}
+
+    @database_sync_to_async
     def _exists(self):
         try:
             selectors.run_get(run_id=self.run_id)
@@ -99,9 +135,8 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
     """Pushes a run's summary whenever it changes (rows appear and change live)."""
 
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        if not await _may_view(self.scope.get("user")):
+            await self.close(code=4401 if not getattr(self.scope.get("user"), "is_authenticated", False) else 4403)
             return
         await self.channel_layer.group_add(LIST_GROUP, self.channel_name)
         await self.accept()
@@ -129,6 +164,12 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
     @classmethod
     async def encode_json(cls, content):
         return json.dumps(content, default=str)
+
+
+@database_sync_to_async
+def _may_view(user) -> bool:
+    from engine.roles import user_can
+    return user is not None and user_can(user, "view")
 
 
 def _after_seq(scope) -> int:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("runs/<str:run_id>/steps/<str:node_id>/skip/", views.StepSkipView.as_view(), name="step-skip"),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
 ]

@@ -33,6 +33,8 @@ def _detail(run_id, code=status.HTTP_200_OK):
 
 
 class RunListView(APIView):
+    write_capability = "operate"
+
     @extend_schema(parameters=FILTER_PARAMS + [OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
                    responses=s.RunListResponseSerializer)
     def get(self, request):
@@ -79,6 +81,7 @@ class RunEventsView(APIView):
 
 class _Action(APIView):
     serializer = s.ReasonSerializer
+    write_capability = "operate"
 
     def call(self, request, run_id, data, **kwargs):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -115,6 +118,8 @@ DataView = _action("DataView", s.DataSerializer, lambda self, r, run_id, d: runs
 
 
 class BulkView(APIView):
+    write_capability = "operate"
+
     @extend_schema(request=s.BulkSerializer, responses={200: dict},
                    description="dry_run (default) returns how many runs the action would touch.")
     def post(self, request):
@@ -140,3 +145,27 @@ class StatsView(APIView):
         if not minutes.isdigit():
             return Response({"code": "invalid", "detail": "minutes must be a whole number"}, status=400)
         return Response(selectors.run_stats(minutes=int(minutes)))
+
+
+class AuditExportView(APIView):
+    """Admin only: every operator and designer action as JSON Lines."""
+    from flowdeck.permissions import CanAudit
+    permission_classes = [CanAudit]
+
+    @extend_schema(parameters=[OpenApiParameter("after_id", int)], responses={(200, "application/jsonl"): str})
+    def get(self, request):
+        import json
+
+        from django.http import StreamingHttpResponse
+
+        from engine.selectors import audit_entries
+        after = request.query_params.get("after_id") or "0"
+        if not after.isdigit():
+            return Response({"code": "invalid", "detail": "after_id must be a whole number"}, status=400)
+
+        def lines():
+            for entry in audit_entries(after_id=int(after)):
+                yield json.dumps(entry, default=str) + "\n"
+        response = StreamingHttpResponse(lines(), content_type="application/jsonl")
+        response["Content-Disposition"] = 'attachment; filename="flowdeck-audit.jsonl"'
+        return response

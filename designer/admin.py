@@ -35,3 +35,23 @@ class VersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.status == VersionStatus.DRAFT
+
+
+from engine.models import AuditEntry  # noqa: E402
+
+
+@admin.register(AuditEntry)
+class AuditAdmin(admin.ModelAdmin):
+    """Read-only: audit rows cannot be changed or deleted (the database refuses too)."""
+    list_display = ["created_at", "username", "action", "object_type", "object_id", "reason"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_id", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

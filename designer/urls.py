@@ -6,6 +6,7 @@ urlpatterns = [
     path("definitions/", views.DefinitionListView.as_view(), name="definition-list"),
     path("definitions/import/", views.ImportView.as_view(), name="definition-import"),
     path("definitions/<slug:key>/", views.DefinitionDetailView.as_view(), name="definition-detail"),
+    path("definitions/<slug:key>/history/", views.DefinitionHistoryView.as_view(), name="definition-history"),
     path("definitions/<slug:key>/validate/", views.ValidateView.as_view(), name="definition-validate"),
     path("definitions/<slug:key>/export/", views.ExportView.as_view(), name="definition-export"),
     path("definitions/<slug:key>/versions/", views.VersionListView.as_view(), name="version-list"),

@@ -22,6 +22,8 @@ def _body(serializer_class, request):
 
 
 class DefinitionListView(APIView):
+    write_capability = "design"
+
     @extend_schema(responses=s.DefinitionSerializer(many=True))
     def get(self, request):
         return Response(s.DefinitionSerializer(selectors.definition_list(), many=True).data)
@@ -34,6 +36,8 @@ class DefinitionListView(APIView):
 
 
 class DefinitionDetailView(APIView):
+    write_capability = "design"
+
     @extend_schema(responses=s.DefinitionSerializer)
     def get(self, request, key):
         definition = selectors.definition_list().filter(key=key).first() or selectors.definition_get(key=key)
@@ -42,11 +46,13 @@ class DefinitionDetailView(APIView):
     @extend_schema(request=s.DefinitionUpdateSerializer, responses=s.DefinitionSerializer)
     def patch(self, request, key):
         data = _body(s.DefinitionUpdateSerializer, request)
-        definition = svc.definition_update(definition=selectors.definition_get(key=key), **data)
+        definition = svc.definition_update(definition=selectors.definition_get(key=key), user=request.user, **data)
         return Response(s.DefinitionSerializer(definition).data)
 
 
 class VersionListView(APIView):
+    write_capability = "design"
+
     @extend_schema(responses=s.VersionSummarySerializer(many=True))
     def get(self, request, key):
         versions = selectors.version_list(definition=selectors.definition_get(key=key))
@@ -69,6 +75,8 @@ class VersionDetailView(APIView):
 
 
 class VersionPublishView(APIView):
+    write_capability = "design"
+
     @extend_schema(request=None, responses=s.VersionSerializer)
     def post(self, request, key, number):
         version = svc.version_publish(definition=selectors.definition_get(key=key), number=number,
@@ -83,6 +91,8 @@ class VersionDiffView(APIView):
 
 
 class ValidateView(APIView):
+    write_capability = "view"  # checking a spec changes nothing
+
     @extend_schema(request=s.SpecSerializer, responses={200: s.ValidationResultSerializer,
                                                         400: s.ValidationResultSerializer})
     def post(self, request, key):
@@ -107,6 +117,8 @@ class ExportView(APIView):
 
 
 class ImportView(APIView):
+    write_capability = "design"
+
     @extend_schema(request=s.ImportSerializer, responses={201: s.VersionSerializer})
     def post(self, request):
         data = _body(s.ImportSerializer, request)
@@ -122,6 +134,8 @@ class ActivityListView(APIView):
 
 
 class TestRunView(APIView):
+    write_capability = "design"
+
     @extend_schema(request=s.TestRunSerializer, responses={201: dict},
                    description="Start a test run of a draft spec (an ephemeral test version) or of a version.")
     def post(self, request, key):
@@ -135,3 +149,10 @@ class TestRunView(APIView):
                            reason="test run", is_test=True)
         return Response({"run": {"id": str(run.id), "status": run.status, "version": number}},
                         status=status.HTTP_201_CREATED)
+
+
+class DefinitionHistoryView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, key):
+        selectors.definition_get(key=key)
+        return Response(selectors.definition_history(key=key))

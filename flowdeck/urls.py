@@ -7,8 +7,10 @@ from flowdeck.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("designer.urls")),
     path("api/", include("dashboard.urls")),
+    path("", include("designer.page_urls")),  # the browser app: /, /designer/..., /console/...
 ]

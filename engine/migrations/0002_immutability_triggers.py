@@ -26,7 +26,7 @@ CREATE TRIGGER flowdeck_version_guard BEFORE UPDATE OR DELETE ON engine_workflow
 
 CREATE OR REPLACE FUNCTION flowdeck_event_append_only() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'flowdeck: run events are append-only' USING ERRCODE = 'check_violation';
+  RAISE EXCEPTION 'flowdeck: % is append-only', TG_TABLE_NAME USING ERRCODE = 'check_violation';
 END $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER flowdeck_event_append_only BEFORE UPDATE OR DELETE ON engine_runevent

@@ -1,4 +1,5 @@
+from engine.models.audit import AuditEntry
 from engine.models.definitions import WorkflowDefinition, WorkflowVersion
 from engine.models.runs import RunEvent, StepRun, WorkflowRun
 
-__all__ = ["WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent"]
+__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent"]

@@ -1,9 +1,10 @@
 """Reads, split by aggregate. Interfaces call these; they never write."""
+from engine.selectors.audit import audit_entries, definition_history
 from engine.selectors.definitions import (definition_get, definition_list, version_diff, version_get,
                                           version_latest_published, version_list)
 from engine.selectors.runs import (RunFilters, incident_list, run_counts, run_events, run_get, run_list,
                                    run_stats, run_why)
 
-__all__ = ["definition_get", "definition_list", "version_diff", "version_get", "version_latest_published",
+__all__ = ["audit_entries", "definition_history", "definition_get", "definition_list", "version_diff", "version_get", "version_latest_published",
            "version_list", "RunFilters", "incident_list", "run_counts", "run_events", "run_get", "run_list",
            "run_stats", "run_why"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from engine.errors import Conflict, InvalidInput, NotFound, SpecInvalid
 from engine.models import WorkflowDefinition, WorkflowVersion
+from engine.services.audit import audit_record
 from engine.spec import checksum, validate_spec
 from engine.states import VersionStatus
 
@@ -45,13 +46,20 @@ def definition_create(*, key: str, name: str, description: str = "", spec: dict 
             definition = WorkflowDefinition.objects.create(key=key, name=name, description=description)
             WorkflowVersion.objects.create(definition=definition, number=1, spec=spec, checksum=checksum(spec),
                                            created_by=user)
+            audit_record(user=user, action="definition.create", object_type="definition", object_id=key,
+                         changes={"name": name, "version": 1})
     except IntegrityError:
         raise Conflict(f"a definition with key {key!r} already exists")
     return definition
 
 
 def definition_update(*, definition: WorkflowDefinition, name: str | None = None,
-                      description: str | None = None) -> WorkflowDefinition:
+                      description: str | None = None, user=None) -> WorkflowDefinition:
+    audit_record(user=user, action="definition.update", object_type="definition", object_id=definition.key,
+                 changes={"before": {"name": definition.name, "description": definition.description},
+                          "after": {"name": name if name is not None else definition.name,
+                                    "description": description if description is not None
+                                    else definition.description}})
     if name is not None:
         definition.name = name
     if description is not None:
@@ -74,6 +82,8 @@ def draft_save(*, definition: WorkflowDefinition, spec, revision: int | None = N
                  .filter(definition=definition, status=VersionStatus.DRAFT, is_test=False).first())
         if draft is None:
             number = (WorkflowVersion.objects.filter(definition=definition).aggregate(n=Max("number"))["n"] or 0) + 1
+            audit_record(user=user, action="definition.draft_create", object_type="definition",
+                         object_id=definition.key, changes={"version": number, "checksum": checksum(spec)})
             return WorkflowVersion.objects.create(definition=definition, number=number, spec=spec,
                                                   checksum=checksum(spec), created_by=user, note=note)
         if revision is not None and revision != draft.revision:
@@ -82,6 +92,8 @@ def draft_save(*, definition: WorkflowDefinition, spec, revision: int | None = N
         draft.spec, draft.checksum, draft.revision = spec, checksum(spec), draft.revision + 1
         draft.note = note or draft.note
         draft.save(update_fields=["spec", "checksum", "revision", "note", "updated_at"])
+        audit_record(user=user, action="definition.draft_save", object_type="definition", object_id=definition.key,
+                     changes={"version": draft.number, "revision": draft.revision, "checksum": draft.checksum})
         return draft
 
 
@@ -101,6 +113,8 @@ def version_publish(*, definition: WorkflowDefinition, number: int, user=None) -
          .update(status=VersionStatus.ARCHIVED))
         version.status, version.published_at, version.published_by = VersionStatus.PUBLISHED, timezone.now(), user
         version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+        audit_record(user=user, action="definition.publish", object_type="definition", object_id=definition.key,
+                     changes={"version": number, "checksum": version.checksum})
     return version
 
 
@@ -113,6 +127,8 @@ def test_version_create(*, definition: WorkflowDefinition, spec, user=None) -> W
     with transaction.atomic():
         WorkflowDefinition.objects.select_for_update().get(pk=definition.pk)
         number = (WorkflowVersion.objects.filter(definition=definition).aggregate(n=Max("number"))["n"] or 0) + 1
+        audit_record(user=user, action="definition.test_version", object_type="definition",
+                     object_id=definition.key, changes={"version": number})
         return WorkflowVersion.objects.create(
             definition=definition, number=number, spec=spec, checksum=checksum(spec), created_by=user,
             status=VersionStatus.PUBLISHED, is_test=True, published_at=timezone.now(), published_by=user,

@@ -15,6 +15,7 @@ from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import RunStatus, StepStatus, VersionStatus
+from engine.services.audit import audit_record
 from engine.store import advance
 from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
 
@@ -101,6 +102,11 @@ def child_run_create(*, parent: WorkflowRun, node_id: str, definition_key: str, 
     return child
 
 
+def _audit(tx: RunTx, action: str, **changes) -> None:
+    audit_record(user=tx.actor.user, action=f"run.{action}", object_type="run", object_id=tx.run.id,
+                 reason=tx.actor.reason, changes=changes)
+
+
 def _locked(run_id, actor: Actor):
     return run_tx(run_id, actor=actor)
 
@@ -117,6 +123,7 @@ def run_cancel(*, run_id, user=None, reason: str = "") -> WorkflowRun:
         if tx.run.status in RunStatus.TERMINAL:
             raise Conflict(f"the run is already {tx.run.status}; it cannot be cancelled")
         tx.event("operator.cancel", status=tx.run.status)
+        _audit(tx, "cancel", status=tx.run.status)
         advance.cancel_open(tx)
         tx.set_status(RunStatus.CANCELLED)
         advance._notify_parent(tx)
@@ -138,6 +145,7 @@ def run_signal(*, run_id, name: str, payload=None, user=None, reason: str = "") 
                            + (f" (it waits for: {', '.join(expected)})" if expected else ""))
         step = waiting[0]
         tx.event("signal.received", node_id=step.node_id, step_id=step.id, signal=name, payload=payload)
+        _audit(tx, "signal", signal=name, node_id=step.node_id, payload=payload)
         advance.succeed(tx, step, payload if payload is not None else {}, signal=name)
         return tx.run
 
@@ -150,6 +158,7 @@ def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
                                  RunStatus.COMPENSATION_FAILED, RunStatus.PENDING):
             raise Conflict(f"the run is {tx.run.status}; only a running, waiting or failed run can be compensated")
         tx.event("operator.compensate", status=tx.run.status)
+        _audit(tx, "compensate", status=tx.run.status)
         if tx.run.status == RunStatus.COMPENSATION_FAILED:
             _retry_failed(tx, kind=StepRun.COMPENSATION)
             tx.set_status(RunStatus.COMPENSATING)
@@ -193,6 +202,7 @@ def step_retry(*, run_id, node_id: str, user=None, reason: str = "") -> Workflow
         if step.kind == StepRun.NODE and tx.run.status not in (RunStatus.FAILED, RunStatus.RUNNING, RunStatus.WAITING):
             raise Conflict(f"the run is {tx.run.status}; its step {node_id} cannot be retried")
         tx.event("operator.retry", node_id=node_id, step_id=step.id, status=step.status, attempt=step.attempt)
+        _audit(tx, "retry_step", node_id=node_id, attempt=step.attempt)
         _reschedule(tx, step)
         tx.set_status(RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else RunStatus.RUNNING)
         if step.kind == StepRun.NODE:
@@ -208,6 +218,7 @@ def run_retry_from_failed(*, run_id, user=None, reason: str = "") -> WorkflowRun
             raise Conflict(f"the run is {tx.run.status}; only a failed run can be retried")
         kind = StepRun.COMPENSATION if tx.run.status == RunStatus.COMPENSATION_FAILED else StepRun.NODE
         tx.event("operator.retry", kind=kind, status=tx.run.status)
+        _audit(tx, "retry", kind=kind)
         steps = _retry_failed(tx, kind=kind)
         if not steps:
             raise Conflict("the run has no failed step to retry")
@@ -241,6 +252,7 @@ def step_skip(*, run_id, node_id: str, output=None, user=None, reason: str = "")
                                    errors=[{"path": "/" + "/".join(map(str, exc.absolute_path)),
                                             "message": exc.message}])
         tx.event("operator.skip", node_id=node_id, step_id=step.id, status=step.status, output=output)
+        _audit(tx, "skip", node_id=node_id, output=output)
         if tx.run.status == RunStatus.FAILED:
             tx.set_status(RunStatus.RUNNING)
             tx.run.error = None
@@ -262,6 +274,7 @@ def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
         tx.run.data = data
         tx.touch("data")
         tx.event("operator.data_edited", before=before, after=data)
+        _audit(tx, "edit_data", before=before, after=data)
         return tx.run
 
 

@@ -1,10 +1,10 @@
 """The runs API: every endpoint and action, 409s and validation errors."""
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from engine.models import RunEvent, WorkflowRun
 from tests.support.flows import chain, drain, node, publish, task
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(get_user_model().objects.create_user("opal", password="pw"))
+    client.force_authenticate(make_user("opal", "operator", "designer"))
     return client
 
 

@@ -4,18 +4,18 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from flowdeck.asgi import application
 from tests.support.flows import chain, drain, event_types, node, publish, task
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @database_sync_to_async
 def session_headers():
-    user = get_user_model().objects.create_user("watcher", password="pw")
+    user = make_user("watcher", "viewer")
     client = Client()
     client.force_login(user)
     return [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()), (b"origin", b"http://localhost")]

@@ -3,18 +3,18 @@ import copy
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from engine.models import WorkflowVersion
 from tests.support.flows import chain, edge, node, task
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def api():
-    user = get_user_model().objects.create_user("dana", password="pw")
+    user = make_user("dana", "designer")
     client = APIClient()
     client.force_authenticate(user)
     return client
