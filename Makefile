@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STACK  := $(PY) -m flowdeck.devstack exec --
 PYTEST_ARGS ?=
 
-.PHONY: run test setup frontend services-stop clean
+.PHONY: run test setup frontend frontend-test chromium services-stop clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,17 +15,30 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-frontend:
-	@if [ -f frontend/package.json ]; then \
-	  cd frontend && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build; \
-	fi
+ifneq ($(wildcard frontend/package.json),)
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend: frontend/node_modules/.installed
+	cd frontend && npm run build
+
+frontend-test: frontend/node_modules/.installed
+	cd frontend && npm test
+else
+frontend frontend-test:
+	@echo "no frontend/ yet"
+endif
 
 setup: $(VENV)/.installed frontend
+
+chromium:
+	scripts/ensure-chromium.sh
 
 run: setup
 	$(STACK) sh -c '$(PY) manage.py flowdeck_setup && exec $(VENV)/bin/honcho start -f Procfile'
 
-test: setup
+test: setup chromium frontend-test
 	$(STACK) $(PY) -m pytest $(PYTEST_ARGS)
 
 services-stop:
