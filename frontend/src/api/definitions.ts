@@ -1,0 +1,106 @@
+/** The definitions API (designer/urls.py). */
+import type { Spec, SpecError } from "../spec/types";
+import { ApiError, get, patch, post } from "./client";
+
+export interface Definition {
+  key: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  version_count: number;
+  run_count: number;
+}
+
+export type VersionStatus = "draft" | "published" | "archived";
+
+export interface VersionSummary {
+  number: number;
+  status: VersionStatus;
+  checksum: string;
+  revision: number;
+  is_test: boolean;
+  note: string;
+  created_by: string | null;
+  published_by: string | null;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  run_count: number;
+}
+
+export interface Version extends VersionSummary {
+  spec: Spec;
+}
+
+export interface Activity {
+  name: string;
+  description: string;
+  input_schema: JsonSchema | null;
+  output_schema: JsonSchema | null;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  items?: JsonSchema;
+}
+
+export interface SpecDiff {
+  from: number;
+  to: number;
+  nodes: { added: string[]; removed: string[]; changed: string[]; moved: string[] };
+  edges: { added: string[]; removed: string[]; changed: string[] };
+}
+
+export interface ExportDocument {
+  format: string;
+  key: string;
+  name: string;
+  description: string;
+  version: number;
+  spec: Spec;
+}
+
+const k = encodeURIComponent;
+
+export const listDefinitions = () => get<Definition[]>("/api/definitions/");
+export const getDefinition = (key: string) => get<Definition>(`/api/definitions/${k(key)}/`);
+export const createDefinition = (body: { key: string; name: string; description?: string; spec?: Spec }) =>
+  post<Definition>("/api/definitions/", body);
+export const renameDefinition = (key: string, body: { name?: string; description?: string }) =>
+  patch<Definition>(`/api/definitions/${k(key)}/`, body);
+export const listVersions = (key: string) => get<VersionSummary[]>(`/api/definitions/${k(key)}/versions/`);
+export const getVersion = (key: string, n: number) => get<Version>(`/api/definitions/${k(key)}/versions/${n}/`);
+export const saveDraft = (key: string, spec: Spec, revision: number | null) =>
+  post<Version>(`/api/definitions/${k(key)}/versions/`, revision === null ? { spec } : { spec, revision });
+export const publishVersion = (key: string, n: number) =>
+  post<Version>(`/api/definitions/${k(key)}/versions/${n}/publish/`);
+export const diffVersions = (key: string, a: number, b: number) =>
+  get<SpecDiff>(`/api/definitions/${k(key)}/versions/${a}/diff/${b}/`);
+export const exportUrl = (key: string, version?: number) =>
+  `/api/definitions/${k(key)}/export/${version ? `?version=${version}` : ""}`;
+export const exportDefinition = (key: string, version?: number) => get<ExportDocument>(exportUrl(key, version));
+export const importDefinition = (document: unknown, publish = false) =>
+  post<Version & { key: string }>("/api/definitions/import/", { document, publish });
+export const listActivities = () => get<Activity[]>("/api/activities/");
+
+/** The server's validation of a spec: [] when valid. */
+export async function validateSpec(key: string, spec: Spec): Promise<SpecError[]> {
+  try {
+    await post(`/api/definitions/${k(key)}/validate/`, { spec });
+    return [];
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 400 && Array.isArray(e.body.errors)) {
+      return e.body.errors as SpecError[];
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,96 @@
+/** The editable canvas: FlowCanvas plus drop target, connection rules and focus requests. */
+import { useReactFlow, type Connection, type Edge, type IsValidConnection } from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, type DragEvent } from "react";
+import { FlowCanvas } from "../graph/FlowCanvas";
+import type { FlowEdge, FlowNode } from "../spec/graph";
+import { connectionProblem } from "./connections";
+import { DRAG_MIME, type PaletteItem } from "./Palette";
+import { useDesigner } from "./store";
+
+export function Canvas() {
+  const nodes = useDesigner((s) => s.nodes);
+  const edges = useDesigner((s) => s.edges);
+  const errors = useDesigner((s) => s.errors);
+  const readOnly = useDesigner((s) => s.readOnly);
+  const preview = useDesigner((s) => s.diffPreview);
+  const run = useDesigner((s) => s.run);
+  const focusRequest = useDesigner((s) => s.focusRequest);
+  const flow = useReactFlow<FlowNode, FlowEdge>();
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!focusRequest) return;
+    if (focusRequest.kind === "node") {
+      const n = useDesigner.getState().nodes.find((x) => x.id === focusRequest.id);
+      if (n) void flow.fitView({ nodes: [{ id: n.id }], duration: 300, maxZoom: 1.2, padding: 0.6 });
+    } else {
+      const e = useDesigner.getState().edges.find((x) => x.id === focusRequest.id);
+      if (e) void flow.fitView({ nodes: [{ id: e.source }, { id: e.target }], duration: 300, maxZoom: 1.2, padding: 0.4 });
+    }
+  }, [focusRequest, flow]);
+
+  const isValidConnection: IsValidConnection<FlowEdge> = useCallback((c: Connection | Edge) => {
+    const s = useDesigner.getState();
+    return connectionProblem(c, s.nodes, s.edges, s.reconnecting) === null;
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const raw = event.dataTransfer.getData(DRAG_MIME);
+      if (!raw) return;
+      event.preventDefault();
+      const item = JSON.parse(raw) as PaletteItem;
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      useDesigner.getState().addNode(item.type, { x: position.x - 95, y: position.y - 30 }, item.fields);
+    },
+    [flow],
+  );
+
+  const editing = useMemo(
+    () => ({
+      onNodesChange: useDesigner.getState().onNodesChange,
+      onEdgesChange: useDesigner.getState().onEdgesChange,
+      onConnect: (c: Connection) => {
+        const problem = useDesigner.getState().onConnect(c);
+        if (problem) useDesigner.getState().notify("error", problem);
+      },
+      onReconnectStart: (_: unknown, edge: FlowEdge) => useDesigner.getState().setReconnecting(edge.id),
+      onReconnect: (old: FlowEdge, c: Connection) => {
+        const problem = useDesigner.getState().onReconnect(old, c);
+        if (problem) useDesigner.getState().notify("error", problem);
+      },
+      onReconnectEnd: () => useDesigner.getState().setReconnecting(null),
+      onNodeDragStart: () => useDesigner.getState().checkpoint(),
+      isValidConnection,
+      edgesReconnectable: true,
+      deleteKeyCode: null,
+      selectionKeyCode: "Shift",
+      multiSelectionKeyCode: ["Meta", "Control"],
+      onDragOver: (e: DragEvent) => {
+        if (e.dataTransfer.types.includes(DRAG_MIME)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "move";
+        }
+      },
+      onDrop,
+    }),
+    [isValidConnection, onDrop],
+  );
+
+  const shownNodes = useMemo(() => (preview ? [...nodes, ...preview.ghostNodes] : nodes), [nodes, preview]);
+  const shownEdges = useMemo(() => (preview ? [...edges, ...preview.ghostEdges] : edges), [edges, preview]);
+
+  return (
+    <div className="fd-canvas" ref={wrapper} data-testid="canvas">
+      <FlowCanvas
+        nodes={shownNodes}
+        edges={shownEdges}
+        readOnly={readOnly || !!preview}
+        errors={errors}
+        runStatus={run?.statuses ?? null}
+        diff={preview?.marks ?? null}
+        editing={editing}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+/** /designer/ — every definition with its versions (status and run counts); create, rename, open, import. */
+import { useEffect, useRef, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { ApiError } from "../api/client";
+import * as api from "../api/definitions";
+import { DEFINITION_KEY_PATTERN } from "../spec/types";
+
+interface Row {
+  definition: api.Definition;
+  versions: api.VersionSummary[] | null;
+}
+
+export default function DefinitionsPage() {
+  const [rows, setRows] = useState<Row[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const file = useRef<HTMLInputElement>(null);
+  const load = async () => {
+    try {
+      const defs = await api.listDefinitions();
+      setRows(defs.map((d) => ({ definition: d, versions: null })));
+      const versions = await Promise.all(defs.map((d) => api.listVersions(d.key).catch(() => [])));
+      setRows(defs.map((d, i) => ({ definition: d, versions: versions[i] })));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  return (
+    <main className="fd-page">
+      <header className="fd-page__header">
+        <h1>Workflow definitions</h1>
+        <div className="fd-row">
+          <button type="button" onClick={() => file.current?.click()}>Import JSON…</button>
+          <input
+            ref={file}
+            type="file"
+            hidden
+            accept="application/json,.json"
+            data-testid="import-definition"
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              e.target.value = "";
+              if (!f) return;
+              try {
+                const imported = await api.importDefinition(JSON.parse(await f.text()));
+                setNotice(`Imported ${imported.key} (v${imported.number}, ${imported.status}).`);
+                void load();
+              } catch (err) {
+                setError(err instanceof SyntaxError ? "That file is not JSON." : `Import failed: ${(err as Error).message}`);
+              }
+            }}
+          />
+        </div>
+      </header>
+      {error && <p className="fd-alert fd-alert--error" role="alert">{error}</p>}
+      {notice && <p className="fd-alert fd-alert--info" role="status">{notice}</p>}
+      <CreateForm onCreated={() => void load()} />
+      {rows === null ? (
+        <p className="fd-muted">Loading…</p>
+      ) : rows.length === 0 ? (
+        <p className="fd-muted">No definitions yet. Create one above.</p>
+      ) : (
+        <table className="fd-table">
+          <thead>
+            <tr><th>Name</th><th>Key</th><th>Versions (runs)</th><th>Runs</th><th>Updated</th><th /></tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <DefinitionRow key={r.definition.key} row={r} onRenamed={(d) => setRows((rs) => rs!.map((x) => (x.definition.key === d.key ? { ...x, definition: d } : x)))} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
+
+function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definition): void }) {
+  const d = row.definition;
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(d.name);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <tr data-testid={`definition-${d.key}`}>
+      <td>
+        {editing ? (
+          <form
+            className="fd-row"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              try {
+                onRenamed(await api.renameDefinition(d.key, { name }));
+                setEditing(false);
+                setError(null);
+              } catch (err) {
+                setError((err as Error).message);
+              }
+            }}
+          >
+            <input type="text" aria-label={`New name for ${d.key}`} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} autoFocus />
+            <button type="submit" disabled={!name.trim()}>Save</button>
+            <button type="button" onClick={() => { setEditing(false); setName(d.name); }}>Cancel</button>
+            {error && <span className="fd-field__error">{error}</span>}
+          </form>
+        ) : (
+          <>
+            <Link to={`/designer/${encodeURIComponent(d.key)}`} className="fd-strong">{d.name}</Link>
+            {d.description && <div className="fd-muted">{d.description}</div>}
+          </>
+        )}
+      </td>
+      <td><code>{d.key}</code></td>
+      <td>
+        {row.versions === null ? (
+          <span className="fd-muted">…</span>
+        ) : (
+          row.versions.filter((v) => !v.is_test).sort((a, b) => b.number - a.number).map((v) => (
+            <Link
+              key={v.number}
+              to={v.status === "draft" ? `/designer/${d.key}` : `/designer/${d.key}?version=${v.number}`}
+              className={`fd-chip fd-chip--${v.status}`}
+              title={`v${v.number} ${v.status}, ${v.run_count} run(s)`}
+              data-testid={`chip-${d.key}-${v.number}`}
+            >
+              v{v.number} {v.status} · {v.run_count}
+            </Link>
+          ))
+        )}
+      </td>
+      <td>{d.run_count}</td>
+      <td className="fd-muted">{new Date(d.updated_at).toLocaleString()}</td>
+      <td className="fd-row">
+        <Link to={`/designer/${encodeURIComponent(d.key)}`}>Open</Link>
+        {!editing && <button type="button" onClick={() => setEditing(true)}>Rename</button>}
+        <a href={api.exportUrl(d.key)} download>Export</a>
+      </td>
+    </tr>
+  );
+}
+
+function CreateForm({ onCreated }: { onCreated(): void }) {
+  const navigate = useNavigate();
+  const [key, setKey] = useState("");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [touchedKey, setTouchedKey] = useState(false);
+  const suggested = name.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100);
+  const effectiveKey = touchedKey ? key : suggested;
+  const keyError = effectiveKey && !DEFINITION_KEY_PATTERN.test(effectiveKey) ? "Keys use lowercase letters, digits, - and _, starting with a letter or digit" : null;
+  return (
+    <form
+      className="fd-create"
+      aria-label="New definition"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        try {
+          const created = await api.createDefinition({ key: effectiveKey, name, description });
+          onCreated();
+          navigate(`/designer/${encodeURIComponent(created.key)}`);
+        } catch (err) {
+          setError(err instanceof ApiError && err.status === 409 ? `A definition with the key "${effectiveKey}" already exists.` : (err as Error).message);
+        }
+      }}
+    >
+      <h2>New definition</h2>
+      <label className="fd-field">
+        <span className="fd-field__label">Name</span>
+        <input type="text" aria-label="Name" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      <label className="fd-field">
+        <span className="fd-field__label">Key</span>
+        <input type="text" aria-label="Key" value={effectiveKey} onChange={(e) => { setTouchedKey(true); setKey(e.target.value); }} required />
+        {keyError && <span className="fd-field__error">{keyError}</span>}
+      </label>
+      <label className="fd-field">
+        <span className="fd-field__label">Description</span>
+        <input type="text" aria-label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <button type="submit" className="fd-primary" disabled={!name.trim() || !effectiveKey || !!keyError}>Create</button>
+      {error && <p className="fd-field__error" role="alert">{error}</p>}
+    </form>
+  );
+}

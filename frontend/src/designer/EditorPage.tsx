@@ -1,0 +1,236 @@
+/** /designer/:key — the editor: palette, canvas, inspector, problems, and the draft's lifecycle. */
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { useEffect, useRef, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import type { FlowEdge, FlowNode } from "../spec/graph";
+import { cancelPublish, confirmPublish, exportDocument, importIntoCanvas, loadDefinition, preparePublish, saveNow, stopRun } from "./actions";
+import { Canvas } from "./Canvas";
+import { useAutosave, useShortcuts, useValidation } from "./hooks";
+import { Inspector } from "./Inspector";
+import { Palette, type PaletteItem } from "./Palette";
+import { ProblemsPanel } from "./ProblemsPanel";
+import { useDesigner } from "./store";
+import { TestRunPanel } from "./TestRunPanel";
+import { VersionsPanel } from "./VersionsPanel";
+
+export default function EditorPage() {
+  const { key = "" } = useParams();
+  const [params] = useSearchParams();
+  const version = params.get("version");
+  useEffect(() => {
+    void loadDefinition(key, version && /^\d+$/.test(version) ? Number(version) : undefined);
+    return () => stopRun();
+  }, [key, version]);
+  return (
+    <ReactFlowProvider>
+      <Editor />
+    </ReactFlowProvider>
+  );
+}
+
+function Editor() {
+  useAutosave();
+  useValidation();
+  useShortcuts();
+  const loadError = useDesigner((s) => s.loadError);
+  const definition = useDesigner((s) => s.definition);
+  const [drawer, setDrawer] = useState<"versions" | "run" | null>(null);
+  const flow = useReactFlow<FlowNode, FlowEdge>();
+  const addAtCentre = (item: PaletteItem) => {
+    const rect = document.querySelector(".fd-canvas")?.getBoundingClientRect();
+    const p = rect ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
+    useDesigner.getState().addNode(item.type, { x: p.x - 95, y: p.y - 30 }, item.fields);
+  };
+  if (loadError) {
+    return (
+      <main className="fd-page">
+        <p role="alert" className="fd-alert fd-alert--error">{loadError}</p>
+        <Link to="/designer/">Back to the definitions</Link>
+      </main>
+    );
+  }
+  return (
+    <div className="fd-editor">
+      <Toolbar drawer={drawer} setDrawer={setDrawer} />
+      <Banners />
+      <div className="fd-editor__body">
+        <Palette onAdd={addAtCentre} />
+        <div className="fd-editor__centre">
+          {definition ? <Canvas /> : <div className="fd-canvas fd-loading">Loading…</div>}
+          <ProblemsPanel />
+        </div>
+        {drawer === "versions" ? (
+          <VersionsPanel onClose={() => setDrawer(null)} />
+        ) : drawer === "run" ? (
+          <TestRunPanel onClose={() => setDrawer(null)} />
+        ) : (
+          <Inspector />
+        )}
+      </div>
+      <Toast />
+    </div>
+  );
+}
+
+const SAVE_TEXT: Record<string, string> = {
+  idle: "",
+  dirty: "Unsaved changes…",
+  saving: "Saving…",
+  saved: "All changes saved",
+  error: "Not saved",
+  conflict: "Not saved: conflict",
+};
+
+function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "versions" | "run" | null): void }) {
+  const definition = useDesigner((s) => s.definition);
+  const viewing = useDesigner((s) => s.viewing);
+  const draftNumber = useDesigner((s) => s.draftNumber);
+  const baseNumber = useDesigner((s) => s.baseNumber);
+  const saveState = useDesigner((s) => s.saveState);
+  const canUndo = useDesigner((s) => s.past.length > 0 && !s.readOnly);
+  const canRedo = useDesigner((s) => s.future.length > 0 && !s.readOnly);
+  const errorCount = useDesigner((s) => s.errors.length);
+  const readOnly = useDesigner((s) => s.readOnly);
+  const preview = useDesigner((s) => !!s.diffPreview);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const { fitView } = useReactFlow();
+  const s = useDesigner.getState;
+  const where = viewing ? `v${viewing.number} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
+
+  return (
+    <header className="fd-toolbar">
+      <nav className="fd-breadcrumb">
+        <Link to="/designer/">Definitions</Link> / <strong data-testid="definition-name">{definition?.name ?? "…"}</strong>{" "}
+        <span className="fd-muted" data-testid="editing-what">{where}</span>
+      </nav>
+      <span className={`fd-save fd-save--${saveState}`} data-testid="save-state" role="status">{SAVE_TEXT[saveState]}</span>
+      <div className="fd-toolbar__buttons">
+        <button type="button" disabled={!canUndo} onClick={() => s().undo()} title="Undo (Ctrl+Z)">Undo</button>
+        <button type="button" disabled={!canRedo} onClick={() => s().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <button type="button" disabled={readOnly || preview} onClick={() => { s().autoLayout(); window.setTimeout(() => void fitView({ duration: 300 }), 50); }} title="Arrange the nodes automatically">Auto-layout</button>
+        <button type="button" onClick={() => void fitView({ duration: 300 })} title="Zoom to fit">Fit</button>
+        <button type="button" disabled={readOnly || preview} onClick={() => fileInput.current?.click()} title="Replace the canvas with a JSON export or spec">Import</button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (file) importIntoCanvas(await file.text());
+            e.target.value = "";
+          }}
+        />
+        <button
+          type="button"
+          onClick={() => {
+            const blob = new Blob([exportDocument()], { type: "application/json" });
+            const a = document.createElement("a");
+            a.href = URL.createObjectURL(blob);
+            a.download = `${definition?.key ?? "definition"}${viewing ? `-v${viewing.number}` : ""}.flowdeck.json`;
+            a.click();
+            URL.revokeObjectURL(a.href);
+          }}
+          title="Download the canvas as JSON"
+        >
+          Export
+        </button>
+        <button type="button" aria-pressed={drawer === "versions"} onClick={() => setDrawer(drawer === "versions" ? null : "versions")}>History</button>
+        <button type="button" aria-pressed={drawer === "run"} onClick={() => setDrawer(drawer === "run" ? null : "run")}>Test run</button>
+        {!readOnly && (
+          <button
+            type="button"
+            className="fd-primary"
+            disabled={errorCount > 0 || preview || saveState === "conflict"}
+            title={errorCount ? `Fix the ${errorCount} problem(s) first` : "Review the changes, then publish"}
+            onClick={() => void preparePublish()}
+          >
+            Publish…
+          </button>
+        )}
+      </div>
+    </header>
+  );
+}
+
+function Banners() {
+  const saveState = useDesigner((s) => s.saveState);
+  const message = useDesigner((s) => s.saveMessage);
+  const viewing = useDesigner((s) => s.viewing);
+  const key = useDesigner((s) => s.key);
+  const preview = useDesigner((s) => s.diffPreview);
+  return (
+    <>
+      {saveState === "conflict" && (
+        <div className="fd-alert fd-alert--error" role="alert" data-testid="conflict">
+          <strong>Someone else saved this draft.</strong> {message}
+          <div className="fd-row">
+            <button type="button" onClick={() => key && void loadDefinition(key)}>Reload the latest draft (discard my changes)</button>
+            <button
+              type="button"
+              onClick={() => {
+                const blob = new Blob([exportDocument()], { type: "application/json" });
+                const a = document.createElement("a");
+                a.href = URL.createObjectURL(blob);
+                a.download = `${key}-my-changes.flowdeck.json`;
+                a.click();
+              }}
+            >
+              Download my version first
+            </button>
+          </div>
+        </div>
+      )}
+      {saveState === "error" && (
+        <div className="fd-alert fd-alert--error" role="alert">
+          {message} <button type="button" onClick={() => void saveNow()}>Try again</button>
+        </div>
+      )}
+      {viewing && (
+        <div className="fd-alert fd-alert--info" role="status" data-testid="read-only">
+          You are looking at v{viewing.number} ({viewing.status}); it is read-only. <Link to={`/designer/${key}`}>Back to the draft</Link>
+        </div>
+      )}
+      {preview && (
+        <div className="fd-alert fd-alert--publish" role="dialog" aria-label="Publish" data-testid="publish-preview">
+          <div>
+            <strong>Publish draft v{preview.to}?</strong>{" "}
+            {preview.from === null ? (
+              "This is the first published version."
+            ) : (
+              <>
+                Compared with the published v{preview.from}:{" "}
+                <span className="fd-legend fd-legend--added">{preview.counts.added} added</span>{" "}
+                <span className="fd-legend fd-legend--removed">{preview.counts.removed} removed</span>{" "}
+                <span className="fd-legend fd-legend--changed">{preview.counts.changed} changed</span>{" "}
+                <span className="fd-legend fd-legend--moved">{preview.counts.moved} moved</span>{" "}
+                <span className="fd-muted">{preview.counts.edges} connection change(s)</span>
+              </>
+            )}
+          </div>
+          <div className="fd-row">
+            <button type="button" className="fd-primary" onClick={() => void confirmPublish()}>Publish v{preview.to}</button>
+            <button type="button" onClick={cancelPublish}>Cancel</button>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Toast() {
+  const toast = useDesigner((s) => s.toast);
+  useEffect(() => {
+    if (!toast) return;
+    const t = window.setTimeout(() => useDesigner.setState((s) => (s.toast?.id === toast.id ? { toast: null } : {})), toast.kind === "error" ? 7000 : 3500);
+    return () => window.clearTimeout(t);
+  }, [toast]);
+  if (!toast) return null;
+  return (
+    <div className={`fd-toast fd-toast--${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"} data-testid="toast">
+      {toast.text}
+    </div>
+  );
+}
+

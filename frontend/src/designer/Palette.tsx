@@ -1,0 +1,68 @@
+/** Node types and registered activities, searchable; drag onto the canvas (or press Enter to add at the centre). */
+import { useMemo, useState } from "react";
+import { NODE_META } from "../nodes/registry";
+import { NODE_TYPES, type NodeFields, type NodeType } from "../spec/types";
+import { useDesigner } from "./store";
+
+export const DRAG_MIME = "application/x-flowdeck-node";
+
+export interface PaletteItem {
+  type: NodeType;
+  fields?: NodeFields;
+}
+
+export function Palette({ onAdd }: { onAdd(item: PaletteItem): void }) {
+  const activities = useDesigner((s) => s.activities);
+  const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
+  const [query, setQuery] = useState("");
+  const q = query.trim().toLowerCase();
+  const types = useMemo(
+    () => NODE_TYPES.filter((t) => !q || t.includes(q) || NODE_META[t].title.toLowerCase().includes(q) || NODE_META[t].hint.toLowerCase().includes(q)),
+    [q],
+  );
+  const acts = useMemo(
+    () => activities.filter((a) => !q || a.name.toLowerCase().includes(q) || a.description.toLowerCase().includes(q)),
+    [activities, q],
+  );
+  const item = (key: string, label: string, hint: string, icon: string, payload: PaletteItem, testid: string) => (
+    <li
+      key={key}
+      className="fd-palette__item"
+      draggable={!readOnly}
+      tabIndex={readOnly ? -1 : 0}
+      role="button"
+      aria-disabled={readOnly}
+      data-testid={testid}
+      title={`${hint}\nDrag onto the canvas, or press Enter to add it`}
+      onDragStart={(e) => {
+        e.dataTransfer.setData(DRAG_MIME, JSON.stringify(payload));
+        e.dataTransfer.effectAllowed = "move";
+      }}
+      onKeyDown={(e) => {
+        if (!readOnly && (e.key === "Enter" || e.key === " ")) {
+          e.preventDefault();
+          onAdd(payload);
+        }
+      }}
+      onDoubleClick={() => !readOnly && onAdd(payload)}
+    >
+      <span className="fd-palette__icon" aria-hidden="true">{icon}</span>
+      <span className="fd-palette__text">
+        <span className="fd-palette__name">{label}</span>
+        <span className="fd-palette__hint">{hint}</span>
+      </span>
+    </li>
+  );
+  return (
+    <nav className="fd-palette" aria-label="Palette">
+      <input type="search" aria-label="Search the palette" placeholder="Search steps and activities…" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <h3>Steps</h3>
+      <ul>{types.map((t) => item(t, NODE_META[t].title, NODE_META[t].hint, NODE_META[t].icon, { type: t }, `palette-${t}`))}</ul>
+      <h3>Activities</h3>
+      <ul>
+        {acts.map((a) => item(`a:${a.name}`, a.name, a.description || "Runs this activity", NODE_META.task.icon, { type: "task", fields: { activity: a.name } }, `palette-activity-${a.name}`))}
+        {!acts.length && <li className="fd-muted">{activities.length ? "No activity matches." : "No activities registered."}</li>}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The shell every node view draws: type, label, summary, handles, and the
+ * decorations (problems, run status, diff). Text only: labels and summaries are
+ * React text children, never HTML.
+ */
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { useEffect } from "react";
+import type { NodeMeta } from "../nodes/types";
+import { hasTarget, sourceHandles, type FlowNode } from "../spec/graph";
+import { useDecorations } from "./decorations";
+
+const STATUS_TEXT: Record<string, string> = {
+  scheduled: "scheduled",
+  running: "running",
+  waiting: "waiting",
+  succeeded: "done",
+  failed: "failed",
+  skipped: "skipped",
+  cancelled: "cancelled",
+};
+
+export interface BaseNodeProps extends NodeProps<FlowNode> {
+  meta: NodeMeta;
+  handleLabel?: (handle: string) => string;
+}
+
+export function BaseNode({ id, type, data, selected, meta, handleLabel }: BaseNodeProps) {
+  const deco = useDecorations();
+  const errors = deco.errorsByNode.get(id);
+  const run = deco.runStatus?.[id];
+  const mark = deco.diff?.get(id);
+  const handles = sourceHandles(type, data);
+  const handleKey = handles.join("|");
+  const updateInternals = useUpdateNodeInternals();
+  useEffect(() => updateInternals(id), [id, handleKey, updateInternals]);
+
+  const classes = ["fd-node", `fd-node--${type}`];
+  if (selected) classes.push("is-selected");
+  if (errors) classes.push("has-errors");
+  if (run) classes.push(`fd-status--${run.status}`);
+  if (run?.compensation) classes.push(`fd-comp--${run.compensation}`);
+  if (mark) classes.push(`fd-diff--${mark}`);
+  const many = handles.length > 1;
+  const summary = meta.summary(data);
+
+  return (
+    <div
+      className={classes.join(" ")}
+      data-testid={`node-${id}`}
+      data-node-id={id}
+      data-status={run?.status ?? ""}
+      data-diff={mark ?? ""}
+      style={many ? { minHeight: 34 + handles.length * 20 } : undefined}
+    >
+      {hasTarget(type) && <Handle type="target" position={Position.Left} className="fd-handle" />}
+      <div className="fd-node__head">
+        <span className="fd-node__icon" aria-hidden="true">{meta.icon}</span>
+        <span className="fd-node__type">{meta.title}</span>
+        {run && (
+          <span className="fd-node__status" data-testid={`status-${id}`}>
+            {STATUS_TEXT[run.status] ?? run.status}
+            {run.attempt > 1 ? ` · attempt ${run.attempt}` : ""}
+          </span>
+        )}
+        {mark && <span className={`fd-node__diff fd-node__diff--${mark}`}>{mark}</span>}
+      </div>
+      <div className="fd-node__label" data-testid={`label-${id}`}>{data.label || id}</div>
+      {summary && <div className="fd-node__summary">{summary}</div>}
+      {run?.compensation && <div className="fd-node__comp">↺ compensation {run.compensation}</div>}
+      {errors && (
+        <div className="fd-node__errors" data-testid={`errors-${id}`} title={errors.map((e) => e.message).join("\n")}>
+          ⚠ {errors.length === 1 ? errors[0].message : `${errors.length} problems`}
+        </div>
+      )}
+      {handles.map((h, i) => (
+        <Handle
+          key={h}
+          id={h}
+          type="source"
+          position={Position.Right}
+          className={`fd-handle fd-handle--${h === "default" || h === "timeout" ? h : "branch"}`}
+          style={many ? { top: 34 + i * 20 + 10 } : undefined}
+        >
+          {many && <span className="fd-handle__label">{handleLabel ? handleLabel(h) : h}</span>}
+        </Handle>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+/** The node views by spec type. Defined once, at module scope: an inline object remounts the canvas. */
+import type { NodeTypes } from "@xyflow/react";
+import { ChoiceView } from "../nodes/choice/View";
+import { EndView } from "../nodes/end/View";
+import { FailView } from "../nodes/fail/View";
+import { HttpView } from "../nodes/http/View";
+import { JoinView } from "../nodes/join/View";
+import { ParallelView } from "../nodes/parallel/View";
+import { SignalView } from "../nodes/signal/View";
+import { StartView } from "../nodes/start/View";
+import { SubworkflowView } from "../nodes/subworkflow/View";
+import { TaskView } from "../nodes/task/View";
+import { WaitView } from "../nodes/wait/View";
+
+export const nodeTypes: NodeTypes = {
+  start: StartView,
+  end: EndView,
+  fail: FailView,
+  task: TaskView,
+  http: HttpView,
+  choice: ChoiceView,
+  parallel: ParallelView,
+  join: JoinView,
+  wait: WaitView,
+  signal: SignalView,
+  subworkflow: SubworkflowView,
+};

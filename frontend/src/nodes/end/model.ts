@@ -1,0 +1,11 @@
+import type { NodeMeta } from "../types";
+
+export const endMeta: NodeMeta = {
+  type: "end",
+  title: "End",
+  hint: "Finishes the run successfully",
+  icon: "■",
+  defaults: () => ({ label: "End" }),
+  summary: (f) => (f.output === undefined ? "" : typeof f.output === "string" ? `output: ${f.output}` : "output mapping"),
+  problems: () => [],
+};

@@ -1,0 +1,11 @@
+import type { NodeMeta } from "../types";
+
+export const joinMeta: NodeMeta = {
+  type: "join",
+  title: "Join",
+  hint: "Waits for the branches of one parallel",
+  icon: "⋈",
+  defaults: () => ({ label: "Join", fork: "", mode: "all" }),
+  summary: (f) => (f.fork ? `joins ${f.fork} (${f.mode ?? "all"})` : "no parallel chosen"),
+  problems: (f) => (f.fork ? [] : ["Choose the parallel node this join closes"]),
+};

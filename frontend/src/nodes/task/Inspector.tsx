@@ -1,0 +1,30 @@
+import { ActivitySelect, DurationInput, Field, MappingEditor, RetryEditor } from "../../designer/fields";
+import type { InspectorProps } from "../../designer/inspectorTypes";
+import { CompensationEditor } from "./CompensationEditor";
+
+export function TaskInspector({ data, update, ctx }: InspectorProps) {
+  const activity = ctx.activities.find((a) => a.name === data.activity);
+  return (
+    <>
+      <Field label="Activity" hint={activity?.description} error={data.activity ? (activity || !ctx.activities.length ? null : "Not a registered activity") : "Required"}>
+        <ActivitySelect label="Activity" value={data.activity} activities={ctx.activities} onChange={(a) => update((f) => ({ ...f, activity: a }))} />
+      </Field>
+      <MappingEditor
+        label="Input"
+        absentMeans="the run's input"
+        value={data.input}
+        schema={activity?.input_schema}
+        suggestions={ctx.suggestions}
+        onChange={(input) => update((f) => ({ ...f, input }), "input")}
+      />
+      <Field label="Timeout per attempt" hint="Default 300 seconds">
+        <DurationInput label="Timeout" seconds={data.timeout} onChange={(timeout) => update((f) => ({ ...f, timeout }), "timeout")} />
+      </Field>
+      <Field label="Heartbeat timeout" hint="Optional: fail an attempt that stops heartbeating">
+        <DurationInput label="Heartbeat timeout" seconds={data.heartbeat_timeout} onChange={(v) => update((f) => ({ ...f, heartbeat_timeout: v }), "heartbeat")} />
+      </Field>
+      <RetryEditor value={data.retry} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
+      <CompensationEditor data={data} update={update} ctx={ctx} />
+    </>
+  );
+}

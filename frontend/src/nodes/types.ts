@@ -1,0 +1,16 @@
+/** What every node type folder provides (its model.ts) for the canvas and the palette. */
+import type { NodeFields, NodeType } from "../spec/types";
+
+export interface NodeMeta {
+  type: NodeType;
+  title: string;
+  /** One line for the palette. */
+  hint: string;
+  icon: string;
+  /** Fields of a node fresh from the palette. */
+  defaults(): NodeFields;
+  /** A short line under the label on the canvas ("payments.charge", "GET https://..."). */
+  summary(fields: NodeFields): string;
+  /** Problems visible without asking the server (shown in the inspector). */
+  problems(fields: NodeFields): string[];
+}

@@ -1,0 +1,125 @@
+/** The workflow spec (schema_version 1), as documented in docs/spec.md. */
+
+export const NODE_TYPES = [
+  "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow",
+] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const SIGNAL_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+export const DEFINITION_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export const DEFAULT_BRANCH = "next";
+
+/** An expression string, or an object of mappings (docs/spec.md "Mappings"). */
+export type Mapping = string | { [key: string]: Mapping };
+
+export interface RetryPolicy {
+  max_attempts?: number;
+  initial_interval?: number;
+  backoff_coefficient?: number;
+  max_interval?: number;
+  jitter?: number;
+  non_retryable_errors?: string[];
+}
+
+export interface Compensation {
+  activity: string;
+  input?: Mapping;
+  retry?: RetryPolicy;
+}
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { field: string; op: string; value?: unknown };
+
+export interface Rule {
+  id: string;
+  label?: string;
+  condition: Condition;
+}
+
+export interface Position {
+  x: number;
+  y: number;
+}
+
+/** Fields of a node other than id, type and position (those live on the canvas node). */
+export type NodeFields = {
+  label?: string;
+  description?: string;
+  stuck_after?: number;
+  // end
+  output?: Mapping;
+  // fail
+  error?: string;
+  code?: string;
+  // task / http
+  activity?: string;
+  input?: Mapping;
+  retry?: RetryPolicy;
+  timeout?: number;
+  heartbeat_timeout?: number;
+  compensation?: Compensation;
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  body?: Mapping;
+  expected_statuses?: number[];
+  // choice
+  rules?: Rule[];
+  // join
+  fork?: string;
+  mode?: "all" | "first";
+  // wait
+  seconds?: number;
+  until?: string;
+  // signal
+  signal?: string;
+  // subworkflow
+  definition?: string;
+  version?: number;
+};
+
+export interface SpecNode extends NodeFields {
+  id: string;
+  type: NodeType;
+  position?: Position;
+}
+
+export interface SpecEdge {
+  id: string;
+  source: string;
+  target: string;
+  branch?: string;
+  label?: string;
+}
+
+export interface Spec {
+  schema_version: 1;
+  settings?: { stuck_after?: number };
+  nodes: SpecNode[];
+  edges: SpecEdge[];
+}
+
+export function emptySpec(): Spec {
+  return {
+    schema_version: 1,
+    nodes: [
+      { id: "start", type: "start", label: "Start", position: { x: 0, y: 0 } },
+      { id: "end", type: "end", label: "End", position: { x: 400, y: 0 } },
+    ],
+    edges: [],
+  };
+}
+
+/** A server validation problem (docs/spec.md "Error codes"). */
+export interface SpecError {
+  code: string;
+  message: string;
+  node_id: string | null;
+  edge_id: string | null;
+  path: string | null;
+}
