@@ -8,11 +8,12 @@ Starts its own stack on free ports: an embedded PostgreSQL and Redis (data in
 ``--state-dir``, default ``.flowdeck/chaos/``, never the dev servers; a fresh
 database each run), then web (daphne), 2 workers, the scheduler and the
 shop, each logging to ``<state-dir>/logs/``. Starts the orders through the
-REST API (``POST /api/runs/``, spread over a submission window) with shop
-faults injected, and meanwhile SIGKILLs a random worker every
-``--kill-interval`` seconds (and starts a new one), SIGKILLs and restarts
-Redis once and restarts PostgreSQL once (``pg_ctl stop -m immediate``: a
-crash, recovered from the WAL). Large orders wait for approval: a third
+REST API (``POST /api/runs/``; a closed loop keeps at most ``--concurrency``
+orders unsettled) with shop faults injected, and meanwhile SIGKILLs a random
+worker every ``--kill-interval`` seconds (and starts a new one), SIGKILLs and
+restarts Redis once (when 35% of the orders are submitted) and restarts
+PostgreSQL once (at 65%; ``pg_ctl stop -m immediate``: a crash, recovered
+from the WAL). Large orders wait for approval: a third
 are approved, a third rejected, a third left waiting.
 
 When every run is terminal, failed or waiting, it checks strictly:
@@ -272,6 +273,7 @@ class Chaos:
         self.submitted = threading.Event()
         self.errors: list[str] = []
         self.rng = random.Random(args.seed)
+        self.settled_count = 0
 
     # start-up
 
@@ -282,7 +284,7 @@ class Chaos:
             "DATABASE_URL": self.servers.database_url, "REDIS_URL": self.servers.redis_url,
             "DJANGO_SETTINGS_MODULE": "flowdeck.settings", "PYTHONUNBUFFERED": "1",
             "FLOWDECK_SHOP_URL": f"http://127.0.0.1:{self.shop_port}", "FLOWDECK_PORT": str(self.web_port),
-            "FLOWDECK_REQUEUE_AFTER": "3", "FLOWDECK_SCHEDULER_INTERVAL": "0.5",
+            "FLOWDECK_REQUEUE_AFTER": "10", "FLOWDECK_SCHEDULER_INTERVAL": "0.5",
             "FLOWDECK_CHANNEL_PREFIX": "flowdeck-chaos", "FLOWDECK_ADMIN_USER": "chaos",
             "FLOWDECK_ADMIN_PASSWORD": "chaos-not-secret",
         })
@@ -324,10 +326,12 @@ class Chaos:
     # the three threads: submit, chaos, approve (in the monitor loop)
 
     def submit(self) -> None:
-        window = self.window
+        """Closed loop: at most ``--concurrency`` orders unsettled at once, at most ``--submit-rate`` per second."""
         began = time.monotonic()
         for i, order in enumerate(self.orders):
-            delay = began + window * i / len(self.orders) - time.monotonic()
+            while len(self.run_ids) - self.settled_count >= self.args.concurrency and not self.stop_event.is_set():
+                time.sleep(0.2)
+            delay = began + i / self.args.submit_rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             body = {"definition": DEFINITION, "input": order["input"], "business_key": order["order_id"],
@@ -344,21 +348,32 @@ class Chaos:
                     self.errors.append(f"POST /api/runs/ for {order['order_id']} answered {status}: {reply}")
                     self.stop_event.set()
                     return
-                self.counts["submit_retries"] += 1
+                self.counts["submit_retries"] += 1  # web or database restarting: same business key, no duplicate
                 time.sleep(0.5)
         self.submitted.set()
 
-    def plan(self) -> list[tuple[float, str]]:
-        events = [(self.window * 0.35, "redis"), (self.window * 0.65, "pg")] if not self.args.no_restarts else []
-        events += [(2.0 + i * self.args.kill_interval, "kill") for i in range(self.args.kills)]
-        return sorted(events)
+    def plan(self) -> list[tuple[str, float, str]]:
+        """(trigger, threshold, action): "time" in seconds from the start, or "submitted" as a fraction."""
+        events = [("time", 2.0 + i * self.args.kill_interval, "kill") for i in range(self.args.kills)]
+        if not self.args.no_restarts:
+            events += [("submitted", 0.35, "redis"), ("submitted", 0.65, "pg")]
+        return events
+
+    def due(self, trigger: str, threshold: float, began: float) -> bool:
+        if trigger == "time":
+            return time.monotonic() - began >= threshold
+        return len(self.run_ids) >= threshold * len(self.orders)
 
     def chaos(self) -> None:
-        began = time.monotonic()
-        for at, action in self.plan():
-            while time.monotonic() - began < at:
-                if self.stop_event.wait(0.1):
-                    return
+        began, pending = time.monotonic(), self.plan()
+        while pending and not self.stop_event.is_set():
+            ready = [e for e in pending if self.due(e[0], e[1], began)]
+            if not ready:
+                self.stop_event.wait(0.1)
+                continue
+            event = ready[0]
+            pending.remove(event)
+            action = event[2]
             try:
                 if action == "kill":
                     name = self.rng.choice(["worker1", "worker2"])
@@ -410,16 +425,14 @@ class Chaos:
                                      [DEFINITION]).fetchall())
 
     def settled(self, statuses: dict[str, str]) -> bool:
-        if not self.submitted.is_set() or len(statuses) < len(self.orders):
-            return False
+        """Every order submitted and its run terminal, failed, or waiting for an approval nobody will give."""
+        count = 0
         for order in self.orders:
             status = statuses.get(self.run_ids.get(order["order_id"]))
-            if status in SETTLED:
-                continue
-            if status == "waiting" and order["kind"] == "large_waiting":
-                continue  # nobody will approve it: waiting is its final state here
-            return False
-        return True
+            # waiting is final for the orders nobody approves
+            count += status in SETTLED or (status == "waiting" and order["kind"] == "large_waiting")
+        self.settled_count = count
+        return self.submitted.is_set() and count == len(self.orders)
 
     def wait_settled(self) -> dict[str, str]:
         deadline = time.monotonic() + self.args.settle_timeout
@@ -554,21 +567,17 @@ class Chaos:
 
     def run(self) -> int:
         began = time.monotonic()
-        tag = time.strftime("%H%M%S")
-        self.orders = make_orders(self.args.orders, self.args.seed, tag)
-        self.window = self.args.window or max(10.0, self.args.orders / self.args.submit_rate)
+        self.orders = make_orders(self.args.orders, self.args.seed, time.strftime("%H%M%S"))
         try:
-            self.start_stack()
-        except Exception as exc:
-            log(f"the stack did not start: {exc}")
-            self.teardown()
-            return 2
-        log(f"stack up in {time.monotonic() - began:.1f}s; {len(self.orders)} orders over {self.window:.0f}s; "
-            f"faults {json.dumps(self.faults)}")
-        threads = [threading.Thread(target=self.submit, daemon=True), threading.Thread(target=self.chaos, daemon=True)]
-        for t in threads:
-            t.start()
-        try:
+            try:
+                self.start_stack()
+            except Exception as exc:
+                log(f"the stack did not start: {exc}")
+                return 2
+            log(f"stack up in {time.monotonic() - began:.1f}s; {len(self.orders)} orders, at most "
+                f"{self.args.concurrency} unsettled at once; faults {json.dumps(self.faults)}")
+            for target in (self.submit, self.chaos):
+                threading.Thread(target=target, daemon=True).start()
             self.wait_settled()
             self.stop_event.set()
             violations, outcome, extra = self.check()
@@ -581,9 +590,9 @@ class Chaos:
         if len(violations) > 50:
             print(f"... and {len(violations) - 50} more", file=sys.stderr)
         wall = time.monotonic() - began
+        other = sum(v for k, v in outcome.items() if k not in ("completed", "compensated", "failed", "waiting"))
         print(f"chaos: orders={len(self.orders)} completed={outcome['completed']} compensated={outcome['compensated']} "
-              f"failed={outcome['failed']} waiting={outcome['waiting']} "
-              f"other={sum(v for k, v in outcome.items() if k not in ('completed', 'compensated', 'failed', 'waiting'))} "
+              f"failed={outcome['failed']} waiting={outcome['waiting']} other={other} "
               f"kills={self.counts['kills']} redis_restarts={self.counts['redis_restarts']} "
               f"pg_restarts={self.counts['pg_restarts']} shop_crashes={self.shop_crashes()} "
               f"step_retries={extra.get('retries', 0)} violations={len(violations)} wall={wall:.0f}s", flush=True)
@@ -596,6 +605,10 @@ class Chaos:
             self.servers.stop()
 
 
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -604,10 +617,9 @@ def main(argv=None) -> int:
     parser.add_argument("--kill-interval", type=float, default=4.0, help="seconds between kills")
     parser.add_argument("--fault-rate", type=float, default=0.03,
                         help="shop failure rate; hangs are a sixth of it, crashes a tenth")
-    parser.add_argument("--submit-rate", type=float, default=20.0, help="orders per second")
-    parser.add_argument("--window", type=float, default=None,
-                        help="seconds to spread the orders over (default orders / submit-rate, at least 10); "
-                             "Redis restarts at 35%% of it, PostgreSQL at 65%%")
+    parser.add_argument("--submit-rate", type=float, default=20.0, help="at most this many orders per second")
+    parser.add_argument("--concurrency", type=int, default=60,
+                        help="at most this many orders unsettled at once (a closed loop: no unbounded backlog)")
     parser.add_argument("--no-restarts", action="store_true", help="no Redis or PostgreSQL restart")
     parser.add_argument("--settle-timeout", type=float, default=None, help="default 300 + orders / 2 seconds")
     parser.add_argument("--seed", type=int, default=1)
@@ -620,6 +632,9 @@ def main(argv=None) -> int:
         args.kills = max(2, args.orders // 40)
     if args.settle_timeout is None:
         args.settle_timeout = 300 + args.orders / 2
+    # Also when started in the background (SIGINT ignored): stop the stack we started, then exit.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     return Chaos(args).run()
 
 

@@ -1,0 +1,79 @@
+"""bench/chaos.py: its ledger checks catch what they should, and a small run
+(40 orders, 2 worker kills, one Redis and one PostgreSQL restart) is clean."""
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY = re.compile(r"^chaos: orders=(?P<orders>\d+) completed=(?P<completed>\d+) compensated=(?P<compensated>\d+) "
+                     r"failed=(?P<failed>\d+) waiting=(?P<waiting>\d+) other=(?P<other>\d+) kills=(?P<kills>\d+) "
+                     r"redis_restarts=(?P<redis>\d+) pg_restarts=(?P<pg>\d+) shop_crashes=\d+ step_retries=\d+ "
+                     r"violations=(?P<violations>\d+) wall=\d+s$", re.M)
+
+
+def _chaos_module():
+    spec = importlib.util.spec_from_file_location("chaos", ROOT / "bench" / "chaos.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+chaos = _chaos_module()
+ORDER = {"order_id": "CH-1", "kind": "normal", "input": {"amount_cents": 500}}
+GOOD = dict(charges=[("ch_1", 500, "captured")], refunds={}, reservations=["held"], shipments=["scheduled"],
+            emails=[1])
+
+
+def violations(status="completed", **changes):
+    ledgers = {**GOOD, **changes}
+    return chaos.Chaos.ledger_violations(ORDER, status, ledgers["charges"], ledgers["refunds"],
+                                         ledgers["reservations"], ledgers["shipments"], ledgers["emails"])
+
+
+def test_a_clean_completed_order_passes_and_each_ledger_error_is_caught():
+    assert violations() == []
+    assert violations(charges=[("ch_1", 500, "captured"), ("ch_2", 500, "captured")])  # charged twice
+    assert violations(charges=[("ch_1", 400, "captured")])  # wrong amount
+    assert violations(charges=[("ch_1", 500, "refunded")], refunds={"ch_1": 1})  # refunded but completed
+    assert violations(reservations=[]) and violations(shipments=["cancelled"]) and violations(emails=[1, 1])
+
+
+def test_compensated_and_failed_orders_must_be_undone_exactly_once():
+    undone = dict(charges=[("ch_1", 500, "refunded")], refunds={"ch_1": 1}, reservations=["released"],
+                  shipments=[], emails=[])
+    assert violations("compensated", **undone) == []
+    assert violations("compensated", **{**undone, "refunds": {"ch_1": 2}})  # refunded twice
+    assert violations("compensated", **{**undone, "charges": [("ch_1", 500, "captured")], "refunds": {}})
+    assert violations("compensated", **{**undone, "reservations": ["held"]})  # stock left held
+    assert violations("failed", **{**undone, "charges": [], "refunds": {}}) == []
+    assert violations("failed", **undone)  # a failed (declined) order was never to be charged
+    assert violations("waiting", charges=[], refunds={}, reservations=[], shipments=[], emails=[]) == []
+
+
+def test_orders_cover_every_outcome_deterministically():
+    orders = chaos.make_orders(40, seed=1, run_tag="t")
+    assert orders == chaos.make_orders(40, seed=1, run_tag="t")
+    kinds = {o["kind"] for o in orders}
+    assert kinds == set(chaos.EXPECTED)
+    assert all(o["input"]["amount_cents"] in chaos.DECLINED_AMOUNTS for o in orders if o["kind"] == "declined")
+    assert all(o["input"]["amount_cents"] not in chaos.DECLINED_AMOUNTS for o in orders if o["kind"] != "declined")
+
+
+@pytest.mark.worker
+@pytest.mark.timeout(480)
+def test_a_small_chaos_run_is_clean():
+    proc = subprocess.run([sys.executable, "bench/chaos.py", "--orders", "40", "--kills", "2",
+                           "--state-dir", ".flowdeck/chaos-test"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=450)
+    match = SUMMARY.search(proc.stdout)
+    assert match, f"no summary line\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr[-6000:]}"
+    got = {k: int(v) for k, v in match.groupdict().items()}
+    assert proc.returncode == 0 and got["violations"] == 0, proc.stderr[-6000:]
+    assert got["orders"] == 40 and got["other"] == 0
+    assert got["completed"] + got["compensated"] + got["failed"] + got["waiting"] == 40
+    assert got["compensated"] >= 4 and got["failed"] >= 4 and got["waiting"] >= 1
+    assert got["kills"] == 2 and got["redis"] == 1 and got["pg"] == 1
