@@ -133,6 +133,7 @@ class Proc:
 
     def start(self) -> None:
         self.generation += 1
+        self.started_at = time.monotonic()
         logfile = open(self.logdir / f"{self.name}.log", "ab")
         logfile.write(f"\n==== start #{self.generation} {time.strftime('%H:%M:%S')} ====\n".encode())
         logfile.flush()
@@ -372,11 +373,18 @@ class Chaos:
                 self.stop_event.wait(0.1)
                 continue
             event = ready[0]
-            pending.remove(event)
             action = event[2]
+            # Kill only a worker that has been up for a kill interval: one still booting would die before it
+            # did anything, and the run would measure start-up time instead of recovery.
+            grown = [n for n in ("worker1", "worker2")
+                     if time.monotonic() - self.procs[n].started_at >= self.args.kill_interval]
+            if action == "kill" and not grown:
+                self.stop_event.wait(0.2)
+                continue
+            pending.remove(event)
             try:
                 if action == "kill":
-                    name = self.rng.choice(["worker1", "worker2"])
+                    name = self.rng.choice(grown)
                     self.procs[name].kill_and_restart()
                     self.counts["kills"] += 1
                     log(f"SIGKILLed {name}, started again")
@@ -614,7 +622,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--kills", type=int, default=None, help="worker SIGKILLs (default: orders / 40, at least 2)")
-    parser.add_argument("--kill-interval", type=float, default=4.0, help="seconds between kills")
+    parser.add_argument("--kill-interval", type=float, default=6.0,
+                        help="seconds between kills; a worker is never killed before it has been up this long")
     parser.add_argument("--fault-rate", type=float, default=0.03,
                         help="shop failure rate; hangs are a sixth of it, crashes a tenth")
     parser.add_argument("--submit-rate", type=float, default=20.0, help="at most this many orders per second")
