@@ -1,4 +1,5 @@
 """Runs API: thin views over engine services (writes) and selectors (reads)."""
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -75,8 +76,8 @@ class RunEventsView(APIView):
         if not after.isdigit() or not limit.isdigit():
             return Response({"code": "invalid", "detail": "after_seq and limit must be whole numbers"}, status=400)
         run = selectors.run_get(run_id=run_id)
-        events = selectors.run_events(run_id=run.id, after_seq=int(after), limit=int(limit))
-        return Response(s.EventSerializer(events, many=True).data)
+        body = selectors.run_events_json(run_id=run.id, after_seq=int(after), limit=int(limit))
+        return HttpResponse(body, content_type="application/json")
 
 
 class _Action(APIView):

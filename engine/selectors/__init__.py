@@ -2,9 +2,9 @@
 from engine.selectors.audit import audit_entries, definition_history
 from engine.selectors.definitions import (definition_get, definition_list, version_diff, version_get,
                                           version_latest_published, version_list)
-from engine.selectors.runs import (RunFilters, incident_list, run_counts, run_events, run_get, run_list,
+from engine.selectors.runs import (RunFilters, incident_list, run_counts, run_events_json, run_events, run_get, run_list,
                                    run_stats, run_why)
 
 __all__ = ["audit_entries", "definition_history", "definition_get", "definition_list", "version_diff", "version_get", "version_latest_published",
-           "version_list", "RunFilters", "incident_list", "run_counts", "run_events", "run_get", "run_list",
+           "version_list", "RunFilters", "incident_list", "run_counts", "run_events_json", "run_events", "run_get", "run_list",
            "run_stats", "run_why"]
