@@ -13,7 +13,10 @@ import socket
 import threading
 import traceback
 
+import time
+
 import jsonschema
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from engine.activities import ActivityContext, activity_get, error_type_of
 from engine.httpcall import http_call
@@ -21,6 +24,7 @@ from engine.store import steps
 
 log = logging.getLogger(__name__)
 _HOST = socket.gethostname()
+RECORD_PATIENCE = 60.0  # seconds to keep trying to record a result while the database is away
 
 
 def worker_name() -> str:
@@ -60,6 +64,25 @@ def _run(claim: steps.Claim, ctx: ActivityContext):
     return output
 
 
+def _recorded(fn, **kwargs) -> bool:
+    """Record a result, riding out a short database outage (a restart, a
+    failover): the side effect already happened, so losing its result would
+    only cost a retry, but waiting a little usually saves it."""
+    delay = 0.2
+    deadline = time.monotonic() + RECORD_PATIENCE
+    while True:
+        try:
+            return fn(**kwargs)
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise  # the lease expires and the scheduler retries the step
+            log.warning("database unavailable while recording step %s; retrying in %.1fs",
+                        kwargs["claim"].step_id, delay)
+            close_old_connections()
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 def step_execute(*, step_id: int) -> str:
     """Run one attempt of ``step_id``; returns what happened (for logs and tests)."""
     claim = steps.step_claim(step_id=step_id, worker=worker_name())
@@ -72,7 +95,7 @@ def step_execute(*, step_id: int) -> str:
     try:
         output = _run(claim, ctx)
     except Exception as exc:  # every failure is recorded; the policy decides what next
-        steps.step_record_failure(claim=claim, error=_error(exc))
+        _recorded(steps.step_record_failure, claim=claim, error=_error(exc))
         return "failed"
-    steps.step_record_success(claim=claim, output=output)
+    _recorded(steps.step_record_success, claim=claim, output=output)
     return "succeeded"

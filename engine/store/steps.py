@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import logging
 
+from django.db.models import F, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from engine import protocol
@@ -87,10 +89,11 @@ def step_heartbeat(*, claim: Claim) -> bool:
     if claim.heartbeat_timeout is None:
         return StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt).exists()
     now = timezone.now()
+    # Never past the attempt's own deadline (started_at + timeout).
+    lease = Least(Value(now + dt.timedelta(seconds=claim.heartbeat_timeout)),
+                  F("started_at") + dt.timedelta(seconds=claim.timeout))
     rows = (StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt)
-            .update(heartbeat_at=now, lease_expires_at=min(
-                now + dt.timedelta(seconds=claim.heartbeat_timeout),
-                now + dt.timedelta(seconds=claim.timeout))))
+            .update(heartbeat_at=now, lease_expires_at=lease))
     return rows == 1
 
 
