@@ -40,222 +40,23 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-DB_NAME = "flowdeck_chaos"
-DEFINITION = "order-saga"
-SOLD_OUT_SKU = "SKU-SOLD-OUT"
-DECLINED_AMOUNTS = [6660, 13130, 40400]
-SETTLED = {"completed", "compensated", "cancelled", "failed", "compensation_failed"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chaos_checks as checks  # noqa: E402
+from chaos_checks import DEFINITION, SETTLED, make_orders, shop_faults  # noqa: E402
+from chaos_stack import ROOT, Proc, Servers, free_port, http, wait_http  # noqa: E402
 
-# kind -> (expected run status, expected error type)
-EXPECTED = {
-    "normal": ("completed", None),
-    "declined": ("failed", "CardDeclined"),
-    "out_of_stock": ("compensated", "OutOfStock"),
-    "fraud": ("compensated", "FraudSuspected"),
-    "large_approved": ("completed", None),
-    "large_rejected": ("failed", "OrderRejected"),
-    "large_waiting": ("waiting", None),
-}
-# One in 25 orders of each special kind; the rest are normal.
-KIND_CYCLE = ["declined", "out_of_stock", "fraud", "large_approved", "large_rejected", "large_waiting"]
+PY = sys.executable
 
 
 def log(msg: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# -- orders ------------------------------------------------------------------
-
-def make_orders(n: int, seed: int, run_tag: str) -> list[dict]:
-    rng = random.Random(seed)
-    skus = [f"SKU-{i:03d}" for i in range(1, 41)]
-    orders = []
-    for i in range(n):
-        kind = KIND_CYCLE[i % 25] if i % 25 < len(KIND_CYCLE) else "normal"
-        items = [{"sku": sku, "qty": rng.randint(1, 3)} for sku in rng.sample(skus, rng.randint(1, 3))]
-        amount = rng.randint(500, 90_000)
-        while amount in DECLINED_AMOUNTS:
-            amount += 1
-        email = f"customer{i}@example.com"
-        if kind == "declined":
-            amount = DECLINED_AMOUNTS[i % len(DECLINED_AMOUNTS)]
-        elif kind == "out_of_stock":
-            items.append({"sku": SOLD_OUT_SKU, "qty": 1})
-        elif kind == "fraud":
-            email = f"customer{i}@fraud.test"
-        elif kind.startswith("large"):
-            amount = rng.randint(100_000, 400_000)
-        order_id = f"CH-{run_tag}-{i:05d}"
-        orders.append({"kind": kind, "order_id": order_id, "input": {
-            "order_id": order_id, "amount_cents": amount, "currency": "EUR", "items": items,
-            "customer": {"email": email, "name": f"Customer {i}"},
-            "address": {"street": f"{i} Chaos Lane", "city": "Testville", "country": "DE"}}})
-    return orders
-
-
-def shop_faults(rate: float) -> dict:
-    return {
-        "*": {"failure_rate": rate, "latency_ms": 10, "hang_rate": round(rate / 6, 5), "hang_seconds": 8,
-              "crash_rate": round(rate / 10, 5)},
-        "charge": {"declined_amounts": DECLINED_AMOUNTS},
-        "reserve": {"out_of_stock_skus": [SOLD_OUT_SKU]},
-    }
-
-
-# -- processes ---------------------------------------------------------------
-
-class Proc:
-    """A child in its own session, so a kill takes its whole process group."""
-
-    def __init__(self, name: str, args: list[str], env: dict, logdir: Path):
-        self.name, self.args, self.env, self.logdir = name, args, env, logdir
-        self.generation = 0
-        self.popen: subprocess.Popen | None = None
-        self.start()
-
-    def start(self) -> None:
-        self.generation += 1
-        self.started_at = time.monotonic()
-        logfile = open(self.logdir / f"{self.name}.log", "ab")
-        logfile.write(f"\n==== start #{self.generation} {time.strftime('%H:%M:%S')} ====\n".encode())
-        logfile.flush()
-        self.popen = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-        logfile.close()
-
-    def signal(self, sig) -> None:
-        try:
-            os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
-
-    def kill_and_restart(self) -> None:
-        self.signal(signal.SIGKILL)
-        self.popen.wait()
-        self.start()
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.signal(signal.SIGTERM)
-            try:
-                self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
-        self.signal(signal.SIGKILL)
-        try:
-            self.popen.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-
-
-class Servers:
-    """The embedded PostgreSQL and Redis of ``state`` (or given URLs, never restarted)."""
-
-    def __init__(self, state: Path, database_url: str | None, redis_url: str | None):
-        os.environ["FLOWDECK_STATE_DIR"] = str(state)  # devstack reads it at import: its own ports, its own data
-        sys.path.insert(0, str(ROOT))
-        from flowdeck import devstack
-        self.devstack, self.state = devstack, state
-        self.own_pg, self.own_redis = database_url is None, redis_url is None
-        if self.own_pg:
-            self.pg_port = devstack.pg_start(state / "pgdata")
-            database_url = f"postgresql://postgres@127.0.0.1:{self.pg_port}/{DB_NAME}"
-        if self.own_redis:
-            self.redis_port = devstack.redis_start(state / "redis")
-            redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
-        self.database_url, self.redis_url = database_url.replace("postgres://", "postgresql://", 1), redis_url
-
-    def fresh_database(self) -> None:
-        import psycopg
-        admin = self.database_url.rsplit("/", 1)[0] + "/postgres"
-        name = self.database_url.rsplit("/", 1)[1]
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        if self.own_redis:
-            import redis
-            redis.Redis.from_url(self.redis_url).flushall()
-
-    def restart_redis(self) -> float:
-        """SIGKILL (no final AOF flush) and start again on the same port."""
-        began = time.monotonic()
-        pid = int((self.state / "redis" / "redis.pid").read_text().strip())
-        os.kill(pid, signal.SIGKILL)
-        while self.devstack.redis_running(self.state / "redis"):
-            time.sleep(0.05)
-        time.sleep(1.0)  # down for a while
-        port = self.devstack.redis_start(self.state / "redis")
-        if port != self.redis_port:
-            raise RuntimeError(f"Redis came back on port {port}, not {self.redis_port}")
-        return time.monotonic() - began
-
-    def restart_pg(self) -> float:
-        """``pg_ctl stop -m immediate`` (a crash: recovery from the WAL), then start."""
-        began = time.monotonic()
-        self.devstack.pg_stop(self.state / "pgdata", mode="immediate")
-        time.sleep(1.0)
-        port = self.devstack.pg_start(self.state / "pgdata")
-        if port != self.pg_port:
-            raise RuntimeError(f"PostgreSQL came back on port {port}, not {self.pg_port}")
-        return time.monotonic() - began
-
-    def stop(self) -> None:
-        if self.own_pg:
-            self.devstack.pg_stop(self.state / "pgdata")
-        if self.own_redis:
-            self.devstack.redis_stop(self.state / "redis")
-
-
-# -- HTTP --------------------------------------------------------------------
-
-def http(method: str, url: str, body=None, *, token: str | None = None, timeout: float = 10) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    if token:
-        request.add_header("Authorization", f"Token {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read()
-            return response.status, (json.loads(raw) if raw else {})
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        try:
-            return exc.code, json.loads(raw)
-        except ValueError:
-            return exc.code, {"raw": raw[:300].decode(errors="replace")}
-
-
-def wait_http(url: str, timeout: float, procs: list[Proc]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", url, timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        dead = [p.name for p in procs if p.popen.poll() is not None]
-        if dead:
-            raise RuntimeError(f"process(es) {', '.join(dead)} exited during start-up")
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
 # -- the run -----------------------------------------------------------------
@@ -465,109 +266,11 @@ class Chaos:
 
     # the checks
 
-    def check(self) -> tuple[list[str], Counter, dict]:
-        violations: list[str] = []
+    def check(self) -> tuple[list[str], Counter, int]:
         with self.db() as conn:
-            q = lambda sql, *p: conn.execute(sql, p).fetchall()
-            runs = q("SELECT r.business_key, r.id::text, r.status, r.error->>'type', r.next_seq FROM "
-                     "engine_workflowrun r JOIN engine_workflowdefinition d ON d.id = r.definition_id "
-                     "WHERE d.key = %s", DEFINITION)
-            events = {run_id: (n, lo, hi, distinct) for run_id, n, lo, hi, distinct in q(
-                "SELECT run_id::text, count(*), min(seq), max(seq), count(DISTINCT seq) FROM engine_runevent "
-                "GROUP BY run_id")}
-            open_steps = defaultdict(list)
-            for run_id, node_id, kind, status in q(
-                    "SELECT run_id::text, node_id, kind, status FROM engine_steprun "
-                    "WHERE status IN ('scheduled', 'running', 'waiting')"):
-                open_steps[run_id].append((node_id, kind, status))
-            retries = q("SELECT coalesce(sum(attempt - 1), 0) FROM engine_steprun WHERE attempt > 1")[0][0]
-            charges, reservations, shipments, emails = (defaultdict(list) for _ in range(4))
-            for order_id, charge_id, amount, status in q("SELECT order_id, id, amount_cents, status FROM shop.charges"):
-                charges[order_id].append((charge_id, amount, status))
-            refunds = Counter(dict(q("SELECT charge_id, count(*) FROM shop.refunds GROUP BY charge_id")))
-            for order_id, status in q("SELECT order_id, status FROM shop.reservations"):
-                reservations[order_id].append(status)
-            for order_id, status in q("SELECT order_id, status FROM shop.shipments"):
-                shipments[order_id].append(status)
-            for (order_id,) in q("SELECT order_id FROM shop.emails"):
-                emails[order_id].append(1)
-            replays = q("SELECT count(*) FROM shop.idempotency")[0][0]
-
-        by_key = defaultdict(list)
-        for business_key, run_id, status, error_type, next_seq in runs:
-            by_key[business_key].append((run_id, status, error_type, next_seq))
-        known = {o["order_id"] for o in self.orders}
-        outcome = Counter()
-        for extra in sorted(set(by_key) - known):
-            violations.append(f"run(s) for an order the harness never started: {extra}")
-        for order in self.orders:
-            oid, kind = order["order_id"], order["kind"]
-            found = by_key.get(oid, [])
-            if len(found) != 1:
-                violations.append(f"{oid}: {len(found)} runs (run lost)" if not found else f"{oid}: {len(found)} runs")
-                outcome["lost"] += 1
-                continue
-            run_id, status, error_type, next_seq = found[0]
-            outcome[status] += 1
-            want_status, want_error = EXPECTED[kind]
-            if status != want_status or (want_error and error_type != want_error):
-                violations.append(f"{oid} ({kind}): run {run_id} is {status} ({error_type}), expected "
-                                  f"{want_status}" + (f" ({want_error})" if want_error else ""))
-            n, lo, hi, distinct = events.get(run_id, (0, None, None, 0))
-            if not (n and lo == 1 and hi == n == distinct and next_seq == n + 1):
-                violations.append(f"{oid}: run {run_id} events not gapless: count={n} min={lo} max={hi} "
-                                  f"distinct={distinct} next_seq={next_seq}")
-            opened = open_steps.get(run_id, [])
-            if status == "waiting":
-                if [s[:1] for s in opened] != [("approval",)]:
-                    violations.append(f"{oid}: waiting run {run_id} has open steps {opened}, expected the approval")
-            elif opened:
-                violations.append(f"{oid}: {status} run {run_id} still has open steps {opened}")
-            violations += self.ledger_violations(order, status, charges.pop(oid, []), refunds,
-                                                 reservations.pop(oid, []), shipments.pop(oid, []),
-                                                 emails.pop(oid, []))
-        for name, rows in (("charges", charges), ("reservations", reservations), ("shipments", shipments),
-                           ("emails", emails)):
-            for oid in rows:
-                violations.append(f"{name} for an unknown order {oid}")
-        extra = {"retries": retries, "idempotency_keys": replays}
-        return violations, outcome, extra
-
-    @staticmethod
-    def ledger_violations(order, status, charges, refunds, reservations, shipments, emails) -> list[str]:
-        oid, amount = order["order_id"], order["input"]["amount_cents"]
-        out = []
-        for charge_id, _, _ in charges:
-            if refunds.get(charge_id, 0) > 1:
-                out.append(f"{oid}: charge {charge_id} refunded {refunds[charge_id]} times")
-        if status == "completed":
-            good = [c for c in charges if c[2] == "captured" and c[1] == amount and not refunds.get(c[0])]
-            if len(charges) != 1 or len(good) != 1:
-                out.append(f"{oid}: completed with charges {charges} (want exactly one captured charge of {amount})")
-            if reservations != ["held"]:
-                out.append(f"{oid}: completed with reservations {reservations} (want one held)")
-            if shipments != ["scheduled"]:
-                out.append(f"{oid}: completed with shipments {shipments} (want one scheduled)")
-            if len(emails) != 1:
-                out.append(f"{oid}: completed with {len(emails)} confirmation emails")
-            return out
-        if len(charges) > 1:
-            out.append(f"{oid}: {status} with {len(charges)} charges")
-        for charge_id, _, charge_status in charges:
-            if charge_status != "refunded" or refunds.get(charge_id, 0) != 1:
-                out.append(f"{oid}: {status} but charge {charge_id} is {charge_status} with "
-                           f"{refunds.get(charge_id, 0)} refund(s)")
-        if status in ("failed", "waiting") and charges:
-            out.append(f"{oid}: {status} but was charged {charges}")
-        if "held" in reservations:
-            out.append(f"{oid}: {status} but a reservation is still held {reservations}")
-        if "scheduled" in shipments:
-            out.append(f"{oid}: {status} but a shipment is still scheduled {shipments}")
-        if emails:
-            out.append(f"{oid}: {status} but {len(emails)} confirmation email(s) were sent")
-        return out
-
-    # main
+            state = checks.state_read(conn)
+        found, outcome = checks.violations(self.orders, state)
+        return found, outcome, state.retries
 
     def shop_crashes(self) -> int:
         path = self.logdir / "shop.log"
@@ -588,7 +291,7 @@ class Chaos:
                 threading.Thread(target=target, daemon=True).start()
             self.wait_settled()
             self.stop_event.set()
-            violations, outcome, extra = self.check()
+            violations, outcome, retries = self.check()
         finally:
             self.stop_event.set()
             self.teardown()
@@ -603,7 +306,7 @@ class Chaos:
               f"failed={outcome['failed']} waiting={outcome['waiting']} other={other} "
               f"kills={self.counts['kills']} redis_restarts={self.counts['redis_restarts']} "
               f"pg_restarts={self.counts['pg_restarts']} shop_crashes={self.shop_crashes()} "
-              f"step_retries={extra.get('retries', 0)} violations={len(violations)} wall={wall:.0f}s", flush=True)
+              f"step_retries={retries} violations={len(violations)} wall={wall:.0f}s", flush=True)
         return 1 if violations else 0
 
     def teardown(self) -> None:

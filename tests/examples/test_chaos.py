@@ -1,6 +1,5 @@
 """bench/chaos.py: its ledger checks catch what they should, and a small run
 (40 orders, 2 worker kills, one Redis and one PostgreSQL restart) is clean."""
-import importlib.util
 import re
 import subprocess
 import sys
@@ -9,20 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+import chaos_checks as chaos  # noqa: E402
 SUMMARY = re.compile(r"^chaos: orders=(?P<orders>\d+) completed=(?P<completed>\d+) compensated=(?P<compensated>\d+) "
                      r"failed=(?P<failed>\d+) waiting=(?P<waiting>\d+) other=(?P<other>\d+) kills=(?P<kills>\d+) "
                      r"redis_restarts=(?P<redis>\d+) pg_restarts=(?P<pg>\d+) shop_crashes=\d+ step_retries=\d+ "
                      r"violations=(?P<violations>\d+) wall=\d+s$", re.M)
 
 
-def _chaos_module():
-    spec = importlib.util.spec_from_file_location("chaos", ROOT / "bench" / "chaos.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-chaos = _chaos_module()
 ORDER = {"order_id": "CH-1", "kind": "normal", "input": {"amount_cents": 500}}
 GOOD = dict(charges=[("ch_1", 500, "captured")], refunds={}, reservations=["held"], shipments=["scheduled"],
             emails=[1])
@@ -30,7 +23,7 @@ GOOD = dict(charges=[("ch_1", 500, "captured")], refunds={}, reservations=["held
 
 def violations(status="completed", **changes):
     ledgers = {**GOOD, **changes}
-    return chaos.Chaos.ledger_violations(ORDER, status, ledgers["charges"], ledgers["refunds"],
+    return chaos.ledger_violations(ORDER, status, ledgers["charges"], ledgers["refunds"],
                                          ledgers["reservations"], ledgers["shipments"], ledgers["emails"])
 
 
@@ -52,6 +45,23 @@ def test_compensated_and_failed_orders_must_be_undone_exactly_once():
     assert violations("failed", **{**undone, "charges": [], "refunds": {}}) == []
     assert violations("failed", **undone)  # a failed (declined) order was never to be charged
     assert violations("waiting", charges=[], refunds={}, reservations=[], shipments=[], emails=[]) == []
+
+
+def test_run_checks_catch_lost_duplicated_and_gapped_runs():
+    orders = chaos.make_orders(2, seed=1, run_tag="t")  # a declined order and an out-of-stock one
+    a, b = orders[0]["order_id"], orders[1]["order_id"]
+    state = chaos.State(runs=[(a, "r1", "failed", "CardDeclined", 4), (b, "r2", "completed", None, 3),
+                              (b, "r3", "compensated", "OutOfStock", 3)],
+                        events={"r1": (3, 1, 3, 3), "r2": (2, 1, 2, 2), "r3": (3, 1, 4, 3)},
+                        open_steps={"r1": [("fraud", "node", "scheduled")]}, charges={}, refunds=chaos.Counter(),
+                        reservations={}, shipments={}, emails={})
+    found, outcome = chaos.violations(orders, state)
+    assert any("r1 still has open steps" in v for v in found)
+    assert any(f"{b}: 2 runs" in v for v in found) and outcome == {"failed": 1, "duplicated": 1}
+    state.runs, state.events = [(b, "r3", "compensated", "OutOfStock", 3)], {"r3": (3, 1, 4, 3)}
+    found, _ = chaos.violations(orders, state)
+    assert any(f"{a}: 0 runs (run lost)" in v for v in found)
+    assert any("not gapless" in v for v in found)
 
 
 def test_orders_cover_every_outcome_deterministically():
