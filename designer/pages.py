@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+
+from engine.roles import user_can
 
 _cache: dict[str, tuple[float, str]] = {}
 
@@ -35,6 +37,7 @@ def _index_html() -> str | None:
 
 @never_cache
 @login_required
+@user_passes_test(lambda user: user_can(user, "view"))  # no role: back to the login page, which says so
 @ensure_csrf_cookie
 def spa(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any /designer/... or /console/... URL: the client-side router takes it from here."""

@@ -20,11 +20,28 @@ def built(tmp_path, settings):
     pages._cache.clear()
 
 
+def _user(name="dana", role="viewer"):
+    from django.contrib.auth.models import Group
+    user = get_user_model().objects.create_user(name, password="pw")
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
 @pytest.fixture
 def user_client(client):
-    get_user_model().objects.create_user("dana", password="pw")
+    _user()
     client.login(username="dana", password="pw")
     return client
+
+
+def test_a_user_without_a_role_is_sent_back_to_login(client, built):
+    _user("norole", role=None)
+    client.login(username="norole", password="pw")
+    response = client.get("/designer/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    page = client.get(response["Location"])
+    assert b"cannot open that page" in page.content
 
 
 @pytest.mark.parametrize("url", ["/designer/", "/designer/orders", "/designer/orders?version=2", "/console/runs/abc"])
@@ -79,6 +96,6 @@ def test_login_page_escapes_user_text(client):
 
 
 def test_login_then_lands_on_the_designer(client):
-    get_user_model().objects.create_user("dana", password="pw")
+    _user()
     response = client.post("/accounts/login/", {"username": "dana", "password": "pw"})
     assert response.status_code == 302 and response["Location"] == "/designer/"

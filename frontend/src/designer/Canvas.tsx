@@ -20,13 +20,17 @@ export function Canvas() {
 
   useEffect(() => {
     if (!focusRequest) return;
-    if (focusRequest.kind === "node") {
-      const n = useDesigner.getState().nodes.find((x) => x.id === focusRequest.id);
-      if (n) void flow.fitView({ nodes: [{ id: n.id }], duration: 300, maxZoom: 1.2, padding: 0.6 });
-    } else {
-      const e = useDesigner.getState().edges.find((x) => x.id === focusRequest.id);
-      if (e) void flow.fitView({ nodes: [{ id: e.source }, { id: e.target }], duration: 300, maxZoom: 1.2, padding: 0.4 });
-    }
+    const s = useDesigner.getState();
+    const ids = focusRequest.kind === "node" ? [focusRequest.id] : (() => {
+      const e = s.edges.find((x) => x.id === focusRequest.id);
+      return e ? [e.source, e.target] : [];
+    })();
+    const boxes = ids.map((id) => flow.getNode(id)).filter((n): n is FlowNode => !!n);
+    if (!boxes.length) return;
+    const xs = boxes.flatMap((n) => [n.position.x, n.position.x + (n.measured?.width ?? 190)]);
+    const ys = boxes.flatMap((n) => [n.position.y, n.position.y + (n.measured?.height ?? 60)]);
+    const zoom = Math.max(flow.getZoom(), 0.8);
+    void flow.setCenter((Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2, { zoom, duration: 300 });
   }, [focusRequest, flow]);
 
   const isValidConnection: IsValidConnection<FlowEdge> = useCallback((c: Connection | Edge) => {

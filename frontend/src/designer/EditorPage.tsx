@@ -2,6 +2,7 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
+import { FIT_VIEW } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { cancelPublish, confirmPublish, exportDocument, importIntoCanvas, loadDefinition, preparePublish, saveNow, stopRun } from "./actions";
 import { Canvas } from "./Canvas";
@@ -107,8 +108,8 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
       <div className="fd-toolbar__buttons">
         <button type="button" disabled={!canUndo} onClick={() => s().undo()} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" disabled={!canRedo} onClick={() => s().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" disabled={readOnly || preview} onClick={() => { s().autoLayout(); window.setTimeout(() => void fitView({ duration: 300 }), 50); }} title="Arrange the nodes automatically">Auto-layout</button>
-        <button type="button" onClick={() => void fitView({ duration: 300 })} title="Zoom to fit">Fit</button>
+        <button type="button" disabled={readOnly || preview} onClick={() => { s().autoLayout(); window.setTimeout(() => void fitView({ ...FIT_VIEW, duration: 300 }), 50); }} title="Arrange the nodes automatically">Auto-layout</button>
+        <button type="button" onClick={() => void fitView({ ...FIT_VIEW, duration: 300 })} title="Zoom to fit">Fit</button>
         <button type="button" disabled={readOnly || preview} onClick={() => fileInput.current?.click()} title="Replace the canvas with a JSON export or spec">Import</button>
         <input
           ref={fileInput}

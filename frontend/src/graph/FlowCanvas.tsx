@@ -50,6 +50,9 @@ const DIFF_COLOURS: Record<DiffMark, string> = {
   moved: "#0ea5e9",
 };
 
+/** Zoom to fit, never beyond 100% (a two-node graph should not fill the screen). */
+export const FIT_VIEW = { maxZoom: 1, padding: 0.15 };
+
 const READ_ONLY: Partial<ReactFlowProps<FlowNode, FlowEdge>> = {
   nodesDraggable: false,
   nodesConnectable: false,
@@ -100,6 +103,7 @@ export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus =
         edges={shownEdges}
         nodeTypes={nodeTypes}
         fitView
+        fitViewOptions={FIT_VIEW}
         minZoom={0.1}
         maxZoom={2}
         onlyRenderVisibleElements={nodes.length > 150}
@@ -110,7 +114,7 @@ export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus =
       >
         <Background gap={20} size={1} />
         <MiniMap pannable zoomable nodeColor={nodeColor} ariaLabel="Minimap" />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={FIT_VIEW} />
         {children}
       </ReactFlow>
     </DecorationsContext.Provider>

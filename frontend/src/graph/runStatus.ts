@@ -10,7 +10,8 @@ export interface NodeRunStatus {
 
 export type RunStatusMap = Record<string, NodeRunStatus>;
 
-const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled", "compensated", "terminated"]);
+// engine.states.RunStatus.TERMINAL (failed runs may still be retried or compensated by an operator).
+const TERMINAL_RUN = new Set(["completed", "compensated", "cancelled"]);
 
 export function isRunFinished(status: string | undefined): boolean {
   return !!status && TERMINAL_RUN.has(status);
