@@ -4,7 +4,8 @@ import { renameDefinition } from "../api/definitions";
 import { NODE_META } from "../nodes/registry";
 import { renameBranch } from "../spec/conditions";
 import { contextSuggestions } from "../spec/expressions";
-import { edgeBranch, sourceHandles, type FlowNode } from "../spec/graph";
+import { useShallow } from "zustand/react/shallow";
+import { edgeBranch, sourceHandles } from "../spec/graph";
 import type { NodeFields } from "../spec/types";
 import { Field } from "./fields";
 import { INSPECTORS } from "./inspectors";
@@ -12,9 +13,9 @@ import type { InspectorContext } from "./inspectorTypes";
 import { useDesigner } from "./store";
 
 export function Inspector() {
-  const selectedNode = useDesigner((s) => {
+  const selectedNodeId = useDesigner((s) => {
     const sel = s.nodes.filter((n) => n.selected);
-    return sel.length === 1 ? sel[0] : null;
+    return sel.length === 1 ? sel[0].id : null;
   });
   const selectedEdgeId = useDesigner((s) => {
     const nodesSelected = s.nodes.some((n) => n.selected);
@@ -22,27 +23,33 @@ export function Inspector() {
     return !nodesSelected && sel.length === 1 ? sel[0].id : null;
   });
   const count = useDesigner((s) => s.nodes.filter((n) => n.selected).length);
-  if (selectedNode) return <NodeInspector key={selectedNode.id} node={selectedNode} />;
+  if (selectedNodeId) return <NodeInspector key={selectedNodeId} id={selectedNodeId} />;
   if (selectedEdgeId) return <EdgeInspector key={selectedEdgeId} id={selectedEdgeId} />;
   if (count > 1) return <aside className="fd-inspector"><p className="fd-muted">{count} nodes selected. Ctrl+C copies them, Delete removes them.</p></aside>;
   return <DefinitionPanel />;
 }
 
-function NodeInspector({ node }: { node: FlowNode }) {
+const SEP = "\u0000";
+
+function NodeInspector({ id }: { id: string }) {
   const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
   const activities = useDesigner((s) => s.activities);
   const definitionKeys = useDesigner((s) => s.definitionKeys);
-  const nodeSummaries = useDesigner((s) => s.nodes);
+  // Data and type only: a drag changes positions, which must not re-render the form.
+  const data = useDesigner((s) => s.nodes.find((n) => n.id === id)?.data);
+  const type = useDesigner((s) => s.nodes.find((n) => n.id === id)?.type);
+  const summaries = useDesigner(useShallow((s) => s.nodes.map((n) => [n.id, n.type, n.data.label ?? ""].join(SEP))));
   const errors = useDesigner((s) => s.errors);
-  const meta = NODE_META[node.type!];
-  const Panel = INSPECTORS[node.type!];
-  const id = node.id;
+  const nodeSummaries = useMemo(() => summaries.map((line) => {
+    const [nid, ntype, label] = line.split(SEP);
+    return { id: nid, type: ntype, data: { label } };
+  }), [summaries]);
 
   const ctx: InspectorContext = useMemo(
     () => ({
       activities,
       definitionKeys,
-      nodes: nodeSummaries.map((n) => ({ id: n.id, type: n.type!, label: n.data.label })),
+      nodes: nodeSummaries.map((n) => ({ id: n.id, type: n.type, label: n.data.label })),
       suggestions: contextSuggestions(nodeSummaries.filter((n) => n.id !== id && n.type !== "start" && n.type !== "end").map((n) => n.id)),
       renameBranch(from, to) {
         useDesigner.setState((s) => ({ edges: renameBranch(s.edges, id, from, to) }));
@@ -55,6 +62,10 @@ function NodeInspector({ node }: { node: FlowNode }) {
     }),
     [activities, definitionKeys, nodeSummaries, id],
   );
+  if (!data || !type) return null;
+  const meta = NODE_META[type];
+  const Panel = INSPECTORS[type];
+  const node = { data };
   const update = (fn: (f: NodeFields) => NodeFields, coalesce?: string) => useDesigner.getState().updateNode(id, fn, coalesce);
   const local = meta.problems(node.data);
   const server = errors.filter((e) => e.node_id === id);

@@ -4,7 +4,7 @@
  * React text children, never HTML.
  */
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import type { NodeMeta } from "../nodes/types";
 import { hasTarget, sourceHandles, type FlowNode } from "../spec/graph";
 import { useDecorations } from "./decorations";
@@ -32,7 +32,14 @@ export function BaseNode({ id, type, data, selected, meta, handleLabel }: BaseNo
   const handles = sourceHandles(type, data);
   const handleKey = handles.join("|");
   const updateInternals = useUpdateNodeInternals();
-  useEffect(() => updateInternals(id), [id, handleKey, updateInternals]);
+  // Re-measure handles only when they change (a rule added); never on mount,
+  // where 300 nodes would each trigger a store update.
+  const shownHandles = useRef(handleKey);
+  useEffect(() => {
+    if (shownHandles.current === handleKey) return;
+    shownHandles.current = handleKey;
+    updateInternals(id);
+  }, [id, handleKey, updateInternals]);
 
   const classes = ["fd-node", `fd-node--${type}`];
   if (selected) classes.push("is-selected");
