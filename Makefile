@@ -36,7 +36,7 @@ chromium:
 	scripts/ensure-chromium.sh
 
 run: setup
-	$(STACK) sh -c '$(PY) manage.py flowdeck_setup && exec $(VENV)/bin/honcho start -f Procfile'
+	$(STACK) sh -c '$(PY) manage.py flowdeck_setup && $(PY) manage.py shop_demo && exec $(VENV)/bin/honcho start -f Procfile'
 
 test: setup chromium frontend-test
 	$(STACK) $(PY) -m pytest $(PYTEST_ARGS)

@@ -53,13 +53,19 @@ def fire_timers(now) -> int:
 
 
 def requeue_lost(now) -> int:
-    """Scheduled steps due for a while whose message nobody took."""
-    cutoff = now - _requeue_after()
-    ids = (StepRun.objects.filter(status=StepStatus.SCHEDULED)
-           .annotate(due=Coalesce("next_attempt_at", "scheduled_at"))
-           .filter(due__lt=cutoff).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
-           .filter(run__status__in=[RunStatus.RUNNING, RunStatus.WAITING, RunStatus.COMPENSATING])
-           .values_list("id", flat=True)[:BATCH])
+    """Scheduled steps due for a while whose message nobody took.
+
+    A message still waiting in a long queue looks the same as a lost one, so
+    each step backs off (REQUEUE_AFTER, then x2, x4 ... up to x64): a backlog
+    is not multiplied by the sweep that is meant to rescue it."""
+    after = _requeue_after()
+    cutoff = now - after
+    rows = (StepRun.objects.filter(status=StepStatus.SCHEDULED)
+            .annotate(due=Coalesce("next_attempt_at", "scheduled_at"))
+            .filter(due__lt=cutoff).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
+            .filter(run__status__in=[RunStatus.RUNNING, RunStatus.WAITING, RunStatus.COMPENSATING])
+            .values_list("id", "enqueued_at", "requeues")[:BATCH])
+    ids = [i for i, enqueued, n in rows if enqueued is None or enqueued < now - after * (2 ** min(n, 6))]
     return _each(ids, lambda i: store.step_requeue(step_id=i), "requeue")
 
 

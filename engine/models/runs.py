@@ -74,6 +74,7 @@ class StepRun(models.Model):
     child_run = models.ForeignKey(WorkflowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     scheduled_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveIntegerField(default=0)  # re-sends by the scheduler (it backs off)
     next_attempt_at = models.DateTimeField(null=True, blank=True)  # due time: retries, timers, signal timeouts
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

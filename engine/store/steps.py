@@ -138,6 +138,18 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
     node = tx.graph.node(step.node_id)
     policy_node = node["compensation"] if step.kind == StepRun.COMPENSATION else node
     decision = protocol.retry_decide(policy_node, attempt=step.attempt, error_type=error.get("type", "Error"))
+    if step.kind == StepRun.NODE and tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING):
+        # A straggler: the forward path ended while this attempt ran. A retry could never be
+        # claimed, so its failure is final; the run's error stays the one that ended it.
+        if event == "step.timed_out":
+            tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
+                     error=error)
+        step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
+        step.save(update_fields=["status", "error", "finished_at", "lease_expires_at", "attempts", "updated_at"])
+        tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+                 attempt=step.attempt, error=error, final=True, reason=f"the run is {tx.run.status}")
+        advance.compensation_continue(tx)
+        return
     if not decision.retry:
         if event == "step.timed_out":
             tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
@@ -201,7 +213,8 @@ def step_requeue(*, step_id: int) -> bool:
     """Re-send a scheduled step whose message no worker took (lost between
     commit and send, or the broker lost it). Duplicates are harmless: claim is guarded."""
     now = timezone.now()
-    rows = StepRun.objects.filter(pk=step_id, status=StepStatus.SCHEDULED).update(enqueued_at=now)
+    rows = (StepRun.objects.filter(pk=step_id, status=StepStatus.SCHEDULED)
+            .update(enqueued_at=now, requeues=F("requeues") + 1))
     if rows:
         from engine import messages
         messages.send("execute_step", step_id)

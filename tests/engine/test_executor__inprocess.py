@@ -127,3 +127,34 @@ def test_a_duplicate_message_for_a_finished_step_changes_nothing(ledger):
     assert step_execute(step_id=step.id) == "skipped: step is succeeded"
     assert event_types(run.id) == before
     assert len(ledger.calls("a")) == 1
+
+
+def test_a_straggler_failing_while_compensating_does_not_block_compensation(ledger):
+    """One branch fails for good while its sibling's attempt is still running;
+    that attempt then fails too. Its retry could never be claimed (the run is
+    compensating), so the failure is final and compensation finishes."""
+    import time
+
+    from engine.executor import step_execute
+    from engine.store import steps
+    spec = {"schema_version": 1, "nodes": [
+        node("start", "start"), task("charge", compensation={"activity": "test.compensate"}), node("fork", "parallel"),
+        task("left", activity="test.boom", input={"type": "'Boom'"}, retry={"max_attempts": 1}),
+        task("right", retry=FAST_RETRY), node("join", "join", fork="fork"), node("end", "end")],
+        "edges": [edge("start", "charge"), edge("charge", "fork"), edge("fork", "left"), edge("fork", "right"),
+                  edge("left", "join"), edge("right", "join"), edge("join", "end")]}
+    publish("straggle", spec)
+    run, _ = run_start(definition_key="straggle")
+    step_execute(step_id=StepRun.objects.get(run=run, node_id="charge").id)
+    claim = steps.step_claim(step_id=StepRun.objects.get(run=run, node_id="right").id, worker="w:1:T")
+    step_execute(step_id=StepRun.objects.get(run=run, node_id="left").id)
+    assert WorkflowRun.objects.get(pk=run.id).status == "compensating"
+    step_execute(step_id=StepRun.objects.get(run=run, node_id="charge", kind="compensation").id)
+    assert WorkflowRun.objects.get(pk=run.id).status == "compensating"  # waits for the straggler
+    steps.step_record_failure(claim=claim, error={"type": "Transient", "message": "connection reset"})
+    time.sleep(0.3)
+    drain(run.id)
+    run.refresh_from_db()
+    assert run.status == "compensated" and run.error["node_id"] == "left"
+    assert StepRun.objects.get(run=run, node_id="right").status == "failed"
+    assert not StepRun.objects.filter(run=run, status__in=["scheduled", "running", "waiting"]).exists()
