@@ -12,17 +12,30 @@ def _bool(params, name):
     if value in (None, ""):
         return None
     if str(value).lower() not in _BOOL:
-        raise InvalidInput(f"{name} must be true or false, not {value!r}")
+        raise InvalidInput(f"{name} must be true or false, not {str(value)[:60]!r}")
     return _BOOL[str(value).lower()]
 
 
-def _time(params, name):
+def _text(params, name):
+    """A string parameter (bulk filters come from a JSON body and may be anything)."""
     value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be a string")
+    return value
+
+
+def _time(params, name):
+    value = _text(params, name)
     if not value:
         return None
-    parsed = parse_datetime(str(value))
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:   # well formed but not a date, e.g. month 13
+        parsed = None
     if parsed is None:
-        raise InvalidInput(f"{name} must be an ISO-8601 time, not {value!r}")
+        raise InvalidInput(f"{name} must be an ISO-8601 time, not {value[:60]!r}")
     return parsed
 
 
@@ -33,22 +46,32 @@ def _int(params, name):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number, not {value!r}")
+        raise InvalidInput(f"{name} must be a whole number, not {str(value)[:60]!r}")
+
+
+def whole_number(params, name: str, default: int) -> int:
+    """A non-negative whole-number query parameter (ASCII digits only: "²".isdigit() is true)."""
+    value = params.get(name) or str(default)
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput(f"{name} must be a whole number, not {value[:60]!r}")
+    return int(value)
 
 
 def run_filters(params) -> RunFilters:
     statuses = params.get("status") or ""
-    if isinstance(statuses, (list, tuple)):
+    if isinstance(statuses, (list, tuple)) and all(isinstance(s, str) for s in statuses):
         statuses = ",".join(statuses)
+    if not isinstance(statuses, str):
+        raise InvalidInput("status must be a comma-separated string or a list of strings")
     return RunFilters(
-        definition=params.get("definition") or None,
+        definition=_text(params, "definition"),
         version=_int(params, "version"),
-        statuses=tuple(s for s in str(statuses).split(",") if s),
+        statuses=tuple(s for s in statuses.split(",") if s),
         stuck=_bool(params, "stuck"),
         needs_operator=_bool(params, "needs_operator"),
-        failed_at=params.get("failed_at") or None,
+        failed_at=_text(params, "failed_at"),
         created_after=_time(params, "created_after"),
         created_before=_time(params, "created_before"),
-        q=(params.get("q") or "").strip() or None,
+        q=(_text(params, "q") or "").strip() or None,
         include_test=bool(_bool(params, "include_test")),
     )

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard import serializers as s
-from dashboard.filters import run_filters
+from dashboard.filters import run_filters, whole_number
 from engine import selectors
 from engine.services import bulk, runs
 
@@ -39,11 +39,9 @@ class RunListView(APIView):
     @extend_schema(parameters=FILTER_PARAMS + [OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
                    responses=s.RunListResponseSerializer)
     def get(self, request):
-        limit = request.query_params.get("limit") or "50"
-        if not limit.isdigit():
-            return Response({"code": "invalid", "detail": "limit must be a whole number"}, status=400)
+        limit = whole_number(request.query_params, "limit", 50)
         rows, cursor = selectors.run_list(filters=run_filters(request.query_params),
-                                          cursor=request.query_params.get("cursor"), limit=int(limit))
+                                          cursor=request.query_params.get("cursor"), limit=limit)
         return Response({"results": s.RunSummarySerializer(rows, many=True).data, "next_cursor": cursor})
 
     @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer, 200: s.RunDetailSerializer},
@@ -72,11 +70,10 @@ class RunEventsView(APIView):
     @extend_schema(parameters=[OpenApiParameter("after_seq", int), OpenApiParameter("limit", int)],
                    responses=s.EventSerializer(many=True))
     def get(self, request, run_id):
-        after, limit = request.query_params.get("after_seq") or "0", request.query_params.get("limit") or "1000"
-        if not after.isdigit() or not limit.isdigit():
-            return Response({"code": "invalid", "detail": "after_seq and limit must be whole numbers"}, status=400)
+        after = whole_number(request.query_params, "after_seq", 0)
+        limit = whole_number(request.query_params, "limit", 1000)
         run = selectors.run_get(run_id=run_id)
-        body = selectors.run_events_json(run_id=run.id, after_seq=int(after), limit=int(limit))
+        body = selectors.run_events_json(run_id=run.id, after_seq=after, limit=limit)
         return HttpResponse(body, content_type="application/json")
 
 
@@ -95,9 +92,13 @@ class _Action(APIView):
 
 
 def _action(name, serializer, fn, doc):
-    view = type(name, (_Action,), {"serializer": serializer, "call": fn})
-    view.post = extend_schema(request=serializer, responses=s.RunDetailSerializer, description=doc)(view.post)
-    return view
+    def post(self, request, run_id, **kwargs):
+        return _Action.post(self, request, run_id, **kwargs)
+
+    # A fresh function per view: extend_schema marks the function it decorates, and
+    # decorating the shared _Action.post gave every action the last one's body schema.
+    post = extend_schema(request=serializer, responses=s.RunDetailSerializer, description=doc)(post)
+    return type(name, (_Action,), {"serializer": serializer, "call": fn, "post": post})
 
 
 CancelView = _action("CancelView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_cancel(
@@ -142,10 +143,7 @@ class IncidentsView(APIView):
 class StatsView(APIView):
     @extend_schema(parameters=[OpenApiParameter("minutes", int)], responses={200: dict})
     def get(self, request):
-        minutes = request.query_params.get("minutes") or "60"
-        if not minutes.isdigit():
-            return Response({"code": "invalid", "detail": "minutes must be a whole number"}, status=400)
-        return Response(selectors.run_stats(minutes=int(minutes)))
+        return Response(selectors.run_stats(minutes=whole_number(request.query_params, "minutes", 60)))
 
 
 class AuditExportView(APIView):
@@ -160,12 +158,10 @@ class AuditExportView(APIView):
         from django.http import StreamingHttpResponse
 
         from engine.selectors import audit_entries
-        after = request.query_params.get("after_id") or "0"
-        if not after.isdigit():
-            return Response({"code": "invalid", "detail": "after_id must be a whole number"}, status=400)
+        after = whole_number(request.query_params, "after_id", 0)
 
         def lines():
-            for entry in audit_entries(after_id=int(after)):
+            for entry in audit_entries(after_id=after):
                 yield json.dumps(entry, default=str) + "\n"
         response = StreamingHttpResponse(lines(), content_type="application/jsonl")
         response["Content-Disposition"] = 'attachment; filename="flowdeck-audit.jsonl"'

@@ -66,8 +66,17 @@ class ValidationResultSerializer(serializers.Serializer):
     errors = ValidationErrorSerializer(many=True)
 
 
+class ImportDocumentSerializer(serializers.Serializer):
+    """An export's fields, checked like a create's (unknown keys, e.g. ``version``, are ignored)."""
+    format = serializers.CharField(required=False, max_length=100)
+    key = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    spec = serializers.JSONField()
+
+
 class ImportSerializer(serializers.Serializer):
-    document = serializers.JSONField()
+    document = ImportDocumentSerializer()
     publish = serializers.BooleanField(default=False)
 
 

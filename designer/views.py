@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from designer import serializers as s
 from engine import selectors
 from engine.activities import activity_list
+from engine.errors import InvalidInput
 from engine.services import definitions as svc
 
 
@@ -107,8 +108,8 @@ class ExportView(APIView):
     @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: dict})
     def get(self, request, key):
         number = request.query_params.get("version")
-        if number is not None and not number.isdigit():
-            return Response({"code": "invalid", "detail": "version must be a whole number"}, status=400)
+        if number is not None and not (number.isascii() and number.isdigit()):   # "²".isdigit() is true
+            raise InvalidInput("version must be a whole number")
         document = svc.definition_export(definition=selectors.definition_get(key=key),
                                          number=int(number) if number else None)
         response = Response(document)

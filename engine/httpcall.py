@@ -3,7 +3,6 @@ header, an allow-list of hosts, and 4xx/5xx classified for retry."""
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -19,34 +18,65 @@ class HttpError(Exception):
         self.error_type, self.status = error_type, status
 
 
-def host_allowed(url: str, allowed: list[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if not host or urlsplit(url).scheme not in ("http", "https"):
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an address when it is a canonical IP literal (IPv4-mapped IPv6 as its IPv4)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def _entry_matches(entry: str, host: str, address) -> bool:
+    if entry == "*" or host == entry:
+        return True
+    if address is None:   # a name: exact, or ".suffix" for its subdomains
+        return entry.startswith(".") and host.endswith(entry)
+    try:   # an address: an IP or CIDR entry (a suffix never matches an IP literal)
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
         return False
-    for entry in allowed:
-        entry = entry.lower()
-        if entry == "*" or host == entry or (entry.startswith(".") and host.endswith(entry)):
-            return True
-        try:
-            if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    return address.version == network.version and address in network
+
+
+def host_allowed(url: str | httpx.URL, allowed: list[str]) -> bool:
+    """May an http node call ``url``? Only http(s), and only a host on the allow-list.
+
+    The URL is parsed by httpx, the client that makes the call, so the check and
+    the connection can never disagree about the host (``http://a\\@b/``).
+    Numeric hosts other than canonical dotted IPv4 / IPv6 (``2130706433``,
+    ``0x7f000001``, ``127.1``) match no IP entry: resolvers read them as
+    addresses, the allow-list does not guess. Names are matched as written and
+    not resolved: allow only names whose DNS you trust. Ports are not checked.
+    tests/security/test_http_allowlist.py holds the table of verdicts.
+    """
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+        host = (parsed.host or "").lower()
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return False
+    if parsed.scheme not in ("http", "https") or not host:
+        return False
+    address = _ip(host)
+    return any(_entry_matches(str(entry).strip().lower(), host, address) for entry in allowed)
 
 
 def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float):
     ctx = {"input": data, "run": {"id": context.run_id, "business_key": context.business_key}}
     url = render_template(node["url"], ctx, quote=True)
-    if not host_allowed(url, settings.FLOWDECK_HTTP_ALLOWED_HOSTS):
-        raise HttpError(f"host of {url!r} is not in FLOWDECK_HTTP_ALLOWED_HOSTS", error_type="HostNotAllowed")
+    try:
+        target = httpx.URL(url)   # checked and called as this one parsed object
+    except httpx.InvalidURL as exc:
+        raise HttpError(f"invalid url {url[:200]!r}: {exc}", error_type="HostNotAllowed")
+    if not host_allowed(target, settings.FLOWDECK_HTTP_ALLOWED_HOSTS):
+        raise HttpError(f"host of {url[:200]!r} is not in FLOWDECK_HTTP_ALLOWED_HOSTS", error_type="HostNotAllowed")
     headers = {name: render_template(value, ctx) for name, value in (node.get("headers") or {}).items()}
     headers["Idempotency-Key"] = idempotency_key
     body = evaluate_mapping(node["body"], ctx) if node.get("body") is not None else None
     expected = node.get("expected_statuses") or [200, 201, 202, 204]
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.request(node.get("method", "GET"), url, headers=headers, json=body)
+            response = client.request(node.get("method", "GET"), target, headers=headers, json=body)
     except httpx.TimeoutException as exc:
         raise HttpError(f"timed out after {timeout}s: {exc}", error_type="HttpTimeout")
     except httpx.HTTPError as exc:
