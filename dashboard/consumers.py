@@ -21,9 +21,38 @@ from engine import selectors
 from engine.errors import NotFound
 
 BATCH = 500
+MAX_MESSAGE = 256 * 1024
 
 
-class RunConsumer(AsyncJsonWebsocketConsumer):
+class SafeJsonConsumer(AsyncJsonWebsocketConsumer):
+    """Decodes client messages with the API's hardened JSON parser: a message
+    that is too big, too deep, not JSON or not an object gets an error reply,
+    never a crashed socket."""
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        from flowdeck.parsers import BodyRefused, parse_json_body
+        raw = text_data.encode("utf-8", "surrogatepass") if text_data is not None else (bytes_data or b"")
+        if len(raw) > MAX_MESSAGE:
+            await self.send_json({"type": "error", "code": "message.too_large",
+                                  "detail": f"messages are limited to {MAX_MESSAGE} bytes"})
+            return
+        try:
+            content = parse_json_body(raw)
+        except BodyRefused as exc:
+            await self.send_json({"type": "error", "code": exc.errors[0]["code"], "detail": str(exc.detail)})
+            return
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "code": "message.not_object",
+                                  "detail": "a message must be a JSON object"})
+            return
+        await self.receive_json(content)
+
+    @classmethod
+    async def encode_json(cls, content):
+        return json.dumps(content, default=str)
+
+
+class RunConsumer(SafeJsonConsumer):
     async def connect(self):
         if not await _may_view(self.scope.get("user")):
             await self.close(code=4401 if not getattr(self.scope.get("user"), "is_authenticated", False) else 4403)
@@ -126,12 +155,9 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         return [engine_events.event_dict(e) for e in selectors.run_events(run_id=self.run_id, after_seq=seq,
                                                                           limit=BATCH)]
 
-    @classmethod
-    async def encode_json(cls, content):
-        return json.dumps(content, default=str)
 
 
-class RunListConsumer(AsyncJsonWebsocketConsumer):
+class RunListConsumer(SafeJsonConsumer):
     """Pushes a run's summary whenever it changes (rows appear and change live)."""
 
     async def connect(self):
@@ -160,10 +186,6 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
             return RunSummarySerializer(selectors.run_get(run_id=run_id)).data
         except NotFound:
             return None
-
-    @classmethod
-    async def encode_json(cls, content):
-        return json.dumps(content, default=str)
 
 
 @database_sync_to_async

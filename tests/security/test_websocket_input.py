@@ -1,8 +1,6 @@
 """Hostile messages on the run websocket: the consumer answers or ignores them,
-and the connection survives. The cases marked xfail crash the consumer today
-(dashboard/consumers.py decodes with plain json.loads and assumes an object);
-they are reported to the console's owner, and the strict marks make the fix
-visible here."""
+and the connection survives. The last six cases
+used to be crashers: the consumers now decode with the API's hardened parser."""
 from __future__ import annotations
 
 import pytest
@@ -14,7 +12,6 @@ from flowdeck.asgi import application
 from tests.support.flows import chain, node, publish, task
 from tests.support.users import make_user
 
-CRASHES = pytest.mark.xfail(strict=True, reason="consumer crashes on this message (reported: dashboard/consumers.py)")
 
 
 @database_sync_to_async
@@ -36,14 +33,12 @@ def _world():
     '{"type": "action", "action": "cancel", "reason": "<script>alert(1)</script>"}',
     '{"type": "resume", "after_seq": 99999999999999999999999999}',
     '{"type": "nonsense"}',
-    pytest.param("[" * 100_000 + "]" * 100_000, marks=CRASHES, id="deep"),
-    pytest.param("[1]", marks=CRASHES, id="array"),
-    pytest.param('"text"', marks=CRASHES, id="string"),
-    pytest.param("not json", marks=CRASHES, id="not-json"),
-    pytest.param('{"type": "action", "action": "edit_data", "reason": "r", "data": {"a": "\\u0000"}}',
-                 marks=CRASHES, id="nul-in-data"),
-    pytest.param('{"type": "action", "action": "retry_step", "reason": "r", "node_id": "a\\u0000"}',
-                 marks=CRASHES, id="nul-in-node-id"),
+    pytest.param("[" * 100_000 + "]" * 100_000, id="deep"),
+    pytest.param("[1]", id="array"),
+    pytest.param('"text"', id="string"),
+    pytest.param("not json", id="not-json"),
+    pytest.param('{"type": "action", "action": "edit_data", "reason": "r", "data": {"a": "\\u0000"}}', id="nul-in-data"),
+    pytest.param('{"type": "action", "action": "retry_step", "reason": "r", "node_id": "a\\u0000"}', id="nul-in-node-id"),
 ])
 async def test_a_hostile_message_never_kills_the_socket(message):
     run_id, headers = await _world()
