@@ -92,3 +92,34 @@ class RunListResponseSerializer(serializers.Serializer):
 
 
 STATUS_CHOICES = list(RunStatus.ALL)
+
+
+class IncidentSerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    node_id = serializers.CharField()
+    error_type = serializers.CharField()
+    signature = serializers.CharField()
+    status = serializers.CharField()
+    count = serializers.IntegerField()
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    sample_run_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class StatsPointSerializer(serializers.Serializer):
+    minute = serializers.DateTimeField(allow_null=True)
+    completed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    definition = serializers.CharField()
+    series = StatsPointSerializer(many=True)
+    completed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    failure_rate = serializers.FloatField()
+    throughput_per_min = serializers.FloatField()
+    step_latency_p50 = serializers.FloatField(required=False, allow_null=True)
+    step_latency_p95 = serializers.FloatField(required=False, allow_null=True)
+    steps = serializers.IntegerField(required=False)
+

@@ -37,7 +37,7 @@ class RunListView(APIView):
     write_capability = "operate"
 
     @extend_schema(parameters=FILTER_PARAMS + [OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
-                   responses=s.RunListResponseSerializer)
+                   responses=s.RunListResponseSerializer, operation_id="runs_list")
     def get(self, request):
         limit = whole_number(request.query_params, "limit", 50)
         rows, cursor = selectors.run_list(filters=run_filters(request.query_params),
@@ -135,13 +135,13 @@ class BulkView(APIView):
 
 
 class IncidentsView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=s.IncidentSerializer(many=True))
     def get(self, request):
         return Response(selectors.incident_list())
 
 
 class StatsView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("minutes", int)], responses={200: dict})
+    @extend_schema(parameters=[OpenApiParameter("minutes", int)], responses=s.StatsSerializer(many=True))
     def get(self, request):
         return Response(selectors.run_stats(minutes=whole_number(request.query_params, "minutes", 60)))
 

@@ -96,3 +96,15 @@ class TestRunSerializer(serializers.Serializer):
         if ("spec" in attrs) == ("version" in attrs):
             raise serializers.ValidationError("give exactly one of spec or version")
         return attrs
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One audit entry about a definition: who did what, when and why."""
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    username = serializers.CharField()
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    changes = serializers.JSONField()

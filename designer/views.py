@@ -153,7 +153,7 @@ class TestRunView(APIView):
 
 
 class DefinitionHistoryView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
     def get(self, request, key):
         selectors.definition_get(key=key)
         return Response(selectors.definition_history(key=key))

@@ -119,6 +119,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "engine.states.RunStatus.CHOICES",
+                            "StepStatusEnum": "engine.states.StepStatus.CHOICES",
+                            "VersionStatusEnum": "engine.states.VersionStatus.CHOICES"},
     # <slug:key> is a pattern, not any string: clients (and schemathesis) see what the route accepts.
     "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
     "SWAGGER_UI_DIST": "SIDECAR",
