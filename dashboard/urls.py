@@ -1,8 +1,10 @@
 from django.urls import path
 
 from dashboard import views
+from dashboard.me import MeView
 
 urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
     path("runs/", views.RunListView.as_view(), name="run-list"),
     path("runs/counts/", views.RunCountsView.as_view(), name="run-counts"),
     path("runs/bulk/", views.BulkView.as_view(), name="run-bulk"),

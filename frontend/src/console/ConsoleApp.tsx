@@ -1,0 +1,42 @@
+/** /console/... — the operator console: its navigation and its pages. */
+import { lazy, Suspense } from "react";
+import { NavLink, Route, Routes } from "react-router";
+import "./console.css";
+import { useMe } from "./me";
+import HomePage from "./home/HomePage";
+import IncidentsPage from "./incidents/IncidentsPage";
+import RunsPage from "./runs/RunsPage";
+
+// The run page carries the graph canvas (React Flow): loaded when first opened.
+const RunPage = lazy(() => import("./run/RunPage"));
+
+export default function ConsoleApp() {
+  const me = useMe();
+  return (
+    <div className="fc-app">
+      <nav className="fc-nav" aria-label="Console">
+        <span className="fc-nav__brand">Flowdeck</span>
+        <NavLink to="/console/" end>Home</NavLink>
+        <NavLink to="/console/runs">Runs</NavLink>
+        <NavLink to="/console/incidents">Incidents</NavLink>
+        <span className="fc-spacer" />
+        <a href="/designer/">Designer</a>
+        <a href="/api/docs/">API</a>
+        {me && (
+          <span className="fc-nav__me" data-testid="me" title={`capabilities: ${me.capabilities.join(", ")}`}>
+            {me.username} <span className="fd-muted">({me.roles.join(", ") || "no role"})</span>
+          </span>
+        )}
+      </nav>
+      <Suspense fallback={<div className="fd-loading">Loading…</div>}>
+        <Routes>
+          <Route index element={<HomePage />} />
+          <Route path="runs" element={<RunsPage />} />
+          <Route path="runs/:id" element={<RunPage />} />
+          <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="*" element={<p className="fc-page">No such console page. <NavLink to="/console/">Home</NavLink></p>} />
+        </Routes>
+      </Suspense>
+    </div>
+  );
+}

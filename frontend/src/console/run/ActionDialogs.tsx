@@ -1,0 +1,226 @@
+/** The confirmation for each operator action: its effect in plain words, its fields, a reason. */
+import { useEffect, useMemo, useState } from "react";
+import * as api from "../../api/console";
+import type { RunDetail } from "../../api/console";
+import { listActivities, type Activity } from "../../api/definitions";
+import { ConfirmDialog } from "../common/ConfirmDialog";
+import { JsonView } from "../common/JsonView";
+import { json } from "../format";
+import { compensable, outputTemplate, stepFor, waitingSignals, type ActionKind } from "./actions";
+
+export interface DialogRequest {
+  kind: ActionKind;
+  node?: string;
+}
+
+interface Props {
+  request: DialogRequest;
+  run: RunDetail;
+  status: string;
+  onDone(detail: RunDetail): void;
+  onClose(): void;
+}
+
+function parseJson(text: string, what: string): { value?: unknown; error?: string } {
+  try {
+    return { value: text.trim() ? JSON.parse(text) : {} };
+  } catch (e) {
+    return { error: `The ${what} is not valid JSON: ${(e as Error).message}` };
+  }
+}
+
+function JsonField({ label, value, onChange, rows = 8 }: { label: string; value: string; onChange(v: string): void; rows?: number }) {
+  return (
+    <label className="fd-field">
+      <span className="fd-field__label">{label}</span>
+      <textarea aria-label={label} rows={rows} spellCheck={false} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+export function ActionDialog({ request, run, status, onDone, onClose }: Props) {
+  const node = request.node ?? "";
+  const label = (id: string) => run.spec.nodes.find((n) => n.id === id)?.label || id;
+  const done = async (p: Promise<RunDetail>) => onDone(await p);
+
+  switch (request.kind) {
+    case "retry": {
+      const comp = status === "compensation_failed";
+      const failed = run.steps.filter((s) => s.status === "failed" && s.kind === (comp ? "compensation" : "node")).map((s) => s.node_id);
+      return (
+        <ConfirmDialog
+          title={comp ? "Retry the failed compensation" : "Retry from the failed step"}
+          confirmLabel="Retry now"
+          effect={
+            <p>
+              {comp ? "Runs the failed compensation of " : "Runs "}
+              <strong>{failed.join(", ") || "the failed step"}</strong> again now, as a new attempt.
+              {comp ? " The run goes back to compensating." : " Steps that already succeeded are not run again; the run carries on from there."}
+            </p>
+          }
+          onClose={onClose}
+          onConfirm={(reason) => done(api.retryRun(run.id, reason))}
+        />
+      );
+    }
+    case "retry_step": {
+      const step = stepFor(run, node, status);
+      const comp = step?.kind === "compensation";
+      return (
+        <ConfirmDialog
+          title={`Retry ${comp ? "the compensation of " : "step "}${node} now`}
+          confirmLabel="Retry step"
+          effect={
+            <p>
+              Runs {comp ? "the compensation of " : "step "}<strong>{label(node)}</strong> ({node}) again now as attempt {(step?.attempt ?? 0) + 1}
+              {step?.status === "scheduled" ? ", without waiting for its scheduled retry" : ""}. The run continues from it when it succeeds.
+            </p>
+          }
+          onClose={onClose}
+          onConfirm={(reason) => done(api.retryStep(run.id, node, reason))}
+        />
+      );
+    }
+    case "skip":
+      return <SkipDialog run={run} node={node} label={label(node)} onDone={onDone} onClose={onClose} />;
+    case "data":
+      return <DataDialog run={run} onDone={onDone} onClose={onClose} />;
+    case "signal":
+      return <SignalDialog run={run} node={request.node} onDone={onDone} onClose={onClose} />;
+    case "compensate": {
+      const undo = compensable(run);
+      return (
+        <ConfirmDialog
+          title="Compensate the run now"
+          confirmLabel="Compensate"
+          danger
+          effect={
+            <>
+              <p>Stops the run going forward: open steps are cancelled (a step still running may finish and is then undone too).</p>
+              <p>
+                {undo.length ? (
+                  <>Then undoes, one at a time in this order: <strong>{undo.map(label).join(" → ")}</strong>. The run ends compensated.</>
+                ) : (
+                  <>No succeeded step declares a compensation, so nothing needs undoing; the run ends compensated.</>
+                )}
+              </p>
+            </>
+          }
+          onClose={onClose}
+          onConfirm={(reason) => done(api.compensateRun(run.id, reason))}
+        />
+      );
+    }
+    case "cancel":
+      return (
+        <ConfirmDialog
+          title="Cancel the run"
+          confirmLabel="Cancel run"
+          danger
+          effect={<p>Stops the run for good: its open steps are cancelled and <strong>nothing is undone</strong> (use compensate to undo). This cannot be reversed.</p>}
+          onClose={onClose}
+          onConfirm={(reason) => done(api.cancelRun(run.id, reason))}
+        />
+      );
+  }
+}
+
+function SkipDialog({ run, node, label, onDone, onClose }: { run: RunDetail; node: string; label: string; onDone(d: RunDetail): void; onClose(): void }) {
+  const activityName = run.spec.nodes.find((n) => n.id === node)?.activity;
+  const [activity, setActivity] = useState<Activity | null>(null);
+  const [text, setText] = useState("{}");
+  const [touched, setTouched] = useState(false);
+  useEffect(() => {
+    if (!activityName) return;
+    listActivities().then(
+      (all) => setActivity(all.find((a) => a.name === activityName) ?? null),
+      () => setActivity(null),
+    );
+  }, [activityName]);
+  useEffect(() => {
+    if (activity?.output_schema && !touched) setText(json(outputTemplate(activity.output_schema)));
+  }, [activity, touched]);
+  return (
+    <ConfirmDialog
+      title={`Skip step ${node}`}
+      confirmLabel="Skip step"
+      effect={
+        <p>
+          Marks <strong>{label}</strong> ({node}) as skipped with the output below and moves the run on as if it had succeeded:
+          the next steps read this output as <code>data.{node}</code>.
+          {activity?.output_schema ? ` The output must match ${activity.name}'s output schema.` : ""}
+        </p>
+      }
+      check={() => parseJson(text, "output").error ?? null}
+      onClose={onClose}
+      onConfirm={async (reason) => onDone(await api.skipStep(run.id, node, parseJson(text, "output").value, reason))}
+    >
+      <JsonField label="Output (JSON)" value={text} onChange={(v) => { setTouched(true); setText(v); }} />
+      {activity?.output_schema && (
+        <details>
+          <summary>{activity.name} output schema</summary>
+          <JsonView value={activity.output_schema} label="Output schema" />
+        </details>
+      )}
+    </ConfirmDialog>
+  );
+}
+
+function DataDialog({ run, onDone, onClose }: { run: RunDetail; onDone(d: RunDetail): void; onClose(): void }) {
+  const before = useMemo(() => json(run.data ?? {}), [run.data]);
+  const [text, setText] = useState(before);
+  const parsed = parseJson(text, "data");
+  const notObject = parsed.value !== undefined && (typeof parsed.value !== "object" || parsed.value === null || Array.isArray(parsed.value));
+  return (
+    <ConfirmDialog
+      title="Edit the run's data"
+      confirmLabel="Save data"
+      effect={
+        <p>
+          Replaces the run's data (what later steps read as <code>data.…</code>) with the JSON below. The data before and after
+          are both kept in the run's history. Nothing runs now: retry a step afterwards to use it.
+        </p>
+      }
+      check={() => parsed.error ?? (notObject ? "The data must be a JSON object." : text === before ? "The data is unchanged." : null)}
+      onClose={onClose}
+      onConfirm={async (reason) => onDone(await api.editRunData(run.id, parsed.value, reason))}
+    >
+      <JsonField label="Run data (JSON)" value={text} onChange={setText} rows={12} />
+      {(parsed.error || notObject) && <p className="fd-field__error">{parsed.error ?? "The data must be a JSON object."}</p>}
+    </ConfirmDialog>
+  );
+}
+
+function SignalDialog({ run, node, onDone, onClose }: { run: RunDetail; node?: string; onDone(d: RunDetail): void; onClose(): void }) {
+  const waiting = waitingSignals(run);
+  const initial = waiting.find((w) => w.nodeId === node) ?? waiting[0];
+  const [name, setName] = useState(initial?.signal ?? "");
+  const [text, setText] = useState("{}");
+  const target = waiting.find((w) => w.signal === name);
+  return (
+    <ConfirmDialog
+      title="Send a signal"
+      confirmLabel="Send signal"
+      effect={
+        <p>
+          Delivers signal <strong>{name || "…"}</strong>
+          {target ? <> to step <strong>{target.nodeId}</strong>, which is waiting for it</> : ""} with the payload below (kept as
+          {target ? <code> data.{target.nodeId}</code> : " the step's output"}); the run continues from there.
+        </p>
+      }
+      check={() => (!name ? "Choose a signal." : parseJson(text, "payload").error ?? null)}
+      onClose={onClose}
+      onConfirm={async (reason) => onDone(await api.signalRun(run.id, name, parseJson(text, "payload").value, reason))}
+    >
+      <label className="fd-field">
+        <span className="fd-field__label">Signal</span>
+        <select aria-label="Signal" value={name} onChange={(e) => setName(e.target.value)}>
+          {waiting.map((w) => (
+            <option key={w.nodeId} value={w.signal}>{w.signal} (step {w.nodeId})</option>
+          ))}
+        </select>
+      </label>
+      <JsonField label="Payload (JSON)" value={text} onChange={setText} rows={4} />
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,152 @@
+/** One node of the run: its step (and compensation), every attempt with input, output, error and traceback. */
+import type { Attempt, RunDetail, Step } from "../../api/console";
+import type { NodeRunStatus } from "../../graph/runStatus";
+import { Link } from "react-router";
+import { JsonView } from "../common/JsonView";
+import { StatusBadge } from "../common/StatusBadge";
+import { dateTime, duration, humanizeTimes } from "../format";
+import { stepActionBlocked, waitingSignals, type ActionKind } from "./actions";
+
+interface Props {
+  run: RunDetail;
+  status: string;
+  node: string;
+  live?: NodeRunStatus;
+  canOperate: boolean;
+  cannot: string;
+  onAction(kind: ActionKind, node?: string): void;
+  onClose(): void;
+}
+
+export function StepPanel({ run, status, node, live, canOperate, cannot, onAction, onClose }: Props) {
+  const spec = run.spec.nodes.find((n) => n.id === node);
+  const steps = run.steps.filter((s) => s.node_id === node).sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind === "node" ? -1 : 1));
+  const retryBlocked = stepActionBlocked("retry_step", run, node, status);
+  const skipBlocked = stepActionBlocked("skip", run, node, status);
+  const signal = waitingSignals(run).find((w) => w.nodeId === node);
+  return (
+    <aside className="fc-side" aria-label={`Step ${node}`} data-testid="step-panel">
+      <header className="fc-side__head">
+        <div>
+          <h2>{spec?.label || node}</h2>
+          <div className="fd-muted">
+            <code>{node}</code> · {spec?.type}
+            {spec?.activity ? ` · ${spec.activity}` : ""}
+            {spec?.compensation ? ` · undone by ${spec.compensation.activity}` : ""}
+          </div>
+        </div>
+        <button type="button" className="fd-icon-button" aria-label="Close step" onClick={onClose}>×</button>
+      </header>
+      {live && (
+        <p>
+          Now: <StatusBadge status={live.status} testId="step-live-status" />
+          {live.attempt > 1 && ` attempt ${live.attempt}`}
+          {live.compensation && <> · compensation <StatusBadge status={live.compensation} /></>}
+        </p>
+      )}
+      <div className="fc-actions" data-testid="step-actions">
+        <button type="button" disabled={!canOperate || !!retryBlocked} title={cannot || retryBlocked || "Run this step again now"} onClick={() => onAction("retry_step", node)}>
+          Retry this step now…
+        </button>
+        <button type="button" disabled={!canOperate || !!skipBlocked} title={cannot || skipBlocked || "Mark done with an output you give"} onClick={() => onAction("skip", node)}>
+          Skip with an output…
+        </button>
+        {signal && (
+          <button type="button" disabled={!canOperate} title={cannot || `Deliver ${signal.signal}`} onClick={() => onAction("signal", node)}>
+            Send {signal.signal}…
+          </button>
+        )}
+      </div>
+      {steps.length === 0 && <p className="fd-muted">This step has not run in this run.</p>}
+      {steps.map((step) => (
+        <StepDetail key={step.id} step={step} />
+      ))}
+    </aside>
+  );
+}
+
+function StepDetail({ step }: { step: Step }) {
+  const facts: [string, string][] = [];
+  if (step.worker) facts.push(["worker", step.worker]);
+  if (step.scheduled_at) facts.push(["scheduled", dateTime(step.scheduled_at)]);
+  if (step.started_at) facts.push(["started", dateTime(step.started_at)]);
+  if (step.finished_at) facts.push(["finished", dateTime(step.finished_at)]);
+  if (step.next_attempt_at && step.status !== "succeeded") facts.push([step.node_type === "signal" ? "times out" : "next attempt", humanizeTimes(step.next_attempt_at)]);
+  if (step.lease_expires_at && step.status === "running") facts.push(["lease until", humanizeTimes(step.lease_expires_at)]);
+  if (step.wait_reason) facts.push(["waiting", step.wait_reason]);
+  if (step.arrivals) facts.push(["arrivals", String(step.arrivals)]);
+  return (
+    <section className="fc-step" data-testid={`step-${step.kind}`}>
+      <h3>
+        {step.kind === "compensation" ? "Compensation" : "Step"} <StatusBadge status={step.status} /> <span className="fd-muted">{step.attempt} attempt{step.attempt === 1 ? "" : "s"}</span>
+      </h3>
+      <dl className="fc-facts">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+        {step.child_run_id && (
+          <div>
+            <dt>child run</dt>
+            <dd><Link to={`/console/runs/${step.child_run_id}`}>{step.child_run_id}</Link></dd>
+          </div>
+        )}
+      </dl>
+      {step.error && (
+        <div className="fc-error" data-testid="step-error">
+          <strong>{step.error.type ?? "Error"}</strong>: {step.error.message}
+        </div>
+      )}
+      <details open={step.input !== null && step.input !== undefined}>
+        <summary>Input</summary>
+        <JsonView value={step.input} label="Step input" testId="step-input" />
+      </details>
+      <details open={step.output !== null && step.output !== undefined}>
+        <summary>Output</summary>
+        <JsonView value={step.output} label="Step output" testId="step-output" />
+      </details>
+      {step.attempts.length > 0 && (
+        <div className="fc-attempts">
+          <h4>Attempts</h4>
+          <ol>
+            {step.attempts.map((a) => (
+              <AttemptRow key={a.attempt} attempt={a} />
+            ))}
+          </ol>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AttemptRow({ attempt: a }: { attempt: Attempt }) {
+  const took = a.started_at && a.finished_at ? duration(Date.parse(a.finished_at) - Date.parse(a.started_at)) : "";
+  const ms = a.started_at && a.finished_at ? Date.parse(a.finished_at) - Date.parse(a.started_at) : null;
+  return (
+    <li className="fc-attempt" data-testid="attempt">
+      <div className="fc-row">
+        <strong>#{a.attempt}</strong> <StatusBadge status={a.status} />
+        {a.worker && <span className="fd-muted">{a.worker}</span>}
+        <span className="fd-muted" title={`${dateTime(a.started_at)} → ${dateTime(a.finished_at)}`}>
+          {dateTime(a.started_at)}
+          {took && ` · ${ms !== null && ms < 1000 ? `${ms} ms` : took}`}
+        </span>
+      </div>
+      {a.error && (
+        <>
+          <div className="fc-error">
+            <strong>{a.error.type ?? "Error"}</strong>: {a.error.message}
+          </div>
+          {a.error.traceback && (
+            <details>
+              <summary>Traceback</summary>
+              <pre className="fc-json fc-traceback">{a.error.traceback}</pre>
+            </details>
+          )}
+        </>
+      )}
+    </li>
+  );
+}

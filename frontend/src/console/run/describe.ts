@@ -1,0 +1,92 @@
+/** One readable line per run event for the timeline (plain text: rendered as text). */
+import type { RunEvent } from "../../api/runs";
+import { clock } from "../format";
+
+type Payload = Record<string, unknown>;
+
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+
+function errorText(error: unknown): string {
+  if (!error || typeof error !== "object") return "";
+  const e = error as Payload;
+  return [str(e.type), str(e.message)].filter(Boolean).join(": ");
+}
+
+/** "compensation of charge" / "charge". */
+function subject(event: RunEvent): string {
+  const node = event.node_id || "";
+  return event.payload?.kind === "compensation" ? `compensation of ${node}` : node;
+}
+
+export type EventTone = "ok" | "bad" | "warn" | "info" | "operator" | "muted";
+
+export function eventTone(event: RunEvent): EventTone {
+  const t = event.type;
+  if (t.startsWith("operator.") || t === "signal.received") return "operator";
+  if (t === "run.completed" || t === "step.succeeded" || t === "run.compensated") return "ok";
+  if (t === "run.failed" || t === "step.failed" || t === "run.compensation_failed" || t === "step.timed_out") return "bad";
+  if (t === "run.stuck" || t === "step.retry_scheduled" || t === "compensation.started" || t === "run.cancelled") return "warn";
+  if (t === "step.scheduled" || t === "join.arrived") return "muted";
+  return "info";
+}
+
+export function describeEvent(event: RunEvent): string {
+  const p = (event.payload ?? {}) as Payload;
+  const who = subject(event);
+  const attempt = typeof p.attempt === "number" && p.attempt > 0 ? ` (attempt ${p.attempt})` : "";
+  switch (event.type) {
+    case "run.created":
+      return `run created on ${str(p.definition)} v${str(p.version)}${p.business_key ? ` for ${str(p.business_key)}` : ""}`;
+    case "run.stuck":
+      return `flagged stuck: ${str(p.reason)}`;
+    case "compensation.started":
+      return "compensation started: undoing what succeeded, in reverse order";
+    case "step.scheduled":
+      return `${who} scheduled${p.manual ? " by an operator" : ""}`;
+    case "step.started":
+      return `${who} started${attempt}${p.worker ? ` on ${str(p.worker)}` : ""}`;
+    case "step.succeeded":
+      return `${who} succeeded${attempt}`;
+    case "step.failed":
+      return `${who} failed${attempt}${p.final === false ? "" : " for good"}: ${errorText(p.error)}`;
+    case "step.timed_out":
+      return `${who} timed out${attempt}: ${errorText(p.error)}`;
+    case "step.retry_scheduled":
+      return p.next_attempt_at
+        ? `${who} retry at ${clock(str(p.next_attempt_at))}${typeof p.delay === "number" ? ` (in ${p.delay}s)` : ""} after attempt ${str(p.attempt)}`
+        : `${who} retry scheduled after attempt ${str(p.attempt)}`;
+    case "step.waiting":
+      if (p.signal) return `${who} waiting for signal ${str(p.signal)}`;
+      if (p.until) return `${who} waiting until ${clock(str(p.until))}`;
+      if (p.child_run_id) return `${who} waiting for child run ${str(p.child_run_id)}`;
+      return `${who} waiting`;
+    case "step.skipped":
+      return `${who} skipped${attempt}`;
+    case "step.cancelled":
+      return `${who} cancelled`;
+    case "join.arrived":
+      return `${who}: ${str(p.arrivals)} of ${str(p.needed)} branches arrived`;
+    case "signal.received":
+      return `signal ${str(p.signal)} received by ${who}`;
+    case "operator.retry":
+      return event.node_id ? `retry of step ${event.node_id} requested` : `retry from the failed step${p.kind === "compensation" ? " (compensation)" : ""} requested`;
+    case "operator.skip":
+      return `step ${event.node_id} skipped with an output`;
+    case "operator.cancel":
+      return "cancel requested";
+    case "operator.compensate":
+      return "compensation requested";
+    case "operator.data_edited":
+      return "run data edited (before and after kept)";
+  }
+  if (event.type.startsWith("run.")) {
+    return `run ${str(p.status) || event.type.slice(4)}${p.previous ? ` (was ${str(p.previous)})` : ""}${p.error ? `: ${errorText(p.error)}` : ""}`;
+  }
+  return `${event.type}${who ? ` ${who}` : ""}`;
+}
+
+/** The actor and reason of an operator's event: "by ana: card updated". */
+export function describeActor(event: RunEvent): string {
+  if (!event.actor || event.actor === "system") return "";
+  return event.reason ? `by ${event.actor}: ${event.reason}` : `by ${event.actor}`;
+}

@@ -1,0 +1,228 @@
+/**
+ * /console/runs — every run, newest first, filtered by the query string (so a
+ * filtered view is a link), a page at a time by keyset cursor. Rows appear and
+ * change as the runs socket pushes them; counts follow a moment later.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { countRuns, listRuns, type RunSummary, type StatusCounts as Counts } from "../../api/console";
+import { listDefinitions, type Definition } from "../../api/definitions";
+import { followRunList, type SocketState } from "../../api/socket";
+import { BulkDialog, bulkSummary } from "../common/BulkDialog";
+import { errorLines } from "../common/ConfirmDialog";
+import { LiveBadge, useNow } from "../common/LiveBadge";
+import { StatusBadge } from "../common/StatusBadge";
+import { EMPTY_FILTERS, filtersFromSearch, filtersToParams, filtersToSearch, type RunFilters } from "../filters";
+import { dateTime, relative, shortId } from "../format";
+import { cannotText, useCan, useMe } from "../me";
+import { FiltersBar } from "./FiltersBar";
+import { upsertRun } from "./liveList";
+import { StatusCounts } from "./StatusCounts";
+
+const PAGE = 50;
+const COUNTS_EVERY_MS = 2000;
+
+export default function RunsPage() {
+  const [search, setSearch] = useSearchParams();
+  const filters = useMemo(() => filtersFromSearch(search), [search]);
+  const query = filtersToSearch(filters);
+  const cursor = search.get("cursor");
+  const [rows, setRows] = useState<RunSummary[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [counts, setCounts] = useState<Counts | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [definitions, setDefinitions] = useState<Definition[]>([]);
+  const [stream, setStream] = useState<SocketState>("connecting");
+  const [flash, setFlash] = useState<Record<string, number>>({});
+  const [bulk, setBulk] = useState(false);
+  const [history, setHistory] = useState<string[]>([]);
+  const me = useMe();
+  const canOperate = useCan("operate");
+  useNow(15_000);
+
+  const view = useRef({ filters, first: !cursor });
+  view.current = { filters, first: !cursor };
+
+  const load = useCallback(async () => {
+    try {
+      const q = new URLSearchParams(query);
+      q.set("limit", String(PAGE));
+      if (cursor) q.set("cursor", cursor);
+      const page = await listRuns(q.toString());
+      setRows(page.results);
+      setNext(page.next_cursor);
+      setError(null);
+    } catch (e) {
+      setRows([]);
+      setNext(null);
+      setError(errorLines(e).join(" "));
+    }
+  }, [query, cursor]);
+
+  const loadCounts = useCallback(async () => {
+    try {
+      setCounts(await countRuns(query));
+    } catch {
+      /* the list shows the error */
+    }
+  }, [query]);
+
+  useEffect(() => {
+    setRows(null);
+    void load();
+    void loadCounts();
+  }, [load, loadCounts]);
+
+  useEffect(() => {
+    listDefinitions().then(setDefinitions, () => setDefinitions([]));
+  }, []);
+
+  // Live rows; counts refreshed at most every COUNTS_EVERY_MS while runs change.
+  const countsDue = useRef<number | undefined>(undefined);
+  const loaders = useRef({ load, loadCounts });
+  loaders.current = { load, loadCounts };
+  useEffect(() => {
+    const connection = followRunList(
+      (run) => {
+        setRows((current) => {
+          if (!current) return current;
+          const { rows: next, change } = upsertRun(current, run, view.current.filters, { first: view.current.first, limit: PAGE });
+          if (change === "inserted" || change === "updated") setFlash((f) => ({ ...f, [run.id]: Date.now() }));
+          return next;
+        });
+        if (countsDue.current === undefined) {
+          countsDue.current = window.setTimeout(() => {
+            countsDue.current = undefined;
+            void loaders.current.loadCounts();
+          }, COUNTS_EVERY_MS);
+        }
+      },
+      () => {
+        void loaders.current.load();
+        void loaders.current.loadCounts();
+      },
+      setStream,
+    );
+    return () => {
+      connection.close();
+      window.clearTimeout(countsDue.current);
+    };
+  }, []);
+
+  const apply = (f: RunFilters) => {
+    setHistory([]);
+    setSearch(new URLSearchParams(filtersToParams(f)));
+  };
+  const toggleStatus = (status: string) => {
+    const on = filters.status.includes(status);
+    apply({ ...filters, status: on ? filters.status.filter((s) => s !== status) : [...filters.status, status] });
+  };
+  const goTo = (c: string | null, back: boolean) => {
+    const q = new URLSearchParams(query);
+    if (c) q.set("cursor", c);
+    setHistory((h) => (back ? h.slice(0, -1) : [...h, cursor ?? ""]));
+    setSearch(q);
+  };
+  const filtered = query !== "";
+
+  return (
+    <main className="fc-page">
+      <header className="fc-page__header">
+        <h1>Runs</h1>
+        <LiveBadge state={stream} />
+      </header>
+      <FiltersBar filters={filters} definitions={definitions} onChange={apply} />
+      <StatusCounts counts={counts} selected={filters.status} onToggle={toggleStatus} />
+      <div className="fc-toolbar">
+        {filtered && (
+          <button type="button" className="fd-link" onClick={() => apply(EMPTY_FILTERS)}>
+            Clear filters
+          </button>
+        )}
+        <span className="fc-spacer" />
+        <button type="button" disabled={!canOperate} title={cannotText(me, "operate") || "Retry, compensate or cancel every run these filters select"} onClick={() => setBulk(true)} data-testid="bulk-open">
+          Bulk action on these runs…
+        </button>
+      </div>
+      {error && <p className="fd-alert fd-alert--error" role="alert" data-testid="runs-error">{error}</p>}
+      {notice && <p className="fd-alert fd-alert--info" role="status" data-testid="runs-notice">{notice}</p>}
+      <table className="fc-table" data-testid="runs-table">
+        <thead>
+          <tr>
+            <th>Business key</th>
+            <th>Run</th>
+            <th>Definition</th>
+            <th>Status</th>
+            <th>Where / why</th>
+            <th>Created</th>
+            <th>Last change</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows === null && (
+            <tr><td colSpan={7} className="fd-muted">Loading…</td></tr>
+          )}
+          {rows?.length === 0 && !error && (
+            <tr><td colSpan={7} className="fd-muted" data-testid="runs-empty">No runs match these filters.</td></tr>
+          )}
+          {rows?.map((run) => (
+            <RunRow key={run.id} run={run} flashed={flash[run.id]} />
+          ))}
+        </tbody>
+      </table>
+      <nav className="fc-pager" aria-label="Pages">
+        <button type="button" disabled={!cursor} onClick={() => { setHistory([]); const q = new URLSearchParams(query); setSearch(q); }}>
+          ⇤ Newest
+        </button>
+        <button type="button" disabled={!cursor} onClick={() => goTo(history[history.length - 1] || null, true)}>
+          ← Newer
+        </button>
+        <button type="button" disabled={!next} onClick={() => goTo(next, false)} data-testid="older">
+          Older →
+        </button>
+        <span className="fd-muted">{rows ? `${rows.length} shown` : ""}</span>
+      </nav>
+      {bulk && (
+        <BulkDialog
+          filters={filters}
+          onClose={() => setBulk(false)}
+          onDone={(action, result) => {
+            setNotice(bulkSummary(action, result));
+            void load();
+            void loadCounts();
+          }}
+        />
+      )}
+    </main>
+  );
+}
+
+function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
+  const href = `/console/runs/${encodeURIComponent(run.id)}`;
+  const where = run.error
+    ? `${run.error.node_id ? `${run.error.node_id}: ` : ""}${[run.error.type, run.error.message].filter(Boolean).join(": ")}`
+    : run.stuck
+      ? run.stuck_reason
+      : "";
+  return (
+    <tr className={flashed ? "fc-flash" : undefined} key={flashed} data-testid={`run-row-${run.id}`} data-business-key={run.business_key ?? ""} data-status={run.status}>
+      <td>
+        <Link to={href} className="fc-key">{run.business_key || "—"}</Link>
+      </td>
+      <td>
+        <Link to={href}><code title={run.id}>{shortId(run.id)}</code></Link>
+      </td>
+      <td>
+        {run.definition} <span className="fd-muted">v{run.version}</span>
+      </td>
+      <td>
+        <StatusBadge status={run.status} testId={`run-status-${run.id}`} />
+        {run.stuck && <span className="fc-stuck" title={run.stuck_reason}>stuck</span>}
+      </td>
+      <td className="fc-where" title={where}>{where}</td>
+      <td title={dateTime(run.created_at)}>{relative(run.created_at)}</td>
+      <td title={dateTime(run.updated_at)}>{relative(run.updated_at)}</td>
+    </tr>
+  );
+}

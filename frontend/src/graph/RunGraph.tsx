@@ -1,0 +1,36 @@
+/**
+ * A pinned version's graph drawn read-only with a run's status per node: the
+ * designer's FlowCanvas and node views, nothing of its own. Laid out by dagre
+ * only when the spec carries no positions.
+ */
+import type { NodeMouseHandler } from "@xyflow/react";
+import { useMemo } from "react";
+import { specToGraph, type FlowEdge, type FlowNode } from "../spec/graph";
+import { layoutNodes } from "../spec/layout";
+import type { Spec } from "../spec/types";
+import { FlowCanvas } from "./FlowCanvas";
+import type { RunStatusMap } from "./runStatus";
+
+export interface RunGraphProps {
+  spec: Spec;
+  runStatus: RunStatusMap;
+  selected?: string | null;
+  onSelect?(nodeId: string | null): void;
+}
+
+export function RunGraph({ spec, runStatus, selected = null, onSelect }: RunGraphProps) {
+  const graph = useMemo(() => {
+    const g = specToGraph(spec);
+    return { nodes: g.needsLayout ? layoutNodes(g.nodes, g.edges) : g.nodes, edges: g.edges };
+  }, [spec]);
+  const nodes = useMemo<FlowNode[]>(
+    () => graph.nodes.map((n) => (n.id === selected ? { ...n, selected: true } : n)),
+    [graph.nodes, selected],
+  );
+  // Clicks only (FlowCanvas's read-only settings still win over anything editing).
+  const interaction = useMemo(() => {
+    const onNodeClick: NodeMouseHandler<FlowNode> = (_, node) => onSelect?.(node.id);
+    return { onNodeClick, onPaneClick: () => onSelect?.(null) };
+  }, [onSelect]);
+  return <FlowCanvas nodes={nodes} edges={graph.edges as FlowEdge[]} readOnly runStatus={runStatus} editing={interaction} />;
+}
