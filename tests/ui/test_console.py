@@ -412,3 +412,66 @@ def test_home_shows_the_last_hour_per_definition(open_console, operator):
     expect(page.get_by_role("img", name=re.compile("Step latency per definition"))).to_be_visible()
     expect(page.get_by_test_id("tile-failed")).to_contain_text("1")
     shot(page, "home")
+
+
+def test_compensate_and_cancel_from_the_console(open_console, operator):
+    undo = {"activity": "test.compensate"}
+    publish("held", chain(task("charge", compensation=undo), node("approval", "signal", signal="order.approved"),
+                          task("ship")))
+    undo_me, stop_me = start("held", "order-h1"), start("held", "order-h2")
+    wait_status(undo_me.id, "waiting")
+    wait_status(stop_me.id, "waiting")
+    page = open_console(operator)
+
+    page.goto(f"/console/runs/{undo_me.id}")
+    page.get_by_role("button", name="Compensate now…").click()
+    expect(page.get_by_test_id("confirm-effect")).to_contain_text("charge")
+    confirm(page, "customer withdrew the order", "Compensate")
+    expect(page.get_by_test_id("run-status")).to_have_text("compensated", timeout=30000)
+    expect(graph_node(page, "charge").locator(".fd-node")).to_contain_text("compensation succeeded")
+    expect(graph_node(page, "approval").locator(".fd-node")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator('[data-testid="timeline-row"][data-type="operator.compensate"]')).to_contain_text(
+        "by olga: customer withdrew the order")
+
+    page.goto(f"/console/runs/{stop_me.id}")
+    page.get_by_role("button", name="Cancel…").click()
+    expect(page.get_by_test_id("confirm-effect")).to_contain_text("nothing is undone")
+    confirm(page, "duplicate order", "Cancel run")
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=30000)
+    expect(graph_node(page, "charge").locator(".fd-node")).not_to_contain_text("compensation")
+    # A second cancel is refused by the server and said so, in place.
+    expect(page.get_by_role("button", name="Cancel…")).to_be_disabled()
+
+
+def test_the_run_page_rides_out_a_server_restart_without_losing_or_repeating_events(open_console, operator,
+                                                                                   live_stack, stack_env):
+    from engine.models import RunEvent
+    from engine.services.runs import run_signal
+    from tests.support.stack import Proc
+    publish("restarts", chain(task("charge"), node("approval", "signal", signal="go"), task("ship"), task("email")))
+    run = start("restarts", "order-r1")
+    wait_status(run.id, "waiting")
+    page = open_console(operator)
+    page.goto(f"/console/runs/{run.id}")
+    live = page.get_by_test_id("live-state")
+    expect(live).to_have_attribute("data-state", "live")
+    no_reload_marker(page)
+
+    daphne = live_stack["procs"][0]
+    daphne.stop()
+    expect(live).to_have_attribute("data-state", "reconnecting")
+    run_signal(run_id=run.id, name="go", payload={"ok": True})  # events happen while no server is up
+    wait_status(run.id, "completed")
+    live_stack["procs"][0] = Proc("daphne", daphne.popen.args, stack_env)  # same port: the page comes back by itself
+
+    expect(live).to_have_attribute("data-state", "live", timeout=30000)
+    expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=15000)
+    expect(graph_node(page, "email").locator(".fd-node")).to_have_attribute("data-status", "succeeded")
+    last = RunEvent.objects.filter(run_id=run.id).count()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_have_attribute("data-last-seq", str(last))
+    seqs = [int(s) for s in page.locator('[data-testid="timeline-row"]').evaluate_all(
+        "rows => rows.map(r => r.dataset.seq)")]
+    assert seqs == list(range(1, last + 1))  # every event once, in order
+    assert_not_reloaded(page)
+

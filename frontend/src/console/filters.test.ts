@@ -63,8 +63,11 @@ describe("matchesFilters (rows pushed live)", () => {
     expect(matchesFilters(run(), { status: [], failed_at: "ship" })).toBe(false);
   });
 
-  it("never lists test runs", () => {
+  it("lists test runs only when asked", () => {
     expect(matchesFilters(run({ is_test: true }), { status: [] })).toBe(false);
+    expect(matchesFilters(run({ is_test: true }), { status: [], include_test: true })).toBe(true);
+    expect(filtersFromSearch("include_test=true").include_test).toBe(true);
+    expect(filtersToParams({ status: [], include_test: false })).toEqual({});
   });
 
   it("needs_operator means failed or compensation_failed", () => {

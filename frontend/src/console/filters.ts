@@ -15,12 +15,14 @@ export interface RunFilters {
   created_after?: string;
   created_before?: string;
   q?: string;
+  /** Test runs (from the designer) are left out unless asked for. */
+  include_test?: boolean;
 }
 
 export const EMPTY_FILTERS: RunFilters = { status: [] };
 
 const TEXT_KEYS = ["definition", "version", "failed_at", "created_after", "created_before", "q"] as const;
-const BOOL_KEYS = ["stuck", "needs_operator"] as const;
+const BOOL_KEYS = ["stuck", "needs_operator", "include_test"] as const;
 
 function parseBool(value: string | null): boolean | undefined {
   if (value === null || value === "") return undefined;
@@ -59,6 +61,7 @@ export function filtersToParams(f: RunFilters): Record<string, string> {
   if (f.created_after) out.created_after = f.created_after;
   if (f.created_before) out.created_before = f.created_before;
   if (f.q) out.q = f.q;
+  if (f.include_test) out.include_test = "true";
   return out;
 }
 
@@ -74,7 +77,7 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 
 /** Whether a run (pushed live) belongs in the list under these filters, as the server decides it. */
 export function matchesFilters(run: RunSummary, f: RunFilters): boolean {
-  if (run.is_test) return false;
+  if (run.is_test && !f.include_test) return false;
   if (f.definition && run.definition !== f.definition) return false;
   if (f.version && String(run.version) !== f.version) return false;
   if (f.status.length && !f.status.includes(run.status)) return false;
@@ -106,5 +109,6 @@ export function describeFilters(f: RunFilters): string {
   if (f.created_after) parts.push(`created from ${f.created_after}`);
   if (f.created_before) parts.push(`created before ${f.created_before}`);
   if (f.q) parts.push(`business key or id "${f.q}"`);
+  if (f.include_test) parts.push("test runs included");
   return parts.length ? parts.join(", ") : "every run";
 }

@@ -116,6 +116,9 @@ export function FiltersBar({ filters, definitions, onChange }: { filters: RunFil
         <label className="fd-check">
           <input type="checkbox" checked={!!filters.needs_operator} onChange={(e) => set({ needs_operator: e.target.checked ? true : undefined })} /> failed, awaiting an operator
         </label>
+        <label className="fd-check" title="Runs started from the designer's test panel">
+          <input type="checkbox" checked={!!filters.include_test} onChange={(e) => set({ include_test: e.target.checked ? true : undefined })} /> test runs too
+        </label>
       </div>
     </div>
   );

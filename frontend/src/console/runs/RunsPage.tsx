@@ -219,6 +219,7 @@ function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
       <td>
         <StatusBadge status={run.status} testId={`run-status-${run.id}`} />
         {run.stuck && <span className="fc-stuck" title={run.stuck_reason}>stuck</span>}
+        {run.is_test && <span className="fc-test">test</span>}
       </td>
       <td className="fc-where" title={where}>{where}</td>
       <td title={dateTime(run.created_at)}>{relative(run.created_at)}</td>
