@@ -21,6 +21,7 @@ import { StatusCounts } from "./StatusCounts";
 
 const PAGE = 50;
 const COUNTS_EVERY_MS = 2000;
+const FLUSH_MS = 150;
 
 export default function RunsPage() {
   const [search, setSearch] = useSearchParams();
@@ -43,6 +44,8 @@ export default function RunsPage() {
 
   const view = useRef({ filters, first: !cursor });
   view.current = { filters, first: !cursor };
+  const shown = useRef<RunSummary[] | null>(null);
+  shown.current = rows;
 
   const load = useCallback(async () => {
     try {
@@ -83,14 +86,33 @@ export default function RunsPage() {
   const loaders = useRef({ load, loadCounts });
   loaders.current = { load, loadCounts };
   useEffect(() => {
+    // Pushed rows are applied in batches (a busy system changes hundreds of runs a second).
+    const pending = new Map<string, RunSummary>();
+    let flushTimer: number | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      const runs = [...pending.values()];
+      pending.clear();
+      const current = shown.current;
+      if (!current) return;
+      const flashed: Record<string, number> = {};
+      let next = current;
+      for (const run of runs) {
+        const applied = upsertRun(next, run, view.current.filters, { first: view.current.first, limit: PAGE });
+        if (applied.change === "inserted" || applied.change === "updated") flashed[run.id] = Date.now();
+        next = applied.rows;
+      }
+      shown.current = next;
+      setRows(next);
+      setFlash((f) => {
+        const visible = Object.fromEntries(Object.entries(f).filter(([, t]) => Date.now() - t < 5000));
+        return { ...visible, ...flashed };
+      });
+    };
     const connection = followRunList(
       (run) => {
-        setRows((current) => {
-          if (!current) return current;
-          const { rows: next, change } = upsertRun(current, run, view.current.filters, { first: view.current.first, limit: PAGE });
-          if (change === "inserted" || change === "updated") setFlash((f) => ({ ...f, [run.id]: Date.now() }));
-          return next;
-        });
+        pending.set(run.id, run);
+        if (flushTimer === undefined) flushTimer = window.setTimeout(flush, FLUSH_MS);
         if (countsDue.current === undefined) {
           countsDue.current = window.setTimeout(() => {
             countsDue.current = undefined;
@@ -106,6 +128,7 @@ export default function RunsPage() {
     );
     return () => {
       connection.close();
+      window.clearTimeout(flushTimer);
       window.clearTimeout(countsDue.current);
     };
   }, []);
