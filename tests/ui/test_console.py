@@ -475,3 +475,23 @@ def test_the_run_page_rides_out_a_server_restart_without_losing_or_repeating_eve
     assert seqs == list(range(1, last + 1))  # every event once, in order
     assert_not_reloaded(page)
 
+
+
+def test_a_stuck_run_says_why_in_plain_words(open_console, operator):
+    publish("slow-approvals", chain(node("approval", "signal", signal="order.approved", stuck_after=1), task("ship")))
+    run = start("slow-approvals", "order-st1")
+    wait_status(run.id, "waiting")
+    page = open_console(operator)
+    page.goto(f"/console/runs/{run.id}")
+    why = page.get_by_test_id("why")
+    # The scheduler flags it (stuck_after: 1s); an open page learns it from the run.stuck event.
+    expect(why).to_contain_text("Why it is stuck", timeout=30000)
+    expect(page.get_by_test_id("stuck-reason")).to_contain_text("approval: awaiting signal order.approved for")
+    expect(page.locator('[data-testid="timeline-row"][data-type="run.stuck"]')).to_have_count(1)
+    shot(page, "run-stuck")
+
+    page.goto("/console/runs?stuck=true")
+    row = page.get_by_test_id(f"run-row-{run.id}")
+    expect(row).to_contain_text("stuck")
+    expect(row).to_contain_text("awaiting signal order.approved")
+    expect(page.get_by_test_id("count-stuck")).to_contain_text("1")

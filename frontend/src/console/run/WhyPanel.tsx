@@ -50,9 +50,11 @@ export function WhyPanel({ run, status }: { run: RunDetail; status: string }) {
       <h2>{heading(status, run.stuck)}</h2>
       {run.stuck && (
         <p className="fc-why__stuck" data-testid="stuck-reason">
-          No progress {run.stuck_since ? `since ${dateTime(run.stuck_since)} (${relative(run.stuck_since, now)})` : "for a while"}: {humanizeTimes(run.stuck_reason, now)}
+          Flagged stuck {run.stuck_since ? `at ${dateTime(run.stuck_since)} (${relative(run.stuck_since, now)})` : ""}
+          {run.last_progress_at ? `, no progress since ${dateTime(run.last_progress_at)}` : ""}: {humanizeTimes(run.stuck_reason, now)}
         </p>
       )}
+      {run.stuck && lines.length > 0 && <div className="fc-why__now">Right now:</div>}
       <ul>
         {lines.map((line, i) => {
           const m = /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/.exec(line);
