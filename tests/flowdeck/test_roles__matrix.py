@@ -145,3 +145,19 @@ async def test_websocket_matrix(role):
         assert result == {"type": "action.result", "request_id": 7, "ok": False, "code": "forbidden",
                           "detail": "your role does not allow run actions"}
     await comm.disconnect()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", ["/designer/", "/designer/flow", "/console/", "/console/runs/x"])
+def test_pages_matrix(role, page):
+    client = Client()
+    if role != "anonymous":
+        make_user(f"p_{role}", *([] if role == "norole" else [role]))
+        client.login(username=f"p_{role}", password="pw")
+    response = client.get(page)
+    if role in ALLOWED["view"]:
+        # 200 with the app (503 explaining how to build it when frontend/dist is missing): never a login bounce
+        assert response.status_code in (200, 503), response.status_code
+    else:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
