@@ -70,6 +70,7 @@ def run_filters(params) -> RunFilters:
         stuck=_bool(params, "stuck"),
         needs_operator=_bool(params, "needs_operator"),
         failed_at=_text(params, "failed_at"),
+        error_type=_text(params, "error_type"),
         created_after=_time(params, "created_after"),
         created_before=_time(params, "created_before"),
         q=(_text(params, "q") or "").strip() or None,

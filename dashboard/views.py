@@ -15,6 +15,7 @@ FILTER_PARAMS = [
     OpenApiParameter("status", str, description="comma-separated statuses"),
     OpenApiParameter("stuck", bool), OpenApiParameter("needs_operator", bool),
     OpenApiParameter("failed_at", str, description="node id the run failed at"),
+    OpenApiParameter("error_type", str, description="error type the run failed with (e.g. CardDeclined)"),
     OpenApiParameter("created_after", str), OpenApiParameter("created_before", str),
     OpenApiParameter("q", str, description="business key prefix or run id"),
     OpenApiParameter("include_test", bool),

@@ -45,6 +45,7 @@ class WorkflowRun(models.Model):
             models.Index(fields=["status", "-created_at"], name="run_status_idx"),
             models.Index(fields=["definition", "-created_at"], name="run_definition_idx"),
             models.Index(fields=["business_key"], name="run_business_key_idx"),
+            models.Index(fields=["business_key"], name="run_business_key_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["last_progress_at"], name="run_active_progress_idx",
                          condition=models.Q(status__in=["pending", "running", "waiting", "compensating"])),
         ]

@@ -25,6 +25,7 @@ class RunFilters:
     stuck: bool | None = None
     needs_operator: bool | None = None
     failed_at: str | None = None
+    error_type: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
     q: str | None = None
@@ -45,13 +46,19 @@ class RunFilters:
         if self.needs_operator:
             qs = qs.filter(status__in=list(RunStatus.NEEDS_OPERATOR))
         if self.failed_at:
-            qs = qs.filter(error__node_id=self.failed_at)
+            qs = qs.filter(Q(error__node_id=self.failed_at) | Q(error__compensation__node_id=self.failed_at))
+        if self.error_type:
+            qs = qs.filter(Q(error__type=self.error_type) | Q(error__compensation__type=self.error_type))
         if self.created_after:
             qs = qs.filter(created_at__gte=self.created_after)
         if self.created_before:
             qs = qs.filter(created_at__lt=self.created_before)
         if self.q:
-            qs = qs.filter(Q(business_key__startswith=self.q) | Q(pk=_uuid_or_none(self.q)))
+            run_id = _uuid_or_none(self.q)
+            # The prefix match uses run_business_key_prefix_idx (varchar_pattern_ops); the OR with the
+            # primary key only when q could be a run id, so the planner keeps that index.
+            qs = qs.filter(Q(business_key__startswith=self.q) | Q(pk=run_id)) if run_id else \
+                qs.filter(business_key__startswith=self.q)
         if not self.include_test:
             qs = qs.filter(is_test=False)
         return qs
@@ -175,7 +182,7 @@ def run_stats(*, minutes: int = 60) -> list[dict]:
     since = timezone.now() - dt.timedelta(minutes=minutes)
     with connection.cursor() as cur:
         cur.execute("""
-            SELECT d.key, date_trunc('minute', r.finished_at) AS m,
+            SELECT d.key, date_trunc('minute', coalesce(r.finished_at, r.updated_at)) AS m,
                    count(*) FILTER (WHERE r.status = 'completed'),
                    count(*) FILTER (WHERE r.status IN ('failed', 'compensated', 'compensation_failed'))
             FROM engine_workflowrun r JOIN engine_workflowdefinition d ON d.id = r.definition_id

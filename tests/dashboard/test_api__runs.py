@@ -56,6 +56,7 @@ def test_detail_events_and_list_filters(api, flows):
     assert ids("status=failed") == [bad["id"]]
     assert ids("needs_operator=true") == [bad["id"]]
     assert ids("failed_at=b") == [bad["id"]]
+    assert ids("error_type=Boom") == [bad["id"]] and ids("error_type=CardDeclined") == []
     assert ids("q=order-1") == [ok["id"]]
     assert ids("definition=ok") == [ok["id"]]
     assert set(ids("")) == {ok["id"], bad["id"]}

@@ -3,7 +3,7 @@ outside the engine's (``test_ledger``), keyed by idempotency key, the way a
 downstream system would honour an Idempotency-Key."""
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 
 from engine.activities import ActivityError, activity
 
@@ -14,9 +14,16 @@ EFFECTS = """CREATE TABLE IF NOT EXISTS test_effects (
     idempotency_key text PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"""
 
 
+def _create(cur, ddl):
+    # Several worker threads may create the table at once: serialise on an advisory lock.
+    with transaction.atomic():
+        cur.execute("SELECT pg_advisory_xact_lock(424242)")
+        cur.execute(ddl)
+
+
 def _ledger(name, ctx):
     with connection.cursor() as cur:
-        cur.execute(DDL)
+        _create(cur, DDL)
         cur.execute("INSERT INTO test_ledger (name, idempotency_key, attempt) VALUES (%s, %s, %s)",
                     [name, ctx.idempotency_key, ctx.attempt])
 
@@ -24,7 +31,7 @@ def _ledger(name, ctx):
 def _effect_once(name, ctx) -> bool:
     """The guarded side effect: happens once per idempotency key."""
     with connection.cursor() as cur:
-        cur.execute(EFFECTS)
+        _create(cur, EFFECTS)
         cur.execute("INSERT INTO test_effects (idempotency_key, name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                     [ctx.idempotency_key, name])
         return cur.rowcount == 1

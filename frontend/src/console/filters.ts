@@ -12,6 +12,8 @@ export interface RunFilters {
   stuck?: boolean;
   needs_operator?: boolean;
   failed_at?: string;
+  /** The error type a run failed with (an incident group's own selection). */
+  error_type?: string;
   created_after?: string;
   created_before?: string;
   q?: string;
@@ -21,7 +23,7 @@ export interface RunFilters {
 
 export const EMPTY_FILTERS: RunFilters = { status: [] };
 
-const TEXT_KEYS = ["definition", "version", "failed_at", "created_after", "created_before", "q"] as const;
+const TEXT_KEYS = ["definition", "version", "failed_at", "error_type", "created_after", "created_before", "q"] as const;
 const BOOL_KEYS = ["stuck", "needs_operator", "include_test"] as const;
 
 function parseBool(value: string | null): boolean | undefined {
@@ -58,6 +60,7 @@ export function filtersToParams(f: RunFilters): Record<string, string> {
   if (f.stuck !== undefined) out.stuck = String(f.stuck);
   if (f.needs_operator !== undefined) out.needs_operator = String(f.needs_operator);
   if (f.failed_at) out.failed_at = f.failed_at;
+  if (f.error_type) out.error_type = f.error_type;
   if (f.created_after) out.created_after = f.created_after;
   if (f.created_before) out.created_before = f.created_before;
   if (f.q) out.q = f.q;
@@ -83,7 +86,8 @@ export function matchesFilters(run: RunSummary, f: RunFilters): boolean {
   if (f.status.length && !f.status.includes(run.status)) return false;
   if (f.stuck !== undefined && run.stuck !== f.stuck) return false;
   if (f.needs_operator && !NEEDS_OPERATOR.has(run.status)) return false;
-  if (f.failed_at && run.error?.node_id !== f.failed_at) return false;
+  if (f.failed_at && (run.error?.node_id ?? run.error?.compensation?.node_id) !== f.failed_at) return false;
+  if (f.error_type && (run.error?.type ?? run.error?.compensation?.type) !== f.error_type) return false;
   const created = Date.parse(run.created_at);
   if (f.created_after && !(created >= Date.parse(f.created_after))) return false;
   if (f.created_before && !(created < Date.parse(f.created_before))) return false;
@@ -106,6 +110,7 @@ export function describeFilters(f: RunFilters): string {
   if (f.stuck === true) parts.push("stuck");
   if (f.stuck === false) parts.push("not stuck");
   if (f.failed_at) parts.push(`failed at ${f.failed_at}`);
+  if (f.error_type) parts.push(`with ${f.error_type}`);
   if (f.created_after) parts.push(`created from ${f.created_after}`);
   if (f.created_before) parts.push(`created before ${f.created_before}`);
   if (f.q) parts.push(`business key or id "${f.q}"`);

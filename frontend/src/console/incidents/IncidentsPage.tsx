@@ -19,7 +19,10 @@ const REFRESH_MS = 10_000;
 export function incidentFilters(incident: Incident): RunFilters {
   const f: RunFilters = { definition: incident.definition, status: [incident.status] };
   if (incident.error_type === "Stuck") f.stuck = true;
-  else if (incident.node_id) f.failed_at = incident.node_id;
+  else {
+    if (incident.node_id) f.failed_at = incident.node_id;
+    if (incident.error_type) f.error_type = incident.error_type;
+  }
   return f;
 }
 
