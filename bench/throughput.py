@@ -41,7 +41,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.peers.common import WARMUP_RUNS, Proc, percentile, python, read_result, wait_until  # noqa: E402
+from bench.peers.common import (WARMUP_RUNS, Proc, percentile, python, read_result,  # noqa: E402
+                                start_concurrently, wait_until)
 
 DEFINITION_KEY = "bench.noop4"
 STEPS = ("s1", "s2", "s3", "s4")
@@ -224,12 +225,12 @@ class Flowdeck:
     def reset(self) -> None:
         self.observer.execute("TRUNCATE engine_runevent, engine_steprun, engine_workflowrun")
 
-    def start(self, n: int) -> float:
+    def start(self, n: int, clients: int = 1) -> float:
+        """Start ``n`` runs from ``clients`` threads (each with its own connection, as web workers would)."""
+        from django.db import connection
         from engine.services.runs import run_start
-        t_first = time.time()
-        for i in range(n):
-            run_start(definition_key=DEFINITION_KEY, input={"i": i})
-        return t_first
+        return start_concurrently(n, clients, lambda i: run_start(definition_key=DEFINITION_KEY, input={"i": i}),
+                                  done=connection.close if clients > 1 else None)
 
     def progress(self) -> tuple[int, int, float | None]:
         done, failed, last = self.observer.execute(
@@ -278,11 +279,12 @@ class Flowdeck:
         self.observer.execute("SELECT pg_stat_statements_reset() AS bench_reset")
 
     def statements(self) -> list[tuple[int, float, str]]:
-        """(calls, total ms, query) the engine ran on its database since the reset."""
+        """(calls, total ms, query) the engine sent to its database since the reset."""
         rows = self.observer.execute(
             "SELECT s.calls, s.total_exec_time, s.query FROM pg_stat_statements s "
             "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() "
             "AND s.query NOT LIKE '%%bench_%%' AND s.query NOT LIKE '%%pg_stat_statements%%' "
+            "AND s.query NOT LIKE '%%FOR KEY SHARE OF x%%' "  # foreign-key checks PostgreSQL runs itself
             "ORDER BY s.calls DESC").fetchall()
         return [(int(c), float(t), q) for c, t, q in rows]
 
@@ -292,17 +294,19 @@ class Flowdeck:
         self.statements_reset()
         spy = self._py_spy(profile) if profile else None
         try:
-            t_first = self.start(n)
+            t_first = self.start(n, self.args.clients)
+            t_started = time.time()
             t_last = self.wait_completed(n, timeout=120 + n * 0.5)
         finally:
             if spy:
-                spy.stop()
+                spy.stop(timeout=60, sig=signal.SIGINT)  # py-spy writes its file on Ctrl-C
         statements = self.statements()
         calls = sum(c for c, _, _ in statements)
         if profile:
             self._write_statements(profile / f"statements-{n}.txt", statements, n)
         gaps = self.step_gaps()
         return {"workflows_per_s": n / (t_last - t_first), "span_s": t_last - t_first,
+                "starts_per_s": n / (t_started - t_first),
                 "gap_p50_ms": percentile(gaps, 50), "gap_p99_ms": percentile(gaps, 99),
                 "statements_per_step": calls / (n * len(STEPS)), "runs": n, "duplicates": self._duplicates()}
 
@@ -333,7 +337,7 @@ class Flowdeck:
             return None
         worker = self.procs[0]
         return Proc("py-spy", [str(spy), "record", "--pid", str(worker.pid), "--subprocesses", "--nonblocking",
-                               "--format", "raw", "-o", str(profile / "flowdeck-worker.folded")],
+                               "--rate", "20", "--format", "raw", "-o", str(profile / "flowdeck-worker.folded")],
                     log_dir=self.log_dir)
 
     @staticmethod
@@ -393,7 +397,7 @@ def ensure_peer_packages(wanted: set[str]) -> str | None:
 
 def run_peer(name: str, module: str, extra: list[str], env: dict, args, timeout: float) -> dict:
     cmd = [python(), "-m", module, "--runs", str(args.runs), "--latency-runs", str(args.latency_runs),
-           "--threads", str(args.threads), *extra]
+           "--threads", str(args.threads), "--clients", str(args.clients), *extra]
     log_path = args.state_dir / "logs" / f"{name}-driver.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
@@ -506,6 +510,8 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="10 sequential runs for the single-run latency")
     parser.add_argument("--latency-runs", type=int, default=50, help="sequential runs for the single-run p50")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process (default 8)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients starting the N workflows, "
+                                                              "for every system (default 4)")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (superuser; with pg_stat_statements "
                                            "preloaded) instead of the embedded one")
     parser.add_argument("--redis", help="a Redis URL instead of the embedded one (uses db 0 and 1)")
@@ -531,8 +537,9 @@ def main(argv=None) -> int:
     results: dict = {}
     with Servers(args.state_dir, args.postgres, args.redis) as servers:
         header = [f"machine: {machine()}", f"servers: {servers.describe()}",
-                  f"N = {args.runs} workflows of 4 no-op steps per system; single run: p50 of "
-                  f"{args.latency_runs} sequential runs"]
+                  f"N = {args.runs} workflows of 4 no-op steps per system, started by {args.clients} concurrent "
+                  f"clients; one worker process x {args.threads}; single run: p50 of {args.latency_runs} "
+                  f"sequential runs"]
         if "flowdeck" not in args.skip:
             try:
                 measure_flowdeck(servers, args, results)
@@ -541,8 +548,11 @@ def main(argv=None) -> int:
         measure_peers(servers, args, results)
     print("\n".join(["", *header, "", *table(results, args), ""]))
     for key in ("flowdeck-1", "flowdeck-2"):
-        if results.get(key, {}).get("duplicates"):
-            print(f"note: {key}: {results[key]['duplicates']} duplicate step messages refused by claim")
+        r = results.get(key, {})
+        if r.get("starts_per_s"):
+            print(f"note: {key}: the {r['runs']} run_start calls alone took {r['runs'] / r['starts_per_s']:.1f} s "
+                  f"({r['starts_per_s']:.0f}/s)" + (f"; {r['duplicates']} duplicate step messages refused by claim"
+                                                    if r.get("duplicates") else ""))
     print(ratios(results), flush=True)
     return 0
 

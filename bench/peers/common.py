@@ -3,7 +3,9 @@ one line a peer driver prints for the harness to read.
 
 Every system is measured over the same span: from just before the first
 start call to the last completion as the system itself recorded it (a
-timestamp written by the worker), so a poller's interval never counts.
+timestamp written by the worker), so a poller's interval never counts. The
+N starts come from the same number of concurrent clients (threads) for every
+system (``--clients``).
 """
 from __future__ import annotations
 
@@ -79,9 +81,9 @@ class Proc:
         except ProcessLookupError:
             pass
 
-    def stop(self, timeout: float = 20) -> None:
+    def stop(self, timeout: float = 20, sig=signal.SIGTERM) -> None:
         if self.alive():
-            self._signal(signal.SIGTERM)
+            self._signal(sig)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -109,3 +111,30 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.05, what: str =
 
 def python() -> str:
     return sys.executable
+
+
+def start_concurrently(n: int, clients: int, start_one, *, done=None) -> float:
+    """Call ``start_one(i)`` for i in 0..n-1 from ``clients`` threads (each takes every
+    clients-th i); returns the wall time just before the first call. ``done`` runs at the
+    end of each thread (closing its database connection)."""
+    import threading
+    errors: list[BaseException] = []
+
+    def client(k: int) -> None:
+        try:
+            for i in range(k, n, clients):
+                start_one(i)
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            errors.append(exc)
+        finally:
+            if done is not None:
+                done()
+    threads = [threading.Thread(target=client, args=(k,), daemon=True) for k in range(clients)]
+    t_first = time.time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return t_first

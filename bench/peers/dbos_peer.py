@@ -1,8 +1,9 @@
 """DBOS Transact: N workflows of 4 no-op ``@DBOS.step`` steps on a queue.
 
-The worker (``worker``) is one DBOS process: it registers the queue with a
+The worker (``--worker``) is one DBOS process: it registers the queue with a
 10 ms polling interval (the 1 s default would make DBOS look slower than it
-is) and runs what it dequeues. The driver enqueues with ``DBOSClient`` from
+is) and a worker_concurrency of ``--threads`` (8, like Flowdeck's worker;
+unbounded measured slower here), and runs what it dequeues. The driver enqueues with ``DBOSClient`` from
 its own process, like Flowdeck's starter, and reads completions from
 ``dbos.workflow_status`` (``updated_at`` is written with the final status).
 
@@ -41,7 +42,10 @@ def worker() -> None:
         return value
 
     DBOS.launch()
-    DBOS.register_queue(QUEUE, polling_interval_sec=POLLING_INTERVAL)  # needs the system database
+    # As many workflows at once as Flowdeck's worker has threads (unbounded measured slower here).
+    concurrency = int(os.environ.get("BENCH_DBOS_CONCURRENCY") or 0) or None
+    DBOS.register_queue(QUEUE, polling_interval_sec=POLLING_INTERVAL,  # needs the system database
+                        worker_concurrency=concurrency)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     print(READY, flush=True)
@@ -54,10 +58,11 @@ def _drive(args) -> dict:
     import psycopg
     from dbos import DBOSClient
 
-    from bench.peers.common import WARMUP_RUNS, Proc, percentile, python, wait_until
+    from bench.peers.common import WARMUP_RUNS, Proc, percentile, python, start_concurrently, wait_until
 
     _reset_database()
-    proc = Proc("dbos-worker", [python(), "-m", "bench.peers.dbos_peer", "--worker"])
+    proc = Proc("dbos-worker", [python(), "-m", "bench.peers.dbos_peer", "--worker"],
+                env={**os.environ, "BENCH_DBOS_CONCURRENCY": str(args.threads)})
     client = None
     try:
         wait_until(lambda: READY in proc.tail(10**6) or not proc.alive(), timeout=120, what="the DBOS worker")
@@ -94,9 +99,7 @@ def _drive(args) -> dict:
                               what="a single workflow")
             latencies.append((last - t0) * 1000)
         clear()
-        t_first = time.time()
-        for i in range(args.runs):
-            client.enqueue(options, {"i": i})
+        t_first = start_concurrently(args.runs, args.clients, lambda i: client.enqueue(options, {"i": i}))
         t_last = wait_until(lambda: (lambda c, l: l if c >= args.runs else None)(*progress()),
                             timeout=args.timeout, interval=0.1, what=f"{args.runs} DBOS workflows")
         return {"workflows_per_s": args.runs / (t_last - t_first), "span_s": t_last - t_first,
@@ -124,7 +127,8 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--latency-runs", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=8, help="unused: DBOS sizes its own executor")
+    parser.add_argument("--threads", type=int, default=8, help="the queue's worker_concurrency")
+    parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     if args.worker:

@@ -93,7 +93,7 @@ def chain_a(chain_id: str, pg: bool) -> None:
 # -- driver -------------------------------------------------------------------
 
 def _drive(args) -> dict:
-    from bench.peers.common import WARMUP_RUNS, Proc, percentile, python, wait_until
+    from bench.peers.common import WARMUP_RUNS, Proc, percentile, python, start_concurrently, wait_until
     pg = args.variant == "pg"
     redis = broker.client
     if pg:
@@ -128,9 +128,7 @@ def _drive(args) -> dict:
             _key, value = redis.blpop([DONE_KEY], timeout=30)
             latencies.append((float(value) - t0) * 1000)
         reset()
-        t_first = time.time()
-        for _ in range(args.runs):
-            chain_a.send(str(uuid.uuid4()), pg)
+        t_first = start_concurrently(args.runs, args.clients, lambda i: chain_a.send(str(uuid.uuid4()), pg))
         wait_until(lambda: redis.llen(DONE_KEY) >= args.runs, timeout=args.timeout, interval=0.1,
                    what=f"{args.runs} chains")
         t_last = max(float(v) for v in redis.lrange(DONE_KEY, 0, -1))
@@ -148,6 +146,7 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=50)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
     try:

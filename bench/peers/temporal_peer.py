@@ -87,8 +87,13 @@ async def _drive(args) -> dict:
             handle = await start(i)
             await handle.result()
             latencies.append((await closed_at(handle) - t0) * 1000)
+        handles: list = [None] * args.runs
+
+        async def starter(k: int) -> None:  # the same --clients concurrent starters as every system
+            for i in range(k, args.runs, args.clients):
+                handles[i] = await start(i)
         t_first = time.time()
-        handles = [await start(i) for i in range(args.runs)]
+        await asyncio.gather(*[starter(k) for k in range(args.clients)])
         await asyncio.wait_for(asyncio.gather(*[h.result() for h in handles]), timeout=args.timeout)
         t_last = 0.0
         for chunk in range(0, len(handles), 100):
@@ -109,6 +114,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--latency-runs", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8, help="unused: the SDK sizes its own slots")
+    parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
     if args.worker:
