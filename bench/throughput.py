@@ -230,7 +230,7 @@ class Flowdeck:
         from django.db import connection
         from engine.services.runs import run_start
         return start_concurrently(n, clients, lambda i: run_start(definition_key=DEFINITION_KEY, input={"i": i}),
-                                  done=connection.close if clients > 1 else None)
+                                  done=(lambda: connection.close()) if clients > 1 else None)  # this thread's
 
     def progress(self) -> tuple[int, int, float | None]:
         done, failed, last = self.observer.execute(
