@@ -95,3 +95,18 @@ def test_signal_timeout_takes_the_timeout_branch(stack, ledger):
     run = wait_status(run.id, "completed", timeout=30, stack=stack)
     assert ledger.names() == ["escalate"]
     assert run.data["approval"] == {"timed_out": True}
+
+
+def test_a_stuck_run_is_flagged_with_its_reason_by_the_scheduler_process(stack, ledger):
+    publish("stuck", chain(task("a"), node("approval", "signal", signal="approve", stuck_after=1)))
+    stack.worker(), stack.scheduler()
+    run, _ = run_start(definition_key="stuck")
+
+    def flagged():
+        current = WorkflowRun.objects.get(pk=run.id)
+        return current if current.stuck else None
+    current = wait_for(flagged, timeout=30, message="run flagged stuck")
+    assert current.status == "waiting"
+    assert current.stuck_reason.startswith("approval: awaiting signal approve for")
+    assert RunEvent.objects.filter(run=run, type="run.stuck").count() == 1
+    assert ledger.names() == ["a"]
