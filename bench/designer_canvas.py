@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.webserver import start_daphne  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -47,12 +48,6 @@ def big_spec(n_nodes: int = 300, per_row: int = 20) -> dict:
     return {"schema_version": 1, "nodes": nodes, "edges": edges}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(env: dict) -> tuple[subprocess.Popen, str, str, str]:
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -61,17 +56,8 @@ def start_server(env: dict) -> tuple[subprocess.Popen, str, str, str]:
                     "from django.contrib.auth import get_user_model as g; U=g(); "
                     f"u=U.objects.filter(username='{user}').first() or U.objects.create_superuser('{user}', '', '{password}'); "
                     f"u.set_password('{password}'); u.save()"], cwd=ROOT, env=env, check=True)
-    port = _free_port()
-    proc = subprocess.Popen([str(Path(py).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                             "flowdeck.asgi:application"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    return proc, f"http://127.0.0.1:{port}", user, password
+    proc, url = start_daphne(env)
+    return proc, url, user, password
 
 
 FRAME_RECORDER = """() => {
