@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 LIST_GROUP = "runs"
+BATCH = 500
 _queue: queue.Queue = queue.Queue(maxsize=100_000)
 _thread: threading.Thread | None = None
 _lock = threading.Lock()
@@ -37,18 +38,74 @@ def _messages(events: list[dict]):
         yield LIST_GROUP, {"type": "run.changed", "run_id": run_id, "status": status, "seq": batch[-1]["seq"]}
 
 
+_clients: dict[int, object] = {}
+
+
+def _watched(layer, groups: list[str]) -> set[str]:
+    """The groups someone listens to: one pipelined ZCARD per Redis host on the
+    Redis layer's own group keys, with a plain (sync) client, so a batch nobody
+    watches never enters the event loop. Every group for other layers (in-memory)."""
+    if not hasattr(layer, "_group_key") or not hasattr(layer, "consistent_hash"):
+        return set(groups)
+    import redis
+    by_host: dict[int, list[str]] = {}
+    for group in groups:
+        by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    watched = set()
+    for index, host_groups in by_host.items():
+        client = _clients.get(index)
+        if client is None:
+            host = layer.hosts[index]
+            client = _clients[index] = (redis.Redis.from_url(host["address"]) if "address" in host
+                                        else redis.Redis(**host))
+        pipe = client.pipeline(transaction=False)
+        for group in host_groups:
+            pipe.zcard(layer._group_key(group))
+        watched.update(g for g, members in zip(host_groups, pipe.execute()) if members)
+    return watched
+
+
+def _batch(items) -> list[tuple[str, dict]]:
+    """One message per group: a run's events in order; on the list group, each run's latest change."""
+    runs_changed: dict[str, dict] = {}
+    per_group: dict[str, dict] = {}
+    for group, message in items:
+        if group == LIST_GROUP:
+            runs_changed[message["run_id"]] = message
+        elif group in per_group:
+            per_group[group] = {**per_group[group], "events": per_group[group]["events"] + message["events"]}
+        else:
+            per_group[group] = message
+    return list(per_group.items()) + [(LIST_GROUP, m) for m in runs_changed.values()]
+
+
+async def _send(layer, sends) -> None:
+    for group, message in sends:
+        await layer.group_send(group, message)
+
+
 def _loop() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     layer = get_channel_layer()
     while True:
-        group, message = _queue.get()
+        items = [_queue.get()]
+        while len(items) < BATCH:  # whatever piled up while the last batch was sent goes in one batch
+            try:
+                items.append(_queue.get_nowait())
+            except queue.Empty:
+                break
         try:
-            loop.run_until_complete(layer.group_send(group, message))
+            sends = _batch(items)
+            watched = _watched(layer, list({group for group, _ in sends}))
+            sends = [(group, message) for group, message in sends if group in watched]
+            if sends:
+                loop.run_until_complete(_send(layer, sends))
         except Exception:
-            log.exception("broadcast to %s failed", group)
+            log.exception("broadcast of %d messages failed", len(items))
         finally:
-            _queue.task_done()
+            for _ in items:
+                _queue.task_done()
 
 
 def _ensure_thread() -> None:

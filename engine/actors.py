@@ -12,7 +12,7 @@ _options = {"queue_name": QUEUE, "max_retries": 0}
 @dramatiq.actor(**_options)
 def execute_step(step_id: int) -> None:
     from engine.executor import step_execute
-    step_execute(step_id=step_id)
+    step_execute(step_id=step_id, inline=True)
 
 
 @dramatiq.actor(**_options)

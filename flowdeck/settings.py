@@ -73,6 +73,11 @@ ASGI_APPLICATION = "flowdeck.asgi.application"
 # PostgreSQL only: the engine relies on row locks, SKIP LOCKED and JSONB.
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flowdeck")}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Persistent connections (workers close old ones around each message): a new
+# connection per step cost more than the step's own statements, and prepared
+# statements (engine/store/sql.py) live as long as their connection.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("FLOWDECK_TEST_DB", default="test_flowdeck")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -107,14 +107,16 @@ class StepRun(models.Model):
 
 class RunEvent(models.Model):
     """Append-only: a database trigger refuses UPDATE and DELETE."""
-    run = models.ForeignKey(WorkflowRun, on_delete=models.DO_NOTHING, related_name="events", db_constraint=True)
+    # No index of its own: event_seq_unique (run, seq) serves every lookup by run.
+    run = models.ForeignKey(WorkflowRun, on_delete=models.DO_NOTHING, related_name="events", db_constraint=True,
+                            db_index=False)
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=40)
     node_id = models.CharField(max_length=64, blank=True, default="")
     payload = models.JSONField(default=dict)
     actor = models.CharField(max_length=150, default="system")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
-                             related_name="+", db_constraint=False)
+                             related_name="+", db_constraint=False, db_index=False)  # nothing queries by it
     reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
 

@@ -16,7 +16,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import RunStatus, StepStatus, VersionStatus
 from engine.services.audit import audit_record
-from engine.store import advance
+from engine.store import advance, sql
 from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,21 @@ def _version_for(definition: WorkflowDefinition, number: int | None) -> Workflow
     return version
 
 
-def _begin(run: WorkflowRun, actor: Actor) -> WorkflowRun:
+def _pinned_version(definition_key: str, number: int | None) -> WorkflowVersion:
+    """``_version_for`` by definition key, with its definition, in one statement."""
+    version = sql.version_for_start(definition_key, number)
+    if version is None:
+        definition = WorkflowDefinition.objects.filter(key=definition_key).first()
+        if definition is None:
+            raise NotFound(f"no definition with key {definition_key!r}")
+        return _version_for(definition, number)  # raises NotFound with the reason
+    return version
+
+
+def _begin(run: WorkflowRun, actor: Actor, *, insert: bool = False) -> WorkflowRun:
+    """Start ``run``; with ``insert``, its row is written with the first events (one statement)."""
     tx = RunTx(run, actor)
+    tx.new_run = insert
     tx.event("run.created", definition=run.definition.key, version=run.version.number,
              business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
     tx.set_status(RunStatus.RUNNING)
@@ -61,21 +74,18 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
     if not isinstance(input, dict):
         raise InvalidInput("input must be a JSON object")
     _check_json(input, "input")
-    definition = WorkflowDefinition.objects.filter(key=definition_key).first()
-    if definition is None:
-        raise NotFound(f"no definition with key {definition_key!r}")
-    pinned = _version_for(definition, version)
+    pinned = _pinned_version(definition_key, version)
+    definition = pinned.definition
     if business_key is not None:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
-            run = WorkflowRun.objects.create(definition=definition, version=pinned, business_key=business_key,
-                                             input=input, created_by=user, is_test=is_test or pinned.is_test)
-            # Lock our own new row: seq allocation and later writers go through it.
-            run = WorkflowRun.objects.select_for_update().get(pk=run.pk)
-            _begin(run, Actor(user, reason))
+            run = WorkflowRun(definition=definition, version=pinned, business_key=business_key, input=input,
+                              created_by=user, is_test=is_test or pinned.is_test)
+            # No lock needed: no other transaction sees the row before we commit.
+            _begin(run, Actor(user, reason), insert=True)
     except IntegrityError:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
         if existing is None:
@@ -97,7 +107,6 @@ def child_run_create(*, parent: WorkflowRun, node_id: str, definition_key: str, 
     child = WorkflowRun.objects.create(definition=definition, version=pinned, input=input if isinstance(input, dict)
                                        else {"value": input}, parent_run=parent, parent_node_id=node_id,
                                        is_test=parent.is_test)
-    child = WorkflowRun.objects.select_for_update().get(pk=child.pk)
     _begin(child, SYSTEM)
     return child
 

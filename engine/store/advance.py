@@ -10,6 +10,7 @@ from engine.models import StepRun
 from engine.errors import InvalidInput
 from engine.spec import evaluate_expression, evaluate_mapping
 from engine.states import RunStatus, StepStatus
+from engine.store import sql
 from engine.store.tx import RunTx
 
 log = logging.getLogger(__name__)
@@ -21,19 +22,40 @@ def context_of(run) -> dict:
 
 
 def step_states(run) -> list[protocol.StepState]:
-    rows = StepRun.objects.filter(run=run).values_list("node_id", "kind", "status", "completion_order")
-    return [protocol.StepState(*row) for row in rows]
+    return [protocol.StepState(*row) for row in sql.step_states(run.id)]
 
 
-def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, **fields) -> StepRun:
+def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, if_absent: bool = False,
+            insert: bool = True, **fields) -> StepRun | None:
+    """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
+    With ``insert=False`` the step is inserted by its first ``_store`` (a step born finished: one statement)."""
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
-    return StepRun.objects.create(run=tx.run, node_id=node_id, node_type=node_type, kind=kind, status=status,
-                                  scheduled_at=tx.now, **fields)
+    step = StepRun(run=tx.run, node_id=node_id, node_type=node_type, kind=kind, status=status, scheduled_at=tx.now,
+                   **fields)
+    if not insert:
+        return step
+    return step if sql.insert(step, now=tx.now, skip_conflicts=if_absent) else None
 
 
-def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE) -> StepRun:
-    step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now)
+def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
+    if step.pk is None:
+        sql.insert(step, now=tx.now)
+    else:
+        sql.update(step, fields, now=tx.now)
+
+
+def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absent: bool = False) -> StepRun | None:
+    step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now, if_absent=if_absent)
+    if step is None:
+        log.info("run %s: %s already activated", tx.run.id, node_id)
+        return None
+    if kind == StepRun.NODE:
+        tx.scheduled_node_step = True
     tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=step.status)
+    if tx.claim_inline is not None and tx.inline_claim is None:
+        tx.inline_claim = tx.claim_inline(step)  # the recording worker runs it next: no message
+        if tx.inline_claim is not None:
+            return step
     tx.send("execute_step", step.id)
     return step
 
@@ -45,8 +67,7 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     tx.touch("completions")
     step.status, step.output, step.finished_at = status, output, tx.now
     step.completion_order, step.lease_expires_at = tx.run.completions, None
-    step.save(update_fields=["status", "output", "finished_at", "completion_order", "lease_expires_at",
-                             "attempts", "error", "updated_at"])
+    _store(tx, step, ["status", "output", "finished_at", "completion_order", "lease_expires_at", "attempts", "error"])
     tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, **payload)
     if step.kind == StepRun.COMPENSATION:
@@ -70,13 +91,14 @@ def activate(tx: RunTx, node_id: str) -> None:
     kind = node["type"]
     if kind == "join":
         return _join_arrive(tx, node_id)
-    if StepRun.objects.filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).exists():
+    if kind in protocol.TASK_TYPES:
+        schedule_task(tx, node_id, if_absent=True)  # the unique (run, node, kind) says "already activated"
+        return
+    if not tx.new_run and sql.step_exists(tx.run.id, node_id, StepRun.NODE):
         log.info("run %s: %s already activated", tx.run.id, node_id)
         return
-    if kind in protocol.TASK_TYPES:
-        schedule_task(tx, node_id)
-    elif kind in ("start", "choice", "parallel"):
-        step = _create(tx, node_id, status=StepStatus.RUNNING)
+    if kind in ("start", "choice", "parallel"):
+        step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
         output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
         succeed(tx, step, output, **(output or {}))
     elif kind == "end":
@@ -106,7 +128,7 @@ def _join_arrive(tx: RunTx, node_id: str) -> None:
     if step.status != StepStatus.WAITING:
         return  # a first-of join already fired; late branches end here
     step.arrivals += 1
-    step.save(update_fields=["arrivals", "updated_at"])
+    sql.update(step, ["arrivals"], now=tx.now)
     needed = tx.graph.fork_branch_count(node_id)
     tx.event("join.arrived", node_id=node_id, step_id=step.id, arrivals=step.arrivals, needed=needed)
     if protocol.join_ready(tx.graph, node_id, step.arrivals):
@@ -142,13 +164,13 @@ def _subworkflow(tx: RunTx, node_id: str, node: dict) -> None:
         step.status = StepStatus.RUNNING
         return fail_step(tx, step, {"type": "SubworkflowStartFailed", "message": str(exc)})
     step.child_run = child
-    step.save(update_fields=["child_run", "updated_at"])
+    sql.update(step, ["child_run"], now=tx.now)
     tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
 
 
 def _end(tx: RunTx, node_id: str) -> None:
     node = tx.graph.node(node_id)
-    step = _create(tx, node_id, status=StepStatus.RUNNING)
+    step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
     try:
         output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
     except InvalidInput as exc:
@@ -163,7 +185,7 @@ def _end(tx: RunTx, node_id: str) -> None:
 
 def _fail_node(tx: RunTx, node_id: str) -> None:
     node = tx.graph.node(node_id)
-    step = _create(tx, node_id, status=StepStatus.RUNNING)
+    step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
     succeed(tx, step, None)
     run_fail(tx, {"type": node.get("code") or "WorkflowFailed", "message": node["error"], "node_id": node_id})
 
@@ -171,7 +193,7 @@ def _fail_node(tx: RunTx, node_id: str) -> None:
 def fail_step(tx: RunTx, step: StepRun, error: dict) -> None:
     """A step failed for good: record it, then fail or compensate the run."""
     step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
-    step.save(update_fields=["status", "error", "finished_at", "lease_expires_at", "attempts", "updated_at"])
+    _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts"])
     tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, error=error, final=True)
     if step.kind == StepRun.COMPENSATION:
@@ -215,12 +237,11 @@ def compensation_continue(tx: RunTx) -> None:
 
 def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False) -> None:
     statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
-    for step in StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status__in=statuses):
-        step.status, step.finished_at, step.lease_expires_at = StepStatus.CANCELLED, tx.now, None
-        step.save(update_fields=["status", "finished_at", "lease_expires_at", "updated_at"])
-        tx.event("step.cancelled", node_id=step.node_id, step_id=step.id, kind=kind, status=step.status)
-        if step.child_run_id:
-            tx.send("cancel_child", str(step.child_run_id))
+    for step_id, node_id, child_run_id in sorted(sql.steps_cancel_open(tx.run.id, kind=kind, statuses=statuses,
+                                                                       now=tx.now)):
+        tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
+        if child_run_id:
+            tx.send("cancel_child", str(child_run_id))
 
 
 def cancel_open(tx: RunTx) -> None:
@@ -232,7 +253,8 @@ def settle(tx: RunTx) -> None:
     """Running <-> waiting, from what is open."""
     if tx.run.status not in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING):
         return
-    status = protocol.run_status_for(step_states(tx.run))
+    # A node step scheduled in this transaction is open: running, whatever else is (no query needed).
+    status = RunStatus.RUNNING if tx.scheduled_node_step else protocol.run_status_for(step_states(tx.run))
     if status is not None:
         tx.set_status(status)
 

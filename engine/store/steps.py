@@ -17,7 +17,8 @@ from engine.errors import InvalidInput
 from engine.spec import evaluate_mapping
 from engine.states import RunStatus, StepStatus
 from engine.store import advance
-from engine.store.tx import run_tx
+from engine.store import sql
+from engine.store.tx import run_tx, step_tx
 
 log = logging.getLogger(__name__)
 DUE_TOLERANCE = dt.timedelta(milliseconds=250)
@@ -48,11 +49,9 @@ def _attempt_fields(node: dict, kind: str) -> tuple[float, float | None]:
 def step_claim(*, step_id: int, worker: str) -> Claim | str:
     """Take a scheduled step for one attempt. Returns the Claim, or a string
     saying why not (a duplicate or late message: nothing changes)."""
-    run_id = StepRun.objects.filter(pk=step_id).values_list("run_id", flat=True).first()
-    if run_id is None:
-        return "no such step"
-    with run_tx(run_id) as tx:
-        step = StepRun.objects.select_for_update().filter(pk=step_id).first()
+    with step_tx(step_id) as (tx, step):
+        if tx is None:
+            return "no such step"
         if step.status != StepStatus.SCHEDULED:
             return f"step is {step.status}"
         allowed = RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else None
@@ -61,27 +60,53 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
             return f"run is {tx.run.status}"
         if step.next_attempt_at and step.next_attempt_at > tx.now + DUE_TOLERANCE:
             return f"not due until {step.next_attempt_at.isoformat()}"
-        node = tx.graph.node(step.node_id)
-        spec = node["compensation"] if step.kind == StepRun.COMPENSATION else node
+        return _start_attempt(tx, step, worker)
+
+
+def _attempt_input(tx, step: StepRun):
+    node = tx.graph.node(step.node_id)
+    spec = node["compensation"] if step.kind == StepRun.COMPENSATION else node
+    return node, spec, (evaluate_mapping(spec["input"], advance.context_of(tx.run)) if "input" in spec
+                        else tx.run.input)
+
+
+def _start_attempt(tx, step: StepRun, worker: str, *, prepared=None) -> Claim | str:
+    """Mark the (locked or just inserted) scheduled ``step`` running for ``worker``: the claim."""
+    try:
+        node, spec, data = prepared or _attempt_input(tx, step)
+    except InvalidInput as exc:
+        step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
+        advance.fail_step(tx, step, {"type": "MappingError", "message": str(exc), "attempt": step.attempt})
+        return "input mapping failed"
+    timeout, heartbeat = _attempt_fields(node, step.kind)
+    step.status, step.attempt, step.started_at, step.worker = StepStatus.RUNNING, step.attempt + 1, tx.now, worker
+    step.input, step.heartbeat_at = data, None
+    step.lease_expires_at = tx.now + dt.timedelta(seconds=min(timeout, heartbeat or timeout))
+    sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
+               now=tx.now)
+    tx.event("step.started", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             attempt=step.attempt, worker=worker)
+    if step.kind == StepRun.NODE:
+        tx.set_status(RunStatus.RUNNING)  # what settle() would find: a node step is running
+    return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
+                 attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
+                 idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
+                 heartbeat_timeout=heartbeat)
+
+
+def _inline_claimer(tx, worker: str):
+    """For ``RunTx.claim_inline``: claim a node step just scheduled in this transaction for
+    ``worker`` (the thread that will run it next, with no message), or None to send it as usual
+    (its input mapping fails: the claim from the message records that, as always)."""
+    def claim(step: StepRun) -> Claim | None:
+        if step.kind != StepRun.NODE:
+            return None
         try:
-            data = evaluate_mapping(spec["input"], advance.context_of(tx.run)) if "input" in spec else tx.run.input
-        except InvalidInput as exc:
-            step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
-            advance.fail_step(tx, step, {"type": "MappingError", "message": str(exc), "attempt": step.attempt})
-            return "input mapping failed"
-        timeout, heartbeat = _attempt_fields(node, step.kind)
-        step.status, step.attempt, step.started_at, step.worker = StepStatus.RUNNING, step.attempt + 1, tx.now, worker
-        step.input, step.heartbeat_at = data, None
-        step.lease_expires_at = tx.now + dt.timedelta(seconds=min(timeout, heartbeat or timeout))
-        step.save(update_fields=["status", "attempt", "started_at", "worker", "input", "heartbeat_at",
-                                 "lease_expires_at", "updated_at"])
-        tx.event("step.started", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
-                 attempt=step.attempt, worker=worker)
-        advance.settle(tx)
-        return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
-                     attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
-                     idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
-                     heartbeat_timeout=heartbeat)
+            prepared = _attempt_input(tx, step)
+        except InvalidInput:
+            return None
+        return _start_attempt(tx, step, worker, prepared=prepared)
+    return claim
 
 
 def step_heartbeat(*, claim: Claim) -> bool:
@@ -103,29 +128,30 @@ def _attempt_record(step: StepRun, now, status: str, error: dict | None = None) 
                                       "finished_at": now.isoformat(), "error": error}]
 
 
-def _locked_attempt(step_id: int, attempt: int | None) -> StepRun | None:
-    step = StepRun.objects.select_for_update().filter(pk=step_id).first()
-    if step is None or step.status != StepStatus.RUNNING or (attempt is not None and step.attempt != attempt):
-        return None
-    return step
+def _ours(step: StepRun | None, attempt: int | None) -> bool:
+    """The attempt is still running (and, given ``attempt``, the same one)."""
+    return step is not None and step.status == StepStatus.RUNNING and (attempt is None or step.attempt == attempt)
 
 
-def step_record_success(*, claim: Claim, output) -> bool:
-    with run_tx(claim.run_id) as tx:
-        step = _locked_attempt(claim.step_id, claim.attempt)
-        if step is None:
+def step_record_success(*, claim: Claim, output, continue_as: str | None = None) -> bool | Claim:
+    """Record the attempt's result. With ``continue_as`` (a worker name), the next task step
+    this schedules is claimed for that worker in the same transaction and returned (no message:
+    the caller runs it next; its lease covers a crash); else True. False: the result was stale."""
+    with step_tx(claim.step_id, claim.run_id) as (tx, step):
+        if not _ours(step, claim.attempt):
             log.info("step %s attempt %s: result discarded (no longer running)", claim.step_id, claim.attempt)
             return False
+        if continue_as is not None:
+            tx.claim_inline = _inline_claimer(tx, continue_as)
         _attempt_record(step, tx.now, StepStatus.SUCCEEDED)
         step.error = None
         advance.succeed(tx, step, output)
-        return True
+        return tx.inline_claim or True
 
 
 def step_record_failure(*, claim: Claim, error: dict, event: str = "step.failed") -> bool:
-    with run_tx(claim.run_id) as tx:
-        step = _locked_attempt(claim.step_id, claim.attempt)
-        if step is None:
+    with step_tx(claim.step_id, claim.run_id) as (tx, step):
+        if not _ours(step, claim.attempt):
             log.info("step %s attempt %s: failure discarded (no longer running)", claim.step_id, claim.attempt)
             return False
         _fail_attempt(tx, step, error, event=event)
@@ -145,7 +171,7 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
             tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
                      error=error)
         step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
-        step.save(update_fields=["status", "error", "finished_at", "lease_expires_at", "attempts", "updated_at"])
+        sql.update(step, ["status", "error", "finished_at", "lease_expires_at", "attempts"], now=tx.now)
         tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
                  attempt=step.attempt, error=error, final=True, reason=f"the run is {tx.run.status}")
         advance.compensation_continue(tx)
@@ -159,8 +185,8 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
     due = tx.now + dt.timedelta(seconds=decision.delay)
     step.status, step.error, step.next_attempt_at, step.lease_expires_at = StepStatus.SCHEDULED, error, due, None
     step.enqueued_at = tx.now
-    step.save(update_fields=["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts",
-                             "updated_at"])
+    sql.update(step, ["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts"],
+               now=tx.now)
     tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=StepStatus.FAILED,
              attempt=step.attempt, error=error, final=False)
     tx.event("step.retry_scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
@@ -175,8 +201,8 @@ def step_expire_lease(*, step_id: int, run_id) -> bool:
     with run_tx(run_id, skip_locked=True) as tx:
         if tx is None:
             return False
-        step = _locked_attempt(step_id, None)
-        if step is None or step.lease_expires_at is None or step.lease_expires_at > tx.now:
+        step = sql.step_get(step_id, lock=True)
+        if not _ours(step, None) or step.lease_expires_at is None or step.lease_expires_at > tx.now:
             return False
         error = {"type": "LeaseExpired", "message": f"no result from worker {step.worker or '?'} before the lease "
                  f"expired at {step.lease_expires_at.isoformat()}", "lease_expired_at": step.lease_expires_at.isoformat()}

@@ -8,6 +8,9 @@ queued messages and publishes the events.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
+import functools
 import logging
 
 from django.db import transaction
@@ -15,10 +18,19 @@ from django.utils import timezone
 
 from engine import events as publisher
 from engine.graphs import graph_for_version
-from engine.models import RunEvent, WorkflowRun
+from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
+from engine.store import sql
 
 log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _progress_resolution() -> dt.timedelta:
+    """How stale last_progress_at may be: a fraction of the shortest stuck threshold."""
+    from django.conf import settings
+    return dt.timedelta(seconds=min(1.0, getattr(settings, "FLOWDECK_STUCK_MIN", 5.0) / 10))
+
 
 RUN_STATUS_EVENT = {
     RunStatus.RUNNING: "run.running", RunStatus.WAITING: "run.waiting", RunStatus.COMPLETED: "run.completed",
@@ -42,15 +54,36 @@ class Actor:
 SYSTEM = Actor()
 
 
+@dataclasses.dataclass(slots=True)
+class NewEvent:
+    """A RunEvent to insert at flush (a plain record: a model instance per event costs more than its insert)."""
+    run_id: object
+    seq: int
+    type: str
+    node_id: str
+    payload: dict
+    actor: str
+    user_id: int | None
+    reason: str
+    created_at: object
+
+
 class RunTx:
     def __init__(self, run: WorkflowRun, actor: Actor = SYSTEM):
         self.run, self.actor = run, actor
         self.now = timezone.now()
-        self._events: list[RunEvent] = []
+        self._events: list[NewEvent] = []
         self._messages: list[tuple] = []
         self._after: list = []
         self._run_fields: set[str] = set()
         self._graph = None
+        # A node step was scheduled in this transaction: the run is running (settle needs no query).
+        self.scheduled_node_step = False
+        # A run born in this transaction: no step exists yet; its row is inserted at flush.
+        self.new_run = False
+        # Set by the executor's record: claims one step scheduled here for the recording worker.
+        self.claim_inline = None
+        self.inline_claim = None
 
     @property
     def graph(self):
@@ -60,9 +93,9 @@ class RunTx:
 
     def event(self, type: str, *, node_id: str = "", actor: Actor | None = None, **payload) -> None:
         actor = actor or self.actor
-        self._events.append(RunEvent(run_id=self.run.id, seq=self.run.next_seq + len(self._events), type=type,
-                                     node_id=node_id, payload=payload, actor=actor.name, user=actor.user,
-                                     reason=actor.reason, created_at=self.now))
+        self._events.append(NewEvent(self.run.id, self.run.next_seq + len(self._events), type, node_id, payload,
+                                     actor.name, actor.user.pk if actor.user is not None else None, actor.reason,
+                                     self.now))
 
     def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None:
         self._messages.append((actor_name, args, delay_ms))
@@ -95,18 +128,23 @@ class RunTx:
 
     def flush(self) -> None:
         if self._events:
-            RunEvent.objects.bulk_create(self._events)
             self.run.next_seq += len(self._events)
             self.touch("next_seq")
             if any(e.type != "run.stuck" for e in self._events):  # flagging stuck is not progress
-                self.run.last_progress_at = self.now
-                self.touch("last_progress_at")
+                if self.run.last_progress_at is None or self.now - self.run.last_progress_at >= _progress_resolution():
+                    # Indexed (run_active_progress_idx): rewriting it on every transaction would make
+                    # every run update a non-HOT one that touches all of the run's indexes.
+                    self.run.last_progress_at = self.now
+                    self.touch("last_progress_at")
                 if self.run.stuck:
                     self.run.stuck, self.run.stuck_reason, self.run.stuck_since = False, "", None
                     self.touch("stuck", "stuck_reason", "stuck_since")
-        if self._run_fields:
-            self._run_fields.add("updated_at")
-            self.run.save(update_fields=sorted(self._run_fields))
+        if self._events or self.new_run:
+            sql.events_insert(self._events, run=self.run, run_fields=self._run_fields, now=self.now,
+                              insert_run=self.new_run)
+            self.new_run = False
+        elif self._run_fields:
+            sql.update(self.run, self._run_fields, now=self.now)
         events, messages, after = list(self._events), list(self._messages), list(self._after)
         if messages:
             transaction.on_commit(lambda: _send_all(messages))
@@ -127,11 +165,24 @@ def _send_all(messages) -> None:
 def run_tx(run_id, *, actor: Actor = SYSTEM, skip_locked: bool = False, statuses=None):
     """Lock the run and yield a RunTx (None when absent, skip-locked, or not in ``statuses``)."""
     with transaction.atomic():
-        qs = WorkflowRun.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-        run = qs.filter(pk=run_id).first()
+        run = sql.run_lock(run_id, skip_locked=skip_locked)
         if run is None or (statuses is not None and run.status not in statuses):
             yield None
             return
         tx = RunTx(run, actor)
         yield tx
+        tx.flush()
+
+
+@contextlib.contextmanager
+def step_tx(step_id: int, run_id=None):
+    """Lock a step and its run (the run first, one statement) and yield ``(RunTx, step)``;
+    ``(None, None)`` when there is no such step (of that run)."""
+    with transaction.atomic():
+        run, step = sql.run_and_step_lock(step_id, run_id)
+        if run is None:
+            yield None, None
+            return
+        tx = RunTx(run)
+        yield tx, step
         tx.flush()

@@ -1,0 +1,268 @@
+"""The hot path's statements: plain psycopg on Django's own connection.
+
+Every step runs a claim and a record transaction; through the ORM each of
+their statements cost more Python (query compilation, model plumbing) than
+the database spent on it. These helpers run the same statements directly,
+with server-side binding, prepared once per (persistent) connection, and
+fewer of them (a step and its run locked by one statement, a transaction's
+events and run update in one). They join whatever transaction Django has open:
+``transaction.atomic`` and ``on_commit`` work as usual. Models still carry
+the rows, so the rest of the engine keeps working on ``WorkflowRun`` and
+``StepRun`` instances.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+import psycopg
+from django.conf import settings
+from django.db import connection, models
+from psycopg.types.json import Jsonb
+
+from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
+from engine.states import StepStatus
+
+_JSON = models.JSONField
+_PREPARE = getattr(settings, "FLOWDECK_PREPARED_STATEMENTS", True)
+
+
+def _cursor() -> tuple[psycopg.Cursor, bool | None]:
+    """A server-binding cursor on Django's connection (one per connection), and
+    whether to prepare: only on persistent connections (CONN_MAX_AGE), where a
+    prepared statement outlives its first use."""
+    connection.ensure_connection()
+    raw = connection.connection
+    cached = getattr(connection, "_flowdeck_cursor", None)
+    if cached is None or cached[0].connection is not raw or cached[0].closed:
+        prepare = _PREPARE and connection.settings_dict.get("CONN_MAX_AGE") != 0
+        cached = connection._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None)
+    return cached
+
+
+def execute(sql: str, params=()) -> psycopg.Cursor:
+    """Run ``sql``, prepared on persistent connections (Django turns psycopg's automatic
+    preparing off; a transaction-pooling pgbouncer needs FLOWDECK_PREPARED_STATEMENTS = False).
+    psycopg errors become Django's (IntegrityError, OperationalError, ...) as through the ORM."""
+    cur, prepare = _cursor()
+    with connection.wrap_database_errors:
+        cur.execute(sql, params, prepare=prepare)
+    return cur
+
+
+@functools.cache
+def _fields(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _select_list(model, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + f'"{f.column}"' for f in _fields(model))
+
+
+@functools.cache
+def _json_positions(model) -> tuple[int, ...]:
+    return tuple(i for i, f in enumerate(_fields(model)) if isinstance(f, _JSON))
+
+
+@functools.cache
+def _attnames(model) -> list[str]:
+    return [f.attname for f in _fields(model)]
+
+
+def _from_row(model, row):
+    """A model instance from a row of ``_select_list(model)`` (jsonb comes back as text on Django's connection)."""
+    if row is None:
+        return None
+    values = list(row)
+    for i in _json_positions(model):
+        if values[i] is not None:
+            values[i] = json.loads(values[i])
+    return model.from_db(connection.alias, _attnames(model), values)
+
+
+def _adapt(field, value):
+    if isinstance(field, _JSON):
+        return None if value is None else Jsonb(value)
+    return value
+
+
+# -- runs ---------------------------------------------------------------------
+
+@functools.cache
+def _run_lock_sql(skip_locked: bool) -> str:
+    return (f'SELECT {_select_list(WorkflowRun)} FROM "engine_workflowrun" WHERE "id" = %s '
+            f'FOR UPDATE{" SKIP LOCKED" if skip_locked else ""}')
+
+
+def run_lock(run_id, *, skip_locked: bool = False) -> WorkflowRun | None:
+    """Lock a run row (inside a transaction) and return it."""
+    return _from_row(WorkflowRun, execute(_run_lock_sql(skip_locked), (run_id,)).fetchone())
+
+
+@functools.cache
+def _run_and_step_sql(by_run: bool) -> str:
+    also_run = ' AND r."id" = %s' if by_run else ""
+    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")} FROM "engine_workflowrun" r '
+            f'JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s{also_run} '
+            f'FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
+
+
+def run_and_step_lock(step_id: int, run_id=None) -> tuple[WorkflowRun | None, StepRun | None]:
+    """Lock a step and its run in one statement (the run's row first), and return both."""
+    row = execute(_run_and_step_sql(run_id is not None),
+                  (step_id,) if run_id is None else (step_id, run_id)).fetchone()
+    if row is None:
+        return None, None
+    n = len(_fields(WorkflowRun))
+    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:])
+
+
+_VERSION_COLUMNS = ("id", "definition_id", "number", "status", "is_test")
+_DEFINITION_COLUMNS = ("id", "key", "name")
+
+
+@functools.cache
+def _version_sql(by_number: bool) -> str:
+    which = ('v."number" = %s AND v."status" IN (\'published\', \'archived\')' if by_number
+             else 'v."status" = \'published\' AND NOT v."is_test"')
+    columns = ", ".join([f'v."{c}"' for c in _VERSION_COLUMNS] + [f'd."{c}"' for c in _DEFINITION_COLUMNS])
+    return (f'SELECT {columns} FROM "engine_workflowversion" v JOIN "engine_workflowdefinition" d '
+            f'ON d."id" = v."definition_id" WHERE d."key" = %s AND {which} ORDER BY v."number" DESC LIMIT 1')
+
+
+def version_for_start(definition_key: str, number: int | None) -> WorkflowVersion | None:
+    """The version a new run pins (``number``, else the latest published), with its definition;
+    the spec is left out (runs read it through the per-version graph cache)."""
+    row = execute(_version_sql(number is not None),
+                  (definition_key, number) if number is not None else (definition_key,)).fetchone()
+    if row is None:
+        return None
+    n = len(_VERSION_COLUMNS)
+    version = WorkflowVersion.from_db(connection.alias, _VERSION_COLUMNS, row[:n])
+    version.definition = WorkflowDefinition.from_db(connection.alias, _DEFINITION_COLUMNS, row[n:])
+    return version
+
+
+# -- steps --------------------------------------------------------------------
+
+@functools.cache
+def _step_get_sql(lock: bool) -> str:
+    return f'SELECT {_select_list(StepRun)} FROM "engine_steprun" WHERE "id" = %s{" FOR UPDATE" if lock else ""}'
+
+
+def step_get(step_id: int, *, lock: bool = False) -> StepRun | None:
+    return _from_row(StepRun, execute(_step_get_sql(lock), (step_id,)).fetchone())
+
+
+def step_states(run_id) -> list[tuple]:
+    """(node_id, kind, status, completion_order) of every step of the run, in creation order."""
+    return execute('SELECT "node_id", "kind", "status", "completion_order" FROM "engine_steprun" '
+                   'WHERE "run_id" = %s ORDER BY "id"', (run_id,)).fetchall()
+
+
+def step_exists(run_id, node_id: str, kind: str) -> bool:
+    return execute('SELECT 1 FROM "engine_steprun" WHERE "run_id" = %s AND "node_id" = %s AND "kind" = %s',
+                   (run_id, node_id, kind)).fetchone() is not None
+
+
+# -- generic insert / update of a model instance --------------------------------
+
+def _prepare_auto(obj, now) -> None:
+    for f in _fields(type(obj)):
+        if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False) and getattr(obj, f.attname) is None):
+            setattr(obj, f.attname, now)
+
+
+@functools.cache
+def _insert_sql(model, skip_conflicts: bool) -> str:
+    fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    pk = model._meta.pk.column
+    return (f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})'
+            f'{" ON CONFLICT DO NOTHING" if skip_conflicts else ""} RETURNING "{pk}"')
+
+
+def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
+    """INSERT ``obj`` (auto_now fields set to ``now``); its pk is set from the row.
+    With ``skip_conflicts``, a unique-constraint clash inserts nothing and returns False."""
+    model = type(obj)
+    _prepare_auto(obj, now)
+    fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
+    row = execute(_insert_sql(model, skip_conflicts),
+                  [_adapt(f, getattr(obj, f.attname)) for f in fields]).fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
+@functools.cache
+def _update_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
+    fields = tuple(model._meta.get_field(n) for n in names)
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    return f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s', fields
+
+
+def _update_names(model, fields) -> tuple[str, ...]:
+    return tuple(sorted(set(fields) | {f.name for f in _fields(model) if getattr(f, "auto_now", False)}))
+
+
+def update(obj, fields, *, now) -> None:
+    """``obj.save(update_fields=fields)`` without the ORM; ``updated_at`` (auto_now) is set to ``now``."""
+    sql, model_fields = _update_sql(type(obj), _update_names(type(obj), fields))
+    for f in model_fields:
+        if getattr(f, "auto_now", False):
+            setattr(obj, f.attname, now)
+    execute(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk])
+
+
+# -- events -------------------------------------------------------------------
+
+_EVENTS_CTE = ('WITH events AS (INSERT INTO "engine_runevent" ("run_id", "seq", "type", "node_id", "payload", '
+               '"actor", "user_id", "reason", "created_at") SELECT * FROM unnest(%s::uuid[], %s::int[], '
+               '%s::varchar[], %s::varchar[], %s::jsonb[], %s::varchar[], %s::int[], %s::text[], '
+               '%s::timestamptz[])) ')
+
+
+def _event_arrays(events) -> list:
+    return [[e.run_id for e in events], [e.seq for e in events], [e.type for e in events],
+            [e.node_id for e in events], [Jsonb(e.payload) for e in events], [e.actor for e in events],
+            [e.user_id for e in events], [e.reason for e in events], [e.created_at for e in events]]
+
+
+@functools.cache
+def _events_update_sql(run_fields: tuple[str, ...]) -> tuple[str, tuple]:
+    update, fields = _update_sql(WorkflowRun, run_fields)
+    return _EVENTS_CTE + update, fields
+
+
+def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool = False) -> None:
+    """Every event of a transaction and the run's changed fields (or, for a run born in this
+    transaction, the run itself: its foreign keys are checked at commit) in one statement."""
+    if insert_run:
+        model = WorkflowRun
+        _prepare_auto(run, now)
+        fields = [f for f in _fields(model)]
+        execute(_EVENTS_CTE + _insert_sql(model, False).rsplit(" RETURNING", 1)[0],
+                _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields])
+        run._state.adding, run._state.db = False, connection.alias
+        return
+    sql, fields = _events_update_sql(_update_names(WorkflowRun, run_fields))
+    for f in fields:
+        if getattr(f, "auto_now", False):
+            setattr(run, f.attname, now)
+    execute(sql, _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields] + [run.pk])
+
+
+def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:
+    """Cancel the run's open steps of ``kind`` in ``statuses``: (id, node_id, child_run_id) of each."""
+    return execute(
+        'UPDATE "engine_steprun" SET "status" = %s, "finished_at" = %s, "lease_expires_at" = NULL, '
+        '"updated_at" = %s WHERE "run_id" = %s AND "kind" = %s AND "status" = ANY(%s) '
+        'RETURNING "id", "node_id", "child_run_id"',
+        (StepStatus.CANCELLED, now, now, run_id, kind, list(statuses))).fetchall()
