@@ -9,7 +9,9 @@ from engine.states import RunStatus, StepStatus
 
 class WorkflowRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    definition = models.ForeignKey("engine.WorkflowDefinition", on_delete=models.PROTECT, related_name="runs")
+    # No index of its own: run_definition_idx (definition, -created_at) serves lookups by definition.
+    definition = models.ForeignKey("engine.WorkflowDefinition", on_delete=models.PROTECT, related_name="runs",
+                                   db_index=False)
     version = models.ForeignKey("engine.WorkflowVersion", on_delete=models.PROTECT, related_name="runs")
     business_key = models.CharField(max_length=200, null=True, blank=True)
     status = models.CharField(max_length=24, choices=RunStatus.CHOICES, default=RunStatus.PENDING)
@@ -44,7 +46,7 @@ class WorkflowRun(models.Model):
             models.Index(fields=["-created_at", "-id"], name="run_created_idx"),
             models.Index(fields=["status", "-created_at"], name="run_status_idx"),
             models.Index(fields=["definition", "-created_at"], name="run_definition_idx"),
-            models.Index(fields=["business_key"], name="run_business_key_idx"),
+            # Serves equality as well as prefix search on the business key.
             models.Index(fields=["business_key"], name="run_business_key_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["last_progress_at"], name="run_active_progress_idx",
                          condition=models.Q(status__in=["pending", "running", "waiting", "compensating"])),
@@ -58,7 +60,8 @@ class StepRun(models.Model):
     NODE, COMPENSATION = "node", "compensation"
     KINDS = [(NODE, NODE), (COMPENSATION, COMPENSATION)]
 
-    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="steps")
+    # No index of its own: step_once_per_node (run, node_id, kind) serves lookups by run.
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="steps", db_index=False)
     node_id = models.CharField(max_length=64)
     node_type = models.CharField(max_length=16)
     kind = models.CharField(max_length=16, choices=KINDS, default=NODE)
@@ -72,7 +75,8 @@ class StepRun(models.Model):
     completion_order = models.PositiveIntegerField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, default="")
     wait_reason = models.CharField(max_length=300, blank=True, default="")
-    child_run = models.ForeignKey(WorkflowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    child_run = models.ForeignKey(WorkflowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  db_index=False)  # step_child_idx: only subworkflow steps have one
     scheduled_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     requeues = models.PositiveIntegerField(default=0)  # re-sends by the scheduler (it backs off)
@@ -94,6 +98,7 @@ class StepRun(models.Model):
             models.Index(fields=["next_attempt_at"], name="step_due_idx",
                          condition=models.Q(status__in=["scheduled", "waiting"])),
             models.Index(fields=["lease_expires_at"], name="step_lease_idx", condition=models.Q(status="running")),
+            models.Index(fields=["child_run"], name="step_child_idx", condition=models.Q(child_run__isnull=False)),
         ]
 
     @property
@@ -123,7 +128,6 @@ class RunEvent(models.Model):
     class Meta:
         ordering = ["run", "seq"]
         constraints = [models.UniqueConstraint(fields=["run", "seq"], name="event_seq_unique")]
-        indexes = [models.Index(fields=["created_at"], name="event_created_idx")]
 
     def __str__(self):
         return f"{self.run_id}#{self.seq} {self.type}"

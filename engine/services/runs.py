@@ -18,6 +18,7 @@ from engine.states import RunStatus, StepStatus, VersionStatus
 from engine.services.audit import audit_record
 from engine.store import advance, sql
 from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
+from engine.store.tx import atomic as tx_atomic
 
 log = logging.getLogger(__name__)
 MAX_INPUT_BYTES = 256 * 1024
@@ -81,7 +82,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         if existing is not None:
             return existing, False
     try:
-        with transaction.atomic():
+        with tx_atomic():
             run = WorkflowRun(definition=definition, version=pinned, business_key=business_key, input=input,
                               created_by=user, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.

@@ -45,17 +45,24 @@ def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
 
 
 def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absent: bool = False) -> StepRun | None:
-    step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now, if_absent=if_absent)
+    inline = kind == StepRun.NODE and tx.claim_inline is not None and tx.inline_claim is None
+    step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now, if_absent=if_absent,
+                   insert=not inline)
+    started = None
+    if inline:
+        # The recording worker runs it next, with no message: the row is written already running.
+        started = tx.claim_inline(step)
+        if not sql.insert(step, now=tx.now, skip_conflicts=if_absent):
+            step = None
     if step is None:
         log.info("run %s: %s already activated", tx.run.id, node_id)
         return None
     if kind == StepRun.NODE:
         tx.scheduled_node_step = True
-    tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=step.status)
-    if tx.claim_inline is not None and tx.inline_claim is None:
-        tx.inline_claim = tx.claim_inline(step)  # the recording worker runs it next: no message
-        if tx.inline_claim is not None:
-            return step
+    tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=StepStatus.SCHEDULED)
+    if started is not None:
+        tx.inline_claim = started()
+        return step
     tx.send("execute_step", step.id)
     return step
 

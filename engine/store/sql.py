@@ -24,6 +24,7 @@ from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVers
 from engine.states import StepStatus
 
 _JSON = models.JSONField
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 _PREPARE = getattr(settings, "FLOWDECK_PREPARED_STATEMENTS", True)
 
 
@@ -36,18 +37,88 @@ def _cursor() -> tuple[psycopg.Cursor, bool | None]:
     cached = getattr(connection, "_flowdeck_cursor", None)
     if cached is None or cached[0].connection is not raw or cached[0].closed:
         prepare = _PREPARE and connection.settings_dict.get("CONN_MAX_AGE") != 0
-        cached = connection._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None)
+        cached = connection._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None,
+                                                psycopg.Cursor(raw))
+        if _send_deferred_first not in connection.execute_wrappers:
+            connection.execute_wrappers.append(_send_deferred_first)
     return cached
+
+
+# -- deferred writes ------------------------------------------------------------
+# A write whose result nobody reads (an UPDATE, the events) is not sent on its own:
+# it waits, inside the run's transaction, for the next statement that returns rows,
+# and goes with it in one pipeline (one round trip for both); the last ones go with
+# the COMMIT. Every ORM query on the connection sends them first (an execute
+# wrapper), and a transaction that fails drops them (``deferred_discard``).
+
+def _deferred() -> list:
+    pending = getattr(connection, "_flowdeck_deferred", None)
+    if pending is None:
+        pending = connection._flowdeck_deferred = []
+    return pending
+
+
+def deferring(on: bool) -> None:
+    """Turn deferring on (a run transaction began) or off (it ended); off drops what waits."""
+    connection._flowdeck_deferring = on
+    _deferred().clear()
+
+
+def _send(sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cursor:
+    """Send what waits, then ``sql`` (and COMMIT), in one pipeline; errors as Django's."""
+    cur, prepare, writes = _cursor()
+    pending = _deferred()
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        # Alone, unless a BEGIN is due first: psycopg sends it as a round trip of its own.
+        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _IDLE):
+            cur.execute(sql, params, prepare=prepare)
+            return cur
+        batch = list(pending)
+        pending.clear()  # sent (or, on an error, the transaction is lost with them)
+        with raw.pipeline():
+            for statement, values in batch:
+                writes.execute(statement, values, prepare=prepare)
+            if sql is not None:
+                cur.execute(sql, params, prepare=prepare)
+            if commit:
+                raw.commit()
+    return cur
+
+
+def _send_deferred_first(execute, sql, params, many, context):
+    if getattr(connection, "_flowdeck_deferred", None):
+        _send(None)
+    return execute(sql, params, many, context)
 
 
 def execute(sql: str, params=()) -> psycopg.Cursor:
     """Run ``sql``, prepared on persistent connections (Django turns psycopg's automatic
     preparing off; a transaction-pooling pgbouncer needs FLOWDECK_PREPARED_STATEMENTS = False).
     psycopg errors become Django's (IntegrityError, OperationalError, ...) as through the ORM."""
-    cur, prepare = _cursor()
-    with connection.wrap_database_errors:
-        cur.execute(sql, params, prepare=prepare)
-    return cur
+    return _send(sql, params)
+
+
+def write(sql: str, params=()) -> None:
+    """Run a statement whose result is not read: deferred inside a run transaction."""
+    if getattr(connection, "_flowdeck_deferring", False):
+        _deferred().append((sql, params))
+    else:
+        _send(sql, params)
+
+
+def send_deferred() -> None:
+    if _deferred():
+        _send(None)
+
+
+def commit_with_deferred() -> bool:
+    """Send what waits and COMMIT in one round trip, when the open atomic block is the
+    outermost one (Django's own commit then finds nothing to do); False otherwise."""
+    if len(connection.atomic_blocks) != 1 or connection.savepoint_ids or connection.needs_rollback:
+        return False
+    _send(None, commit=True)
+    return True
 
 
 @functools.cache
@@ -218,7 +289,7 @@ def update(obj, fields, *, now) -> None:
     for f in model_fields:
         if getattr(f, "auto_now", False):
             setattr(obj, f.attname, now)
-    execute(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk])
+    write(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk])
 
 
 # -- events -------------------------------------------------------------------
@@ -248,7 +319,7 @@ def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool
         model = WorkflowRun
         _prepare_auto(run, now)
         fields = [f for f in _fields(model)]
-        execute(_EVENTS_CTE + _insert_sql(model, False).rsplit(" RETURNING", 1)[0],
+        write(_EVENTS_CTE + _insert_sql(model, False).rsplit(" RETURNING", 1)[0],
                 _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields])
         run._state.adding, run._state.db = False, connection.alias
         return
@@ -256,7 +327,7 @@ def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool
     for f in fields:
         if getattr(f, "auto_now", False):
             setattr(run, f.attname, now)
-    execute(sql, _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields] + [run.pk])
+    write(sql, _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields] + [run.pk])
 
 
 def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:

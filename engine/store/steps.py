@@ -70,42 +70,54 @@ def _attempt_input(tx, step: StepRun):
                         else tx.run.input)
 
 
-def _start_attempt(tx, step: StepRun, worker: str, *, prepared=None) -> Claim | str:
-    """Mark the (locked or just inserted) scheduled ``step`` running for ``worker``: the claim."""
+def _start_attempt(tx, step: StepRun, worker: str) -> Claim | str:
+    """Mark the locked scheduled ``step`` running for ``worker``: the claim."""
     try:
-        node, spec, data = prepared or _attempt_input(tx, step)
+        prepared = _attempt_input(tx, step)
     except InvalidInput as exc:
         step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
         advance.fail_step(tx, step, {"type": "MappingError", "message": str(exc), "attempt": step.attempt})
         return "input mapping failed"
+    started = _attempt_begin(tx, step, worker, prepared)
+    sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
+               now=tx.now)
+    return started()
+
+
+def _attempt_begin(tx, step: StepRun, worker: str, prepared):
+    """Set the attempt's fields on ``step`` (the caller writes them); returns what to call once
+    the row is written: it records ``step.started`` and returns the Claim."""
+    node, spec, data = prepared
     timeout, heartbeat = _attempt_fields(node, step.kind)
     step.status, step.attempt, step.started_at, step.worker = StepStatus.RUNNING, step.attempt + 1, tx.now, worker
     step.input, step.heartbeat_at = data, None
     step.lease_expires_at = tx.now + dt.timedelta(seconds=min(timeout, heartbeat or timeout))
-    sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
-               now=tx.now)
-    tx.event("step.started", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
-             attempt=step.attempt, worker=worker)
-    if step.kind == StepRun.NODE:
-        tx.set_status(RunStatus.RUNNING)  # what settle() would find: a node step is running
-    return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
-                 attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
-                 idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
-                 heartbeat_timeout=heartbeat)
+
+    def started() -> Claim:
+        tx.event("step.started", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+                 attempt=step.attempt, worker=worker)
+        if step.kind == StepRun.NODE:
+            tx.set_status(RunStatus.RUNNING)  # what settle() would find: a node step is running
+        return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
+                     attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
+                     idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
+                     heartbeat_timeout=heartbeat)
+    return started
 
 
 def _inline_claimer(tx, worker: str):
-    """For ``RunTx.claim_inline``: claim a node step just scheduled in this transaction for
-    ``worker`` (the thread that will run it next, with no message), or None to send it as usual
-    (its input mapping fails: the claim from the message records that, as always)."""
-    def claim(step: StepRun) -> Claim | None:
+    """For ``RunTx.claim_inline``: make a node step being scheduled in this transaction (not yet
+    written) an attempt of ``worker``, the thread that runs it next with no message. Returns
+    what to call once the row is written (see ``_attempt_begin``), or None to schedule it as
+    usual (its input mapping fails: the claim from the message records that, as always)."""
+    def claim(step: StepRun):
         if step.kind != StepRun.NODE:
             return None
         try:
             prepared = _attempt_input(tx, step)
         except InvalidInput:
             return None
-        return _start_attempt(tx, step, worker, prepared=prepared)
+        return _attempt_begin(tx, step, worker, prepared)
     return claim
 
 

@@ -162,9 +162,28 @@ def _send_all(messages) -> None:
 
 
 @contextlib.contextmanager
+def atomic():
+    """``transaction.atomic`` for run transactions: their writes wait and go in few round
+    trips (engine/store/sql.py), the last ones with the COMMIT when this block is the
+    outermost one. Nested, it joins the enclosing run transaction."""
+    outer = not getattr(transaction.get_connection(), "_flowdeck_deferring", False)
+    with transaction.atomic():
+        if not outer:
+            yield
+            return
+        sql.deferring(True)
+        try:
+            yield
+            if not sql.commit_with_deferred():
+                sql.send_deferred()
+        finally:
+            sql.deferring(False)
+
+
+@contextlib.contextmanager
 def run_tx(run_id, *, actor: Actor = SYSTEM, skip_locked: bool = False, statuses=None):
     """Lock the run and yield a RunTx (None when absent, skip-locked, or not in ``statuses``)."""
-    with transaction.atomic():
+    with atomic():
         run = sql.run_lock(run_id, skip_locked=skip_locked)
         if run is None or (statuses is not None and run.status not in statuses):
             yield None
@@ -178,7 +197,7 @@ def run_tx(run_id, *, actor: Actor = SYSTEM, skip_locked: bool = False, statuses
 def step_tx(step_id: int, run_id=None):
     """Lock a step and its run (the run first, one statement) and yield ``(RunTx, step)``;
     ``(None, None)`` when there is no such step (of that run)."""
-    with transaction.atomic():
+    with atomic():
         run, step = sql.run_and_step_lock(step_id, run_id)
         if run is None:
             yield None, None
