@@ -94,9 +94,10 @@ if BROKER_URL.startswith("amqp"):
     DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
                        "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
 else:
-    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker",
+    DRAMATIQ_BROKER = {"BROKER": "flowdeck.broker.RedisBroker",  # a short idle poll (flowdeck/broker.py)
                        "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
 DRAMATIQ_TASKS_DATABASE = "default"
+FLOWDECK_IDLE_POLL_MS = env.int("FLOWDECK_IDLE_POLL_MS", default=20)
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 CHANNEL_LAYERS = {"default": {
