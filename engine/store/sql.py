@@ -37,6 +37,11 @@ def _cursor() -> tuple[psycopg.Cursor, bool | None]:
     cached = getattr(connection, "_flowdeck_cursor", None)
     if cached is None or cached[0].connection is not raw or cached[0].closed:
         prepare = _PREPARE and connection.settings_dict.get("CONN_MAX_AGE") != 0
+        if prepare and raw.prepare_threshold is None:
+            # Django turns psycopg's preparing off (prepare_threshold None), which also ignores
+            # prepare=True. A threshold no query reaches turns it back on for our explicit
+            # prepare=True only: Django's own (client-binding) cursors never prepare.
+            raw.prepare_threshold = 2**31
         cached = connection._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None,
                                                 psycopg.Cursor(raw))
         if _send_deferred_first not in connection.execute_wrappers:
