@@ -265,15 +265,23 @@ class Flowdeck:
             latencies.append((wait_until(finished, timeout=30, interval=0.005, what="a single run") - t0) * 1000)
         return latencies
 
-    def step_gaps(self) -> list[float]:
-        """Milliseconds from one step's recorded success to the next step's start, from RunEvent."""
+    def step_gaps(self, then: str = "step.started") -> list[float]:
+        """Milliseconds from one step's recorded success to the next step's ``then`` event, from
+        RunEvent: its start (the issue's step-to-step latency; 0 when the worker that recorded a
+        step claimed the next one in that same transaction) or its success (the whole cycle:
+        commit, start, the no-op activity, record)."""
         pairs = ", ".join(f"('{a}', '{b}')" for a, b in zip(STEPS, STEPS[1:]))
         rows = self.observer.execute(
             "SELECT extract(epoch FROM (b.created_at - a.created_at)) * 1000 AS bench_gap "
             "FROM engine_runevent a JOIN engine_runevent b ON b.run_id = a.run_id "
-            "AND a.type = 'step.succeeded' AND b.type = 'step.started' "
-            f"WHERE (a.node_id, b.node_id) IN ({pairs})").fetchall()
+            "AND a.type = 'step.succeeded' AND b.type = %s "
+            f"WHERE (a.node_id, b.node_id) IN ({pairs})", (then,)).fetchall()
         return [float(r[0]) for r in rows]
+
+    def _latencies(self) -> dict:
+        gaps, cycles = self.step_gaps(), self.step_gaps("step.succeeded")
+        return {"gap_p50_ms": percentile(gaps, 50), "gap_p99_ms": percentile(gaps, 99),
+                "cycle_p50_ms": percentile(cycles, 50), "cycle_p99_ms": percentile(cycles, 99)}
 
     def statements_reset(self) -> None:
         self.observer.execute("SELECT pg_stat_statements_reset() AS bench_reset")
@@ -304,10 +312,8 @@ class Flowdeck:
         calls = sum(c for c, _, _ in statements)
         if profile:
             self._write_statements(profile / f"statements-{n}.txt", statements, n)
-        gaps = self.step_gaps()
         return {"workflows_per_s": n / (t_last - t_first), "span_s": t_last - t_first,
-                "starts_per_s": n / (t_started - t_first),
-                "gap_p50_ms": percentile(gaps, 50), "gap_p99_ms": percentile(gaps, 99),
+                "starts_per_s": n / (t_started - t_first), **self._latencies(),
                 "statements_per_step": calls / (n * len(STEPS)), "runs": n, "duplicates": self._duplicates()}
 
     def paced(self, n: int, rate: float) -> dict:
@@ -321,9 +327,7 @@ class Flowdeck:
                 time.sleep(delay)
             run_start(definition_key=DEFINITION_KEY, input={"i": i})
         t_last = self.wait_completed(n, timeout=120 + n * 0.5)
-        gaps = self.step_gaps()
-        return {"workflows_per_s": n / (t_last - t_first), "rate": rate, "runs": n,
-                "gap_p50_ms": percentile(gaps, 50), "gap_p99_ms": percentile(gaps, 99)}
+        return {"workflows_per_s": n / (t_last - t_first), "rate": rate, "runs": n, **self._latencies()}
 
     def _duplicates(self) -> int:
         """Messages a worker refused as duplicates (the scheduler's re-sends under backlog)."""
@@ -462,7 +466,8 @@ ROWS = [
     ("dbos", "DBOS, 4 steps, queue polled every 10 ms"),
     ("temporal", "Temporal dev server, 4 activities"),
 ]
-HEADERS = ("system", "workflows/s", "step->step p50", "step->step p99", "single run p50", "PG stmts/step")
+HEADERS = ("system", "workflows/s", "step->step p50", "step->step p99", "step cycle p50", "step cycle p99",
+           "single run p50", "PG stmts/step")
 
 
 def _ms(value) -> str:
@@ -477,10 +482,10 @@ def table(results: dict, args) -> list[str]:
         r = results[key]
         label = label.format(t=args.threads, rate=r.get("rate", 0))
         if "na" in r:
-            rows.append((label, f"n/a ({r['na']})", "", "", "", ""))
+            rows.append((label, f"n/a ({r['na']})", "", "", "", "", "", ""))
             continue
         rows.append((label, f"{r['workflows_per_s']:.1f}", _ms(r.get("gap_p50_ms")), _ms(r.get("gap_p99_ms")),
-                     _ms(r.get("single_p50_ms")),
+                     _ms(r.get("cycle_p50_ms")), _ms(r.get("cycle_p99_ms")), _ms(r.get("single_p50_ms")),
                      f"{r['statements_per_step']:.1f}" if r.get("statements_per_step") is not None else "-"))
     widths = [max(len(str(row[i])) for row in rows + [HEADERS]) for i in range(len(HEADERS))]
     line = lambda row: "| " + " | ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
