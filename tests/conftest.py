@@ -11,6 +11,16 @@ from tests.support.stack import Stack
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then at the end: close the persistent (CONN_MAX_AGE) connections
+    that threads of the tests left open, so the test database can be dropped."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session")
 def broker_flushed():
     import dramatiq
     broker = dramatiq.get_broker()
