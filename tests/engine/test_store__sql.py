@@ -1,0 +1,74 @@
+"""engine/store/sql.py: deferred writes inside a run transaction, and statements
+that are really prepared."""
+import pytest
+from django.db import connection, transaction
+
+from engine.executor import step_execute
+from engine.models import StepRun, WorkflowRun
+from engine.services.runs import run_start
+from engine.store import sql
+from engine.store.tx import atomic
+from tests.support.flows import chain, publish, task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+_SET_WORKER = 'UPDATE "engine_steprun" SET "worker" = %s WHERE "id" = %s'
+
+
+@pytest.fixture
+def step(ledger):  # ledger: what test.record writes is cleaned up after
+    publish("sqlflow", chain(task("a")))
+    run, _ = run_start(definition_key="sqlflow")
+    return StepRun.objects.get(run=run, node_id="a")
+
+
+def _worker(step_id) -> str:
+    return StepRun.objects.values_list("worker", flat=True).get(pk=step_id)
+
+
+def test_a_deferred_write_waits_for_the_next_read_and_an_orm_query_sees_it(step):
+    with atomic():
+        sql.write(_SET_WORKER, ("w1", step.id))
+        assert connection._flowdeck_deferred  # not sent yet
+        assert _worker(step.id) == "w1"        # the ORM query sent it first
+        assert not connection._flowdeck_deferred
+    assert _worker(step.id) == "w1"
+
+
+def test_the_last_writes_go_with_the_commit(step):
+    with atomic():
+        sql.write(_SET_WORKER, ("w2", step.id))
+    assert not connection._flowdeck_deferred and not connection.in_atomic_block
+    assert _worker(step.id) == "w2"
+
+
+def test_a_failing_transaction_drops_its_waiting_writes(step):
+    with pytest.raises(RuntimeError):
+        with atomic():
+            sql.write(_SET_WORKER, ("lost", step.id))
+            raise RuntimeError("the transaction fails")
+    with atomic():  # the next transaction must not send them
+        sql.write(_SET_WORKER, ("next", step.id))
+        sql.write(_SET_WORKER, ("next2", step.id))
+    assert _worker(step.id) == "next2"
+
+
+def test_inside_an_outer_transaction_nothing_is_committed_early(step):
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            with atomic():
+                sql.write(_SET_WORKER, ("inner", step.id))
+            assert _worker(step.id) == "inner"
+            raise RuntimeError("the outer transaction rolls back")
+    assert _worker(step.id) == ""
+
+
+def test_hot_path_statements_are_prepared_on_a_persistent_connection(step):
+    assert connection.settings_dict["CONN_MAX_AGE"] != 0
+    step_execute(step_id=step.id, inline=True)
+    assert WorkflowRun.objects.get(pk=step.run_id).status == "completed"
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cur.fetchall()]
+    assert any("FOR UPDATE OF r, s" in text for text in prepared), prepared
+    assert any(text.startswith('UPDATE "engine_steprun"') for text in prepared), prepared
