@@ -42,21 +42,23 @@ def _version_for(definition: WorkflowDefinition, number: int | None) -> Workflow
     return version
 
 
-def _pinned_version(definition_key: str, number: int | None) -> WorkflowVersion:
-    """``_version_for`` by definition key, with its definition, in one statement."""
-    version = sql.version_for_start(definition_key, number)
+def _pinned_version(definition_key: str, number: int | None) -> tuple[WorkflowVersion, list[int]]:
+    """``_version_for`` by definition key, with its definition, in one statement; and two
+    step ids for the run's first steps."""
+    version, step_ids = sql.version_for_start(definition_key, number)
     if version is None:
         definition = WorkflowDefinition.objects.filter(key=definition_key).first()
         if definition is None:
             raise NotFound(f"no definition with key {definition_key!r}")
-        return _version_for(definition, number)  # raises NotFound with the reason
-    return version
+        return _version_for(definition, number), []  # raises NotFound with the reason
+    return version, step_ids
 
 
-def _begin(run: WorkflowRun, actor: Actor, *, insert: bool = False) -> WorkflowRun:
+def _begin(run: WorkflowRun, actor: Actor, *, insert: bool = False, step_ids=()) -> WorkflowRun:
     """Start ``run``; with ``insert``, its row is written with the first events (one statement)."""
     tx = RunTx(run, actor)
     tx.new_run = insert
+    tx.step_ids = list(step_ids)
     tx.event("run.created", definition=run.definition.key, version=run.version.number,
              business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
     tx.set_status(RunStatus.RUNNING)
@@ -75,7 +77,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
     if not isinstance(input, dict):
         raise InvalidInput("input must be a JSON object")
     _check_json(input, "input")
-    pinned = _pinned_version(definition_key, version)
+    pinned, step_ids = _pinned_version(definition_key, version)
     definition = pinned.definition
     if business_key is not None:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
@@ -86,7 +88,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
             run = WorkflowRun(definition=definition, version=pinned, business_key=business_key, input=input,
                               created_by=user, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.
-            _begin(run, Actor(user, reason), insert=True)
+            _begin(run, Actor(user, reason), insert=True, step_ids=step_ids)
     except IntegrityError:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
         if existing is None:

@@ -25,6 +25,13 @@ def step_states(run) -> list[protocol.StepState]:
     return [protocol.StepState(*row) for row in sql.step_states(run.id)]
 
 
+def _single_entry(tx: RunTx, node_id: str) -> bool:
+    """The node has one incoming edge: in an acyclic graph whose steps succeed once, it is
+    activated at most once, so there is no need to look for an earlier step (the unique
+    (run, node, kind) still stands behind this)."""
+    return len(tx.graph.incoming(node_id)) == 1
+
+
 def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, if_absent: bool = False,
             insert: bool = True, **fields) -> StepRun | None:
     """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
@@ -32,13 +39,19 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
     step = StepRun(run=tx.run, node_id=node_id, node_type=node_type, kind=kind, status=status, scheduled_at=tx.now,
                    **fields)
+    if if_absent and _single_entry(tx, node_id):
+        if_absent = False
+    if not if_absent and tx.step_ids:
+        step.id = tx.step_ids.pop(0)
+    else:  # its id comes from the INSERT: a step created after it must not get a smaller one
+        tx.step_ids.clear()
     if not insert:
         return step
     return step if sql.insert(step, now=tx.now, skip_conflicts=if_absent) else None
 
 
 def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
-    if step.pk is None:
+    if step._state.adding:
         sql.insert(step, now=tx.now)
     else:
         sql.update(step, fields, now=tx.now)
@@ -46,6 +59,7 @@ def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
 
 def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absent: bool = False) -> StepRun | None:
     inline = kind == StepRun.NODE and tx.claim_inline is not None and tx.inline_claim is None
+    if_absent = if_absent and not _single_entry(tx, node_id)
     step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now, if_absent=if_absent,
                    insert=not inline)
     started = None
@@ -101,7 +115,7 @@ def activate(tx: RunTx, node_id: str) -> None:
     if kind in protocol.TASK_TYPES:
         schedule_task(tx, node_id, if_absent=True)  # the unique (run, node, kind) says "already activated"
         return
-    if not tx.new_run and sql.step_exists(tx.run.id, node_id, StepRun.NODE):
+    if not _single_entry(tx, node_id) and sql.step_exists(tx.run.id, node_id, StepRun.NODE):
         log.info("run %s: %s already activated", tx.run.id, node_id)
         return
     if kind in ("start", "choice", "parallel"):

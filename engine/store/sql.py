@@ -187,22 +187,28 @@ def run_lock(run_id, *, skip_locked: bool = False) -> WorkflowRun | None:
     return _from_row(WorkflowRun, execute(_run_lock_sql(skip_locked), (run_id,)).fetchone())
 
 
+# A step id drawn with the lock (under the run's lock, so a run's step ids still grow in
+# the order its steps are created): the next step's INSERT then needs no RETURNING and
+# waits to go with the COMMIT. An id left unused is a gap, nothing more.
+_NEXT_STEP_ID = """nextval('"engine_steprun_id_seq"')"""
+
+
 @functools.cache
 def _run_and_step_sql(by_run: bool) -> str:
     also_run = ' AND r."id" = %s' if by_run else ""
-    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")} FROM "engine_workflowrun" r '
-            f'JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s{also_run} '
-            f'FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
+    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, {_NEXT_STEP_ID} '
+            f'FROM "engine_workflowrun" r JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s'
+            f'{also_run} FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
 
 
-def run_and_step_lock(step_id: int, run_id=None) -> tuple[WorkflowRun | None, StepRun | None]:
-    """Lock a step and its run in one statement (the run's row first), and return both."""
+def run_and_step_lock(step_id: int, run_id=None) -> tuple[WorkflowRun | None, StepRun | None, list[int]]:
+    """Lock a step and its run in one statement (the run's row first); both, and a step id to use."""
     row = execute(_run_and_step_sql(run_id is not None),
                   (step_id,) if run_id is None else (step_id, run_id)).fetchone()
     if row is None:
-        return None, None
-    n = len(_fields(WorkflowRun))
-    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:])
+        return None, None, []
+    n, m = len(_fields(WorkflowRun)), len(_fields(StepRun))
+    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), [row[n + m]]
 
 
 _VERSION_COLUMNS = ("id", "definition_id", "number", "status", "is_test")
@@ -214,21 +220,23 @@ def _version_sql(by_number: bool) -> str:
     which = ('v."number" = %s AND v."status" IN (\'published\', \'archived\')' if by_number
              else 'v."status" = \'published\' AND NOT v."is_test"')
     columns = ", ".join([f'v."{c}"' for c in _VERSION_COLUMNS] + [f'd."{c}"' for c in _DEFINITION_COLUMNS])
-    return (f'SELECT {columns} FROM "engine_workflowversion" v JOIN "engine_workflowdefinition" d '
-            f'ON d."id" = v."definition_id" WHERE d."key" = %s AND {which} ORDER BY v."number" DESC LIMIT 1')
+    return (f'SELECT {columns}, {_NEXT_STEP_ID}, {_NEXT_STEP_ID} FROM "engine_workflowversion" v '
+            f'JOIN "engine_workflowdefinition" d ON d."id" = v."definition_id" WHERE d."key" = %s AND {which} '
+            f'ORDER BY v."number" DESC LIMIT 1')
 
 
-def version_for_start(definition_key: str, number: int | None) -> WorkflowVersion | None:
-    """The version a new run pins (``number``, else the latest published), with its definition;
-    the spec is left out (runs read it through the per-version graph cache)."""
+def version_for_start(definition_key: str, number: int | None) -> tuple[WorkflowVersion | None, list[int]]:
+    """The version a new run pins (``number``, else the latest published), with its definition,
+    and two step ids for its first steps; the spec is left out (runs read it through the
+    per-version graph cache)."""
     row = execute(_version_sql(number is not None),
                   (definition_key, number) if number is not None else (definition_key,)).fetchone()
     if row is None:
-        return None
-    n = len(_VERSION_COLUMNS)
+        return None, []
+    n, m = len(_VERSION_COLUMNS), len(_DEFINITION_COLUMNS)
     version = WorkflowVersion.from_db(connection.alias, _VERSION_COLUMNS, row[:n])
-    version.definition = WorkflowDefinition.from_db(connection.alias, _DEFINITION_COLUMNS, row[n:])
-    return version
+    version.definition = WorkflowDefinition.from_db(connection.alias, _DEFINITION_COLUMNS, row[n:n + m])
+    return version, list(row[n + m:])
 
 
 # -- steps --------------------------------------------------------------------
@@ -271,17 +279,27 @@ def _insert_sql(model, skip_conflicts: bool) -> str:
             f'{" ON CONFLICT DO NOTHING" if skip_conflicts else ""} RETURNING "{pk}"')
 
 
+@functools.cache
+def _insert_with_pk_sql(model) -> str:
+    columns = ", ".join(f'"{f.column}"' for f in _fields(model))
+    return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({", ".join(["%s"] * len(_fields(model)))})'
+
+
 def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
-    """INSERT ``obj`` (auto_now fields set to ``now``); its pk is set from the row.
-    With ``skip_conflicts``, a unique-constraint clash inserts nothing and returns False."""
+    """INSERT ``obj`` (auto_now fields set to ``now``). With its pk already set, the write
+    waits (see ``write``); else its pk is set from the row. With ``skip_conflicts``, a
+    unique-constraint clash inserts nothing and returns False."""
     model = type(obj)
     _prepare_auto(obj, now)
-    fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
-    row = execute(_insert_sql(model, skip_conflicts),
-                  [_adapt(f, getattr(obj, f.attname)) for f in fields]).fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
+    if obj.pk is not None and not skip_conflicts:
+        write(_insert_with_pk_sql(model), [_adapt(f, getattr(obj, f.attname)) for f in _fields(model)])
+    else:
+        fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
+        row = execute(_insert_sql(model, skip_conflicts),
+                      [_adapt(f, getattr(obj, f.attname)) for f in fields]).fetchone()
+        if row is None:
+            return False
+        obj.pk = row[0]
     obj._state.adding = False
     obj._state.db = connection.alias
     return True

@@ -84,6 +84,8 @@ class RunTx:
         # Set by the executor's record: claims one step scheduled here for the recording worker.
         self.claim_inline = None
         self.inline_claim = None
+        # Step ids drawn under the run's lock, for steps created here (engine/store/sql.py).
+        self.step_ids: list[int] = []
 
     @property
     def graph(self):
@@ -198,10 +200,11 @@ def step_tx(step_id: int, run_id=None):
     """Lock a step and its run (the run first, one statement) and yield ``(RunTx, step)``;
     ``(None, None)`` when there is no such step (of that run)."""
     with atomic():
-        run, step = sql.run_and_step_lock(step_id, run_id)
+        run, step, step_ids = sql.run_and_step_lock(step_id, run_id)
         if run is None:
             yield None, None
             return
         tx = RunTx(run)
+        tx.step_ids = step_ids
         yield tx, step
         tx.flush()
