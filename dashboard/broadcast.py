@@ -12,12 +12,16 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 
 from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 LIST_GROUP = "runs"
 BATCH = 500
+# At most one batch per LINGER seconds: under load each commit would otherwise be a batch
+# of its own, with its own Redis round trips; an event after a quiet spell goes at once.
+LINGER = 0.01
 _queue: queue.Queue = queue.Queue(maxsize=100_000)
 _thread: threading.Thread | None = None
 _lock = threading.Lock()
@@ -88,8 +92,13 @@ def _loop() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     layer = get_channel_layer()
+    last = 0.0
     while True:
         items = [_queue.get()]
+        wait = last + LINGER - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        last = time.monotonic()
         while len(items) < BATCH:  # whatever piled up while the last batch was sent goes in one batch
             try:
                 items.append(_queue.get_nowait())

@@ -98,6 +98,9 @@ else:
                        "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
 DRAMATIQ_TASKS_DATABASE = "default"
 FLOWDECK_IDLE_POLL_MS = env.int("FLOWDECK_IDLE_POLL_MS", default=20)
+# Server-side prepared statements on the engine's hot path (engine/store/sql.py); off behind
+# a transaction-pooling pgbouncer, where a connection's prepared statements do not follow it.
+FLOWDECK_PREPARED_STATEMENTS = env.bool("FLOWDECK_PREPARED_STATEMENTS", default=True)
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
 CHANNEL_LAYERS = {"default": {

@@ -82,8 +82,9 @@ def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absen
 
 
 def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
-            status: str = StepStatus.SUCCEEDED, **payload) -> None:
-    """Record ``step`` as done (it must be locked or just created) and move on."""
+            status: str = StepStatus.SUCCEEDED, then_settle: bool = True, **payload) -> None:
+    """Record ``step`` as done (it must be locked or just created) and move on; ``then_settle``
+    False when the caller sets the run's status itself right after (an end or fail node)."""
     tx.run.completions += 1
     tx.touch("completions")
     step.status, step.output, step.finished_at = status, output, tx.now
@@ -104,7 +105,8 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
         return
     for target in protocol.next_nodes(tx.graph, step.node_id, output=output, context=context_of(tx.run)):
         activate(tx, target)
-    settle(tx)
+    if then_settle:
+        settle(tx)
 
 
 def activate(tx: RunTx, node_id: str) -> None:
@@ -196,7 +198,7 @@ def _end(tx: RunTx, node_id: str) -> None:
         output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
     except InvalidInput as exc:
         return fail_step(tx, step, {"type": "MappingError", "message": str(exc)})
-    succeed(tx, step, None)
+    succeed(tx, step, None, then_settle=False)  # completed just below
     _cancel_open(tx, kind=StepRun.NODE)
     tx.run.output = output
     tx.touch("output")
@@ -207,7 +209,7 @@ def _end(tx: RunTx, node_id: str) -> None:
 def _fail_node(tx: RunTx, node_id: str) -> None:
     node = tx.graph.node(node_id)
     step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
-    succeed(tx, step, None)
+    succeed(tx, step, None, then_settle=False)  # failed just below
     run_fail(tx, {"type": node.get("code") or "WorkflowFailed", "message": node["error"], "node_id": node_id})
 
 
