@@ -525,6 +525,9 @@ def parse_args(argv=None):
     parser.add_argument("--profile", type=Path, help="record the 1-process Flowdeck burst with py-spy and "
                                                      "write its statements to this folder")
     parser.add_argument("--no-install", action="store_true", help="do not pip-install missing peer packages")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every system this many times, one after another in turn; each row is "
+                             "its system's median round (this machine's speed drifts from minute to minute)")
     args = parser.parse_args(argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = args.skip - {"flowdeck", *PEERS}
@@ -536,21 +539,39 @@ def parse_args(argv=None):
     return args
 
 
+def median_rounds(rounds: list[dict]) -> dict:
+    """Each system's median round by workflows/s (the lower middle for an even count)."""
+    merged: dict = {}
+    for key in dict.fromkeys(k for r in rounds for k in r):
+        measured = sorted((r[key] for r in rounds if key in r and "na" not in r[key]),
+                          key=lambda row: row["workflows_per_s"])
+        merged[key] = measured[(len(measured) - 1) // 2] if measured else next(r[key] for r in rounds if key in r)
+    return merged
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_term)
-    results: dict = {}
+    rounds: list[dict] = []
     with Servers(args.state_dir, args.postgres, args.redis) as servers:
         header = [f"machine: {machine()}", f"servers: {servers.describe()}",
                   f"N = {args.runs} workflows of 4 no-op steps per system, started by {args.clients} concurrent "
                   f"clients; one worker process x {args.threads}; single run: p50 of {args.latency_runs} "
                   f"sequential runs"]
-        if "flowdeck" not in args.skip:
-            try:
-                measure_flowdeck(servers, args, results)
-            except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as exc:
-                results["flowdeck-1"] = {"na": f"{type(exc).__name__}: {str(exc)[:300]}"}
-        measure_peers(servers, args, results)
+        if args.rounds > 1:
+            header.append(f"rounds: {args.rounds}, every system in turn; each row is its system's median round")
+        for n in range(args.rounds):
+            results: dict = {}
+            if "flowdeck" not in args.skip:
+                try:
+                    measure_flowdeck(servers, args, results)
+                except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as exc:
+                    results["flowdeck-1"] = {"na": f"{type(exc).__name__}: {str(exc)[:300]}"}
+            measure_peers(servers, args, results)
+            rounds.append(results)
+            if args.rounds > 1:
+                _say(f"round {n + 1}: {ratios(results)}")
+    results = median_rounds(rounds)
     print("\n".join(["", *header, "", *table(results, args), ""]))
     for key in ("flowdeck-1", "flowdeck-2"):
         r = results.get(key, {})
@@ -558,6 +579,9 @@ def main(argv=None) -> int:
             print(f"note: {key}: the {r['runs']} run_start calls alone took {r['runs'] / r['starts_per_s']:.1f} s "
                   f"({r['starts_per_s']:.0f}/s)" + (f"; {r['duplicates']} duplicate step messages refused by claim"
                                                     if r.get("duplicates") else ""))
+    if args.rounds > 1:
+        for n, r in enumerate(rounds, 1):
+            print(f"round {n}: {ratios(r)}")
     print(ratios(results), flush=True)
     return 0
 

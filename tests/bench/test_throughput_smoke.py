@@ -31,3 +31,16 @@ def test_throughput_harness_prints_table_and_ratios(tmp_path):
                      out.strip().splitlines()[-1]), out
     # Everything it started is stopped: no postmaster left on its data directory.
     assert not (tmp_path / "bench" / "pgdata" / "postmaster.pid").exists()
+
+
+def test_rounds_keep_each_systems_median_round():
+    sys.path.insert(0, str(ROOT))
+    from bench.throughput import median_rounds, ratios
+    rounds = [{"flowdeck-1": {"workflows_per_s": 90.0, "tag": "a"}, "dramatiq-pg": {"workflows_per_s": 300.0}},
+              {"flowdeck-1": {"workflows_per_s": 120.0, "tag": "b"}, "dramatiq-pg": {"na": "not installed"}},
+              {"flowdeck-1": {"workflows_per_s": 100.0, "tag": "c"}, "dramatiq-pg": {"workflows_per_s": 200.0}}]
+    merged = median_rounds(rounds)
+    assert merged["flowdeck-1"]["tag"] == "c"  # 90, 100, 120: the middle one, all its fields
+    assert merged["dramatiq-pg"]["workflows_per_s"] == 200.0  # of the two measured, the lower middle
+    assert ratios(merged).startswith("flowdeck/dbos=n/a flowdeck/dramatiq_pg=0.50 ")
+    assert median_rounds([{"dbos": {"na": "x"}}]) == {"dbos": {"na": "x"}}
