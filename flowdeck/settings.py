@@ -75,7 +75,7 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # Persistent connections (workers close old ones around each message): a new
 # connection per step cost more than the step's own statements, and prepared
-# statements (engine/store/sql.py) live as long as their connection.
+# statements (engine/store/db.py) live as long as their connection.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("FLOWDECK_TEST_DB", default="test_flowdeck")
@@ -98,7 +98,7 @@ else:
                        "OPTIONS": {"url": BROKER_URL}, "MIDDLEWARE": _broker_middleware}
 DRAMATIQ_TASKS_DATABASE = "default"
 FLOWDECK_IDLE_POLL_MS = env.int("FLOWDECK_IDLE_POLL_MS", default=20)
-# Server-side prepared statements on the engine's hot path (engine/store/sql.py); off behind
+# Server-side prepared statements on the engine's hot path (engine/store/db.py); off behind
 # a transaction-pooling pgbouncer, where a connection's prepared statements do not follow it.
 FLOWDECK_PREPARED_STATEMENTS = env.bool("FLOWDECK_PREPARED_STATEMENTS", default=True)
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]

@@ -20,7 +20,7 @@ from engine import events as publisher
 from engine.graphs import graph_for_version
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
-from engine.store import sql
+from engine.store import db, sql
 
 log = logging.getLogger(__name__)
 
@@ -166,20 +166,20 @@ def _send_all(messages) -> None:
 @contextlib.contextmanager
 def atomic():
     """``transaction.atomic`` for run transactions: their writes wait and go in few round
-    trips (engine/store/sql.py), the last ones with the COMMIT when this block is the
+    trips (engine/store/db.py), the last ones with the COMMIT when this block is the
     outermost one. Nested, it joins the enclosing run transaction."""
     outer = not getattr(transaction.get_connection(), "_flowdeck_deferring", False)
     with transaction.atomic():
         if not outer:
             yield
             return
-        sql.deferring(True)
+        db.deferring(True)
         try:
             yield
-            if not sql.commit_with_deferred():
-                sql.send_deferred()
+            if not db.commit_with_deferred():
+                db.send_deferred()
         finally:
-            sql.deferring(False)
+            db.deferring(False)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""engine/store/sql.py: deferred writes inside a run transaction, and statements
+"""engine/store/db.py: deferred writes inside a run transaction, and statements
 that are really prepared."""
 import pytest
 from django.db import connection, transaction
@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from engine.executor import step_execute
 from engine.models import StepRun, WorkflowRun
 from engine.services.runs import run_start
-from engine.store import sql
+from engine.store import db
 from engine.store.tx import atomic
 from tests.support.flows import chain, publish, task
 
@@ -28,7 +28,7 @@ def _worker(step_id) -> str:
 
 def test_a_deferred_write_waits_for_the_next_read_and_an_orm_query_sees_it(step):
     with atomic():
-        sql.write(_SET_WORKER, ("w1", step.id))
+        db.write(_SET_WORKER, ("w1", step.id))
         assert connection._flowdeck_deferred  # not sent yet
         assert _worker(step.id) == "w1"        # the ORM query sent it first
         assert not connection._flowdeck_deferred
@@ -37,7 +37,7 @@ def test_a_deferred_write_waits_for_the_next_read_and_an_orm_query_sees_it(step)
 
 def test_the_last_writes_go_with_the_commit(step):
     with atomic():
-        sql.write(_SET_WORKER, ("w2", step.id))
+        db.write(_SET_WORKER, ("w2", step.id))
     assert not connection._flowdeck_deferred and not connection.in_atomic_block
     assert _worker(step.id) == "w2"
 
@@ -45,11 +45,11 @@ def test_the_last_writes_go_with_the_commit(step):
 def test_a_failing_transaction_drops_its_waiting_writes(step):
     with pytest.raises(RuntimeError):
         with atomic():
-            sql.write(_SET_WORKER, ("lost", step.id))
+            db.write(_SET_WORKER, ("lost", step.id))
             raise RuntimeError("the transaction fails")
     with atomic():  # the next transaction must not send them
-        sql.write(_SET_WORKER, ("next", step.id))
-        sql.write(_SET_WORKER, ("next2", step.id))
+        db.write(_SET_WORKER, ("next", step.id))
+        db.write(_SET_WORKER, ("next2", step.id))
     assert _worker(step.id) == "next2"
 
 
@@ -57,7 +57,7 @@ def test_inside_an_outer_transaction_nothing_is_committed_early(step):
     with pytest.raises(RuntimeError):
         with transaction.atomic():
             with atomic():
-                sql.write(_SET_WORKER, ("inner", step.id))
+                db.write(_SET_WORKER, ("inner", step.id))
             assert _worker(step.id) == "inner"
             raise RuntimeError("the outer transaction rolls back")
     assert _worker(step.id) == ""

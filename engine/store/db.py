@@ -1,0 +1,125 @@
+"""How the hot path talks to PostgreSQL: on Django's own connection, with
+server-side binding and prepared statements, and with writes deferred and
+pipelined.
+
+A write whose result nobody reads (an UPDATE, an INSERT with its id known,
+the events) is not sent on its own inside a run transaction: it waits for the
+next statement whose rows are needed and goes with it in one psycopg pipeline
+(one round trip for both); the last ones go with the COMMIT when the
+transaction is the outermost one. Every ORM query on the connection sends
+them first (an execute wrapper), and a transaction that fails drops them
+(``deferring(False)``). psycopg errors become Django's (IntegrityError,
+OperationalError, ...) as through the ORM.
+"""
+from __future__ import annotations
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+# Off behind a transaction-pooling pgbouncer: prepared statements belong to a server connection.
+_PREPARE = getattr(settings, "FLOWDECK_PREPARED_STATEMENTS", True)
+
+
+def _db():
+    """Django's connection object for this thread (looked up once per call: each access
+    through ``django.db.connection`` costs a thread-local lookup)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor]:
+    """Two server-binding cursors on Django's connection (one per connection: results, writes)
+    and whether to prepare: only on persistent connections (CONN_MAX_AGE), where a prepared
+    statement outlives its first use."""
+    db.ensure_connection()
+    raw = db.connection
+    cached = getattr(db, "_flowdeck_cursor", None)
+    if cached is None or cached[0].connection is not raw or cached[0].closed:
+        prepare = _PREPARE and db.settings_dict.get("CONN_MAX_AGE") != 0
+        if prepare and raw.prepare_threshold is None:
+            # Django turns psycopg's preparing off (prepare_threshold None), which also ignores
+            # prepare=True. A threshold no query reaches turns it back on for our explicit
+            # prepare=True only: Django's own (client-binding) cursors never prepare.
+            raw.prepare_threshold = 2**31
+        cached = db._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None, psycopg.Cursor(raw))
+        if _send_deferred_first not in db.execute_wrappers:
+            db.execute_wrappers.append(_send_deferred_first)
+    return cached
+
+
+# -- deferred writes ------------------------------------------------------------
+
+def _deferred(db) -> list:
+    pending = getattr(db, "_flowdeck_deferred", None)
+    if pending is None:
+        pending = db._flowdeck_deferred = []
+    return pending
+
+
+def deferring(on: bool) -> None:
+    """Turn deferring on (a run transaction began) or off (it ended); off drops what waits."""
+    db = _db()
+    db._flowdeck_deferring = on
+    _deferred(db).clear()
+
+
+def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cursor:
+    """Send what waits, then ``sql`` (and COMMIT), in one pipeline; errors as Django's."""
+    cur, prepare, writes = _cursor(db)
+    pending = _deferred(db)
+    raw = db.connection
+    with db.wrap_database_errors:
+        # Alone, unless a BEGIN is due first: psycopg sends it as a round trip of its own.
+        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _IDLE):
+            cur.execute(sql, params, prepare=prepare)
+            return cur
+        batch = list(pending)
+        pending.clear()  # sent (or, on an error, the transaction is lost with them)
+        with raw.pipeline():
+            for statement, values in batch:
+                writes.execute(statement, values, prepare=prepare)
+            if sql is not None:
+                cur.execute(sql, params, prepare=prepare)
+            if commit:
+                raw.commit()
+    return cur
+
+
+def _send_deferred_first(execute, sql, params, many, context):
+    db = context["connection"]
+    if getattr(db, "_flowdeck_deferred", None):
+        _send(db, None)
+    return execute(sql, params, many, context)
+
+
+def execute(sql: str, params=()) -> psycopg.Cursor:
+    """Run ``sql``, prepared on persistent connections (Django turns psycopg's automatic
+    preparing off; a transaction-pooling pgbouncer needs FLOWDECK_PREPARED_STATEMENTS = False).
+    psycopg errors become Django's (IntegrityError, OperationalError, ...) as through the ORM."""
+    return _send(_db(), sql, params)
+
+
+def write(sql: str, params=()) -> None:
+    """Run a statement whose result is not read: deferred inside a run transaction."""
+    db = _db()
+    if getattr(db, "_flowdeck_deferring", False):
+        _deferred(db).append((sql, params))
+    else:
+        _send(db, sql, params)
+
+
+def send_deferred() -> None:
+    db = _db()
+    if _deferred(db):
+        _send(db, None)
+
+
+def commit_with_deferred() -> bool:
+    """Send what waits and COMMIT in one round trip, when the open atomic block is the
+    outermost one (Django's own commit then finds nothing to do); False otherwise."""
+    db = _db()
+    if len(db.atomic_blocks) != 1 or db.savepoint_ids or db.needs_rollback:
+        return False
+    _send(db, None, commit=True)
+    return True
