@@ -64,6 +64,31 @@ def deferring(on: bool) -> None:
     _deferred(db).clear()
 
 
+def _combined(batch) -> list[tuple[str, list]]:
+    """The waiting writes as few statements: consecutive ones that touch different rows
+    become one (``WITH w1 AS (...), w2 AS (...) <last>``), each a statement of its own
+    for PostgreSQL to plan once and for psycopg to send once. A row written twice starts a
+    new statement: the parts of one statement share one snapshot, so an UPDATE would not
+    see a row inserted beside it, and of two changes to one row only one would be kept."""
+    out, group, keys = [], [], set()
+
+    def close():
+        if len(group) == 1:
+            out.append((group[0][0], list(group[0][1])))
+        elif group:
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(group[:-1]))
+            out.append((f"WITH {ctes} {group[-1][0]}", [p for _, params in group for p in params]))
+    for sql, params, key in batch:
+        if key is not None and key in keys:
+            close()
+            group, keys = [], set()
+        group.append((sql, params))
+        if key is not None:
+            keys.add(key)
+    close()
+    return out
+
+
 def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cursor:
     """Send what waits, then ``sql`` (and COMMIT), in one pipeline; errors as Django's."""
     cur, prepare, writes = _cursor(db)
@@ -74,7 +99,7 @@ def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cu
         if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _IDLE):
             cur.execute(sql, params, prepare=prepare)
             return cur
-        batch = list(pending)
+        batch = _combined(pending)
         pending.clear()  # sent (or, on an error, the transaction is lost with them)
         with raw.pipeline():
             for statement, values in batch:
@@ -100,11 +125,13 @@ def execute(sql: str, params=()) -> psycopg.Cursor:
     return _send(_db(), sql, params)
 
 
-def write(sql: str, params=()) -> None:
-    """Run a statement whose result is not read: deferred inside a run transaction."""
+def write(sql: str, params=(), *, row=None) -> None:
+    """Run a statement whose result is not read: deferred inside a run transaction. ``sql`` is
+    one plain INSERT or UPDATE (no WITH); ``row`` names the one row it writes, e.g.
+    ``("engine_steprun", 7)``, None for rows no other write touches (see ``_combined``)."""
     db = _db()
     if getattr(db, "_flowdeck_deferring", False):
-        _deferred(db).append((sql, params))
+        _deferred(db).append((sql, params, row))
     else:
         _send(db, sql, params)
 

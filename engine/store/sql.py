@@ -180,7 +180,8 @@ def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
     model = type(obj)
     _prepare_auto(obj, now)
     if obj.pk is not None and not skip_conflicts:
-        write(_insert_with_pk_sql(model), [_adapt(f, getattr(obj, f.attname)) for f in _fields(model)])
+        write(_insert_with_pk_sql(model), [_adapt(f, getattr(obj, f.attname)) for f in _fields(model)],
+              row=(model._meta.db_table, obj.pk))
     else:
         fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
         row = execute(_insert_sql(model, skip_conflicts),
@@ -210,17 +211,18 @@ def update(obj, fields, *, now) -> None:
     for f in model_fields:
         if getattr(f, "auto_now", False):
             setattr(obj, f.attname, now)
-    write(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk])
+    write(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk],
+          row=(obj._meta.db_table, obj.pk))
 
 
 # -- events -------------------------------------------------------------------
 
 # The events travel as one JSON array (one parameter, one json.dumps): cheaper to send
 # than an array per column, whose every element psycopg adapts on its own.
-_EVENTS_CTE = ('WITH events AS (INSERT INTO "engine_runevent" ("run_id", "seq", "type", "node_id", "payload", '
-               '"actor", "user_id", "reason", "created_at") SELECT * FROM jsonb_to_recordset(%s::jsonb) AS '
-               'e(run_id uuid, seq int, type varchar, node_id varchar, payload jsonb, actor varchar, user_id int, '
-               'reason text, created_at timestamptz)) ')
+_EVENTS_INSERT = ('INSERT INTO "engine_runevent" ("run_id", "seq", "type", "node_id", "payload", "actor", '
+                  '"user_id", "reason", "created_at") SELECT * FROM jsonb_to_recordset(%s::jsonb) AS '
+                  'e(run_id uuid, seq int, type varchar, node_id varchar, payload jsonb, actor varchar, '
+                  'user_id int, reason text, created_at timestamptz)')
 
 
 def _event_arrays(events) -> list:
@@ -229,28 +231,20 @@ def _event_arrays(events) -> list:
                     "created_at": e.created_at.isoformat()} for e in events])]
 
 
-@functools.cache
-def _events_update_sql(run_fields: tuple[str, ...]) -> tuple[str, tuple]:
-    update, fields = _update_sql(WorkflowRun, run_fields)
-    return _EVENTS_CTE + update, fields
-
-
 def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool = False) -> None:
-    """Every event of a transaction and the run's changed fields (or, for a run born in this
-    transaction, the run itself: its foreign keys are checked at commit) in one statement."""
+    """Every event of a transaction (one statement; the events travel as one JSON array, cheaper
+    to send than an array per column), then the run's changed fields, or for a run born in this
+    transaction the run itself (its foreign keys are checked at commit)."""
+    if events:
+        write(_EVENTS_INSERT, _event_arrays(events))
     if insert_run:
         model = WorkflowRun
         _prepare_auto(run, now)
-        fields = [f for f in _fields(model)]
-        write(_EVENTS_CTE + _insert_sql(model, False).rsplit(" RETURNING", 1)[0],
-                _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields])
+        write(_insert_with_pk_sql(model), [_adapt(f, getattr(run, f.attname)) for f in _fields(model)],
+              row=(model._meta.db_table, run.pk))
         run._state.adding, run._state.db = False, connection.alias
-        return
-    sql, fields = _events_update_sql(_update_names(WorkflowRun, run_fields))
-    for f in fields:
-        if getattr(f, "auto_now", False):
-            setattr(run, f.attname, now)
-    write(sql, _event_arrays(events) + [_adapt(f, getattr(run, f.attname)) for f in fields] + [run.pk])
+    elif run_fields:
+        update(run, run_fields, now=now)
 
 
 def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:

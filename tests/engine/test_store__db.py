@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from engine.executor import step_execute
 from engine.models import StepRun, WorkflowRun
 from engine.services.runs import run_start
-from engine.store import db
+from engine.store import db, sql
 from engine.store.tx import atomic
 from tests.support.flows import chain, publish, task
 
@@ -72,3 +72,27 @@ def test_hot_path_statements_are_prepared_on_a_persistent_connection(step):
         prepared = [row[0] for row in cur.fetchall()]
     assert any("FOR UPDATE OF r, s" in text for text in prepared), prepared
     assert any(text.startswith('UPDATE "engine_steprun"') for text in prepared), prepared
+
+
+def test_waiting_writes_to_different_rows_become_one_statement_and_a_row_written_twice_splits():
+    batch = [("UPDATE a SET x = %s WHERE id = %s", [1, 7], ("a", 7)),
+             ("INSERT INTO b VALUES (%s)", [2], None),
+             ("UPDATE a SET y = %s WHERE id = %s", [3, 7], ("a", 7)),  # row a/7 again
+             ("UPDATE c SET z = %s WHERE id = %s", [4, 1], ("c", 1))]
+    assert db._combined(batch) == [
+        ("WITH w0 AS (UPDATE a SET x = %s WHERE id = %s) INSERT INTO b VALUES (%s)", [1, 7, 2]),
+        ("WITH w0 AS (UPDATE a SET y = %s WHERE id = %s) UPDATE c SET z = %s WHERE id = %s", [3, 7, 4, 1])]
+    assert db._combined([("UPDATE a SET x = %s", [1], None)]) == [("UPDATE a SET x = %s", [1])]
+
+
+def test_a_row_inserted_and_updated_while_waiting_keeps_both_writes(step):
+    from django.utils import timezone
+    from engine.models import StepRun as Step
+    now = timezone.now()
+    row = Step(run_id=step.run_id, node_id="extra", node_type="task", status="scheduled", scheduled_at=now)
+    with atomic():
+        row.id = sql.execute("SELECT nextval('\"engine_steprun_id_seq\"')").fetchone()[0]
+        sql.insert(row, now=now)            # waits, with its id known
+        row.worker = "after-insert"
+        sql.update(row, ["worker"], now=now)  # the same row: must not share the INSERT's statement
+    assert _worker(row.id) == "after-insert"
