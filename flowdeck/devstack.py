@@ -174,12 +174,27 @@ def redis_start(dirpath: Path | None = None) -> int:
                     "--dir", str(dirpath), "--pidfile", str(dirpath / "redis.pid"),
                     "--logfile", str(dirpath / "redis.log"), "--appendonly", "yes",
                     "--save", ""], check=True)
-    for _ in range(100):
-        if _port_open(port):
-            break
-        time.sleep(0.05)
+    _redis_wait_ready(port)
     (STATE / "redis.port").write_text(str(port))
     return port
+
+
+def _redis_wait_ready(port: int, timeout: float = 120.0) -> None:
+    """Until Redis answers PING: an open port is not enough, Redis refuses commands
+    (LOADING) while it replays its append-only file, which grows from run to run."""
+    import redis
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return
+        except (redis.exceptions.BusyLoadingError, redis.exceptions.ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            client.close()
 
 
 def redis_stop(dirpath: Path | None = None) -> None:
