@@ -45,6 +45,7 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
         step.id = tx.step_ids.pop(0)
     else:  # its id comes from the INSERT: a step created after it must not get a smaller one
         tx.step_ids.clear()
+        tx.ids_in_order = False
     if not insert:
         return step
     return step if sql.insert(step, now=tx.now, skip_conflicts=if_absent) else None
@@ -75,7 +76,7 @@ def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absen
         tx.scheduled_node_step = True
     tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=StepStatus.SCHEDULED)
     if started is not None:
-        tx.inline_claim = started()
+        tx.inline_claim, tx.inline_step = started(), step
         return step
     tx.send("execute_step", step.id)
     return step

@@ -28,8 +28,8 @@ def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor]:
-    """Two server-binding cursors on Django's connection (one per connection: results, writes)
+def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor, psycopg.Cursor]:
+    """Three server-binding cursors on Django's connection (one per connection: results, writes, guard)
     and whether to prepare: only on persistent connections (CONN_MAX_AGE), where a prepared
     statement outlives its first use."""
     db.ensure_connection()
@@ -42,7 +42,8 @@ def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor]:
             # prepare=True. A threshold no query reaches turns it back on for our explicit
             # prepare=True only: Django's own (client-binding) cursors never prepare.
             raw.prepare_threshold = 2**31
-        cached = db._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None, psycopg.Cursor(raw))
+        cached = db._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None, psycopg.Cursor(raw),
+                                        psycopg.Cursor(raw))
         if _send_deferred_first not in db.execute_wrappers:
             db.execute_wrappers.append(_send_deferred_first)
     return cached
@@ -61,7 +62,31 @@ def deferring(on: bool) -> None:
     """Turn deferring on (a run transaction began) or off (it ended); off drops what waits."""
     db = _db()
     db._flowdeck_deferring = on
+    db._flowdeck_guard = None
+    if on:  # the row outlives the block: read once it committed
+        db._flowdeck_guard_row = None
     _deferred(db).clear()
+
+
+# -- the guard ------------------------------------------------------------------
+
+STALE = "FD001"  # the SQLSTATE a guard raises (engine_run_expect, migration 0009)
+
+
+def guard(sql: str, params=()) -> None:
+    """Make ``sql`` the transaction's first statement, sent with whatever goes next (a read,
+    or the writes and the COMMIT): a check whose error aborts everything after it in the
+    pipeline. Its row is ``guard_row()`` once sent."""
+    _db()._flowdeck_guard = (sql, params)
+
+
+def guard_row():
+    return getattr(_db(), "_flowdeck_guard_row", None)
+
+
+def is_stale(exc: BaseException) -> bool:
+    """The guard failed: what it checks changed (nothing of the transaction was written)."""
+    return getattr(exc.__cause__, "sqlstate", None) == STALE
 
 
 def _combined(batch) -> list[tuple[str, list]]:
@@ -91,29 +116,36 @@ def _combined(batch) -> list[tuple[str, list]]:
 
 def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cursor:
     """Send what waits, then ``sql`` (and COMMIT), in one pipeline; errors as Django's."""
-    cur, prepare, writes = _cursor(db)
+    cur, prepare, writes, checks = _cursor(db)
     pending = _deferred(db)
+    check = getattr(db, "_flowdeck_guard", None)
     raw = db.connection
     with db.wrap_database_errors:
         # Alone, unless a BEGIN is due first: psycopg sends it as a round trip of its own.
-        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _IDLE):
+        if not pending and not commit and check is None and (raw.autocommit or
+                                                             raw.info.transaction_status != _IDLE):
             cur.execute(sql, params, prepare=prepare)
             return cur
         batch = _combined(pending)
         pending.clear()  # sent (or, on an error, the transaction is lost with them)
         with raw.pipeline():
+            if check is not None:
+                db._flowdeck_guard = None
+                checks.execute(check[0], check[1], prepare=prepare)
             for statement, values in batch:
                 writes.execute(statement, values, prepare=prepare)
             if sql is not None:
                 cur.execute(sql, params, prepare=prepare)
             if commit:
                 raw.commit()
+        if check is not None:
+            db._flowdeck_guard_row = checks.fetchone()
     return cur
 
 
 def _send_deferred_first(execute, sql, params, many, context):
     db = context["connection"]
-    if getattr(db, "_flowdeck_deferred", None):
+    if getattr(db, "_flowdeck_deferred", None) or getattr(db, "_flowdeck_guard", None):
         _send(db, None)
     return execute(sql, params, many, context)
 
@@ -138,7 +170,7 @@ def write(sql: str, params=(), *, row=None) -> None:
 
 def send_deferred() -> None:
     db = _db()
-    if _deferred(db):
+    if _deferred(db) or getattr(db, "_flowdeck_guard", None):
         _send(db, None)
 
 

@@ -82,21 +82,28 @@ _NEXT_STEP_ID = """nextval('"engine_steprun_id_seq"')"""
 
 
 @functools.cache
-def _run_and_step_sql(by_run: bool) -> str:
+def _run_and_step_sql(by_run: bool, ids: int) -> str:
     also_run = ' AND r."id" = %s' if by_run else ""
-    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, {_NEXT_STEP_ID} '
+    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, '
+            f'{", ".join([_NEXT_STEP_ID] * ids)} '
             f'FROM "engine_workflowrun" r JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s'
             f'{also_run} FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
 
 
-def run_and_step_lock(step_id: int, run_id=None) -> tuple[WorkflowRun | None, StepRun | None, list[int]]:
-    """Lock a step and its run in one statement (the run's row first); both, and a step id to use."""
-    row = execute(_run_and_step_sql(run_id is not None),
+def run_and_step_lock(step_id: int, run_id=None, *, ids: int = 1
+                      ) -> tuple[WorkflowRun | None, StepRun | None, list[int]]:
+    """Lock a step and its run in one statement (the run's row first); both, and ``ids`` step ids to use."""
+    row = execute(_run_and_step_sql(run_id is not None, ids),
                   (step_id,) if run_id is None else (step_id, run_id)).fetchone()
     if row is None:
         return None, None, []
     n, m = len(_fields(WorkflowRun)), len(_fields(StepRun))
-    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), [row[n + m]]
+    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), sorted(row[n + m:])
+
+
+# The guard of a transaction on a run held from the worker's previous one (tx.held_tx): locks
+# the run, checks it is as that transaction left it, draws a step id (migration 0009).
+RUN_EXPECT = "SELECT engine_run_expect(%s, %s, %s)"
 
 
 _VERSION_COLUMNS = ("id", "definition_id", "number", "status", "is_test")

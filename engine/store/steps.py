@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import logging
 
+from django.db import DatabaseError
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -16,9 +17,8 @@ from engine.models import StepRun
 from engine.errors import InvalidInput
 from engine.spec import evaluate_mapping
 from engine.states import RunStatus, StepStatus
-from engine.store import advance
-from engine.store import sql
-from engine.store.tx import run_tx, step_tx
+from engine.store import advance, db, sql
+from engine.store.tx import Held, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
 DUE_TOLERANCE = dt.timedelta(milliseconds=250)
@@ -38,6 +38,9 @@ class Claim:
     business_key: str | None
     timeout: float
     heartbeat_timeout: float | None
+    # The run and step as the claiming transaction committed them: the record starts from
+    # them (tx.held_tx) instead of reading them back, unless something changed them since.
+    held: Held | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def _attempt_fields(node: dict, kind: str) -> tuple[float, float | None]:
@@ -60,7 +63,8 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
             return f"run is {tx.run.status}"
         if step.next_attempt_at and step.next_attempt_at > tx.now + DUE_TOLERANCE:
             return f"not due until {step.next_attempt_at.isoformat()}"
-        return _start_attempt(tx, step, worker)
+        claim = _start_attempt(tx, step, worker)
+    return claim if isinstance(claim, str) else dataclasses.replace(claim, held=hold(tx, step))
 
 
 def _attempt_input(tx, step: StepRun):
@@ -149,7 +153,20 @@ def step_record_success(*, claim: Claim, output, continue_as: str | None = None)
     """Record the attempt's result. With ``continue_as`` (a worker name), the next task step
     this schedules is claimed for that worker in the same transaction and returned (no message:
     the caller runs it next; its lease covers a crash); else True. False: the result was stale."""
-    with step_tx(claim.step_id, claim.run_id) as (tx, step):
+    if claim.held is not None and not claim.held.used:
+        try:
+            return _record_success(held_tx(claim.held), claim, output, continue_as)
+        except DatabaseError as exc:
+            if not db.is_stale(exc):
+                raise
+            log.debug("step %s: the run changed since this worker wrote it; reading it again", claim.step_id)
+    # Two ids when continuing: one for the next step, one for the transaction that records it.
+    return _record_success(step_tx(claim.step_id, claim.run_id, ids=2 if continue_as else 1), claim, output,
+                           continue_as)
+
+
+def _record_success(opened, claim: Claim, output, continue_as: str | None) -> bool | Claim:
+    with opened as (tx, step):
         if not _ours(step, claim.attempt):
             log.info("step %s attempt %s: result discarded (no longer running)", claim.step_id, claim.attempt)
             return False
@@ -158,7 +175,9 @@ def step_record_success(*, claim: Claim, output, continue_as: str | None = None)
         _attempt_record(step, tx.now, StepStatus.SUCCEEDED)
         step.error = None
         advance.succeed(tx, step, output)
-        return tx.inline_claim or True
+    if tx.inline_claim is None:
+        return True
+    return dataclasses.replace(tx.inline_claim, held=hold(tx, tx.inline_step))
 
 
 def step_record_failure(*, claim: Claim, error: dict, event: str = "step.failed") -> bool:

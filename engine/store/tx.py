@@ -83,9 +83,11 @@ class RunTx:
         self.new_run = False
         # Set by the executor's record: claims one step scheduled here for the recording worker.
         self.claim_inline = None
-        self.inline_claim = None
-        # Step ids drawn under the run's lock, for steps created here (engine/store/sql.py).
+        self.inline_claim = self.inline_step = None
+        # Step ids drawn under the run's lock, for steps created here (engine/store/sql.py);
+        # False once a step took its id from its INSERT (a later-drawn id must not be smaller).
         self.step_ids: list[int] = []
+        self.ids_in_order = True
 
     @property
     def graph(self):
@@ -196,11 +198,11 @@ def run_tx(run_id, *, actor: Actor = SYSTEM, skip_locked: bool = False, statuses
 
 
 @contextlib.contextmanager
-def step_tx(step_id: int, run_id=None):
+def step_tx(step_id: int, run_id=None, *, ids: int = 1):
     """Lock a step and its run (the run first, one statement) and yield ``(RunTx, step)``;
-    ``(None, None)`` when there is no such step (of that run)."""
+    ``(None, None)`` when there is no such step (of that run). ``ids``: step ids to draw."""
     with atomic():
-        run, step, step_ids = sql.run_and_step_lock(step_id, run_id)
+        run, step, step_ids = sql.run_and_step_lock(step_id, run_id, ids=ids)
         if run is None:
             yield None, None
             return
@@ -208,3 +210,39 @@ def step_tx(step_id: int, run_id=None):
         tx.step_ids = step_ids
         yield tx, step
         tx.flush()
+
+
+@dataclasses.dataclass(eq=False)
+class Held:
+    """A run and one of its steps as this worker's last transaction on them committed them, and
+    step ids drawn under that transaction's lock: enough for the next transaction on them to
+    begin without reading them back (``held_tx``). Good for one try."""
+    run: WorkflowRun
+    step: object
+    step_ids: list[int]
+    used: bool = False
+
+
+def hold(tx: RunTx, step) -> Held:
+    """What ``tx`` leaves for the next transaction on its run and ``step`` (call after its commit)."""
+    return Held(tx.run, step, list(tx.step_ids) if tx.ids_in_order else [])
+
+
+@contextlib.contextmanager
+def held_tx(held: Held):
+    """``step_tx`` on a held run and step, without reading them: the transaction's first
+    statement (sent with its writes and COMMIT when it reads nothing, so one round trip)
+    locks the run and checks that no transaction changed it since ours; every change to a
+    run or its steps writes an event, so moves ``next_seq``. If one did, that statement fails
+    (``db.is_stale``), nothing is written, and the caller starts over with ``step_tx``."""
+    held.used = True
+    run = held.run
+    with atomic():
+        db.guard(sql.RUN_EXPECT, (run.id, run.next_seq, run.updated_at))
+        tx = RunTx(run)
+        tx.step_ids = list(held.step_ids)
+        yield tx, held.step
+        tx.flush()
+    row = db.guard_row()
+    if row is not None and tx.ids_in_order:
+        tx.step_ids.append(row[0])  # drawn under the lock, after every id this transaction used
