@@ -26,10 +26,10 @@ def step_states(run) -> list[protocol.StepState]:
 
 
 def _single_entry(tx: RunTx, node_id: str) -> bool:
-    """The node has one incoming edge: in an acyclic graph whose steps succeed once, it is
-    activated at most once, so there is no need to look for an earlier step (the unique
-    (run, node, kind) still stands behind this)."""
-    return len(tx.graph.incoming(node_id)) == 1
+    """The node has at most one incoming edge: in an acyclic graph whose steps succeed once, it
+    is activated at most once (the start node, with none, once as the run begins), so there is
+    no need to look for an earlier step (the unique (run, node, kind) still stands behind this)."""
+    return len(tx.graph.incoming(node_id)) <= 1
 
 
 def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, if_absent: bool = False,
@@ -261,6 +261,9 @@ def compensation_continue(tx: RunTx) -> None:
 
 def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False) -> None:
     statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
+    if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
+        sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
+        return
     for step_id, node_id, child_run_id in sorted(sql.steps_cancel_open(tx.run.id, kind=kind, statuses=statuses,
                                                                        now=tx.now)):
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)

@@ -104,6 +104,11 @@ def _combined(batch) -> list[tuple[str, list]]:
             ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(group[:-1]))
             out.append((f"WITH {ctes} {group[-1][0]}", [p for _, params in group for p in params]))
     for sql, params, key in batch:
+        if key is ALONE:
+            close()
+            out.append((sql, list(params)))
+            group, keys = [], set()
+            continue
         if key is not None and key in keys:
             close()
             group, keys = [], set()
@@ -157,10 +162,14 @@ def execute(sql: str, params=()) -> psycopg.Cursor:
     return _send(_db(), sql, params)
 
 
+ALONE = ("alone",)  # a ``write`` row key: a statement of its own, that sees every write before it
+
+
 def write(sql: str, params=(), *, row=None) -> None:
     """Run a statement whose result is not read: deferred inside a run transaction. ``sql`` is
     one plain INSERT or UPDATE (no WITH); ``row`` names the one row it writes, e.g.
-    ``("engine_steprun", 7)``, None for rows no other write touches (see ``_combined``)."""
+    ``("engine_steprun", 7)``, None for rows no other write touches (see ``_combined``), or
+    ``ALONE`` for a statement never combined (a check, which must see the writes before it)."""
     db = _db()
     if getattr(db, "_flowdeck_deferring", False):
         _deferred(db).append((sql, params, row))

@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import StepStatus
-from engine.store.db import execute, write
+from engine.store.db import ALONE, execute, write
 
 _JSON = models.JSONField
 
@@ -252,6 +252,12 @@ def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool
         run._state.adding, run._state.db = False, connection.alias
     elif run_fields:
         update(run, run_fields, now=now)
+
+
+def steps_expect_none_open(run_id, *, kind: str, statuses) -> None:
+    """With the transaction's other writes: fail it as stale (``db.is_stale``) if the run has
+    open steps of ``kind`` in ``statuses`` (migration 0010)."""
+    write("SELECT engine_run_expect_none_open(%s, %s, %s)", (run_id, kind, list(statuses)), row=ALONE)
 
 
 def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:

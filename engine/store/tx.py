@@ -88,6 +88,9 @@ class RunTx:
         # False once a step took its id from its INSERT (a later-drawn id must not be smaller).
         self.step_ids: list[int] = []
         self.ids_in_order = True
+        # Begun on a held run (held_tx): what it would read first it may instead expect, and
+        # fail as stale if that was wrong (the caller then starts over with a locked read).
+        self.held = False
 
     @property
     def graph(self):
@@ -240,7 +243,7 @@ def held_tx(held: Held):
     with atomic():
         db.guard(sql.RUN_EXPECT, (run.id, run.next_seq, run.updated_at))
         tx = RunTx(run)
-        tx.step_ids = list(held.step_ids)
+        tx.step_ids, tx.held = list(held.step_ids), True
         yield tx, held.step
         tx.flush()
     row = db.guard_row()

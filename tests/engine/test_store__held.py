@@ -9,7 +9,7 @@ from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.services.runs import run_cancel, run_start
 from engine.store import db, sql, steps
 from engine.store.tx import run_tx
-from tests.support.flows import assert_gapless, chain, event_types, publish, task
+from tests.support.flows import assert_gapless, chain, edge, event_types, node, publish, task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,8 +56,11 @@ def test_a_record_on_an_unchanged_run_is_one_round_trip_with_no_read(ledger, cou
 def test_a_whole_chain_after_its_claim_never_reads_its_run_again(ledger, counted):
     publish("held4", chain(*(task(n) for n in "abcd")))
     run, _ = run_start(definition_key="held4")
+    counted.update(round_trips=0, locked_reads=0)
     assert executor.step_execute(step_id=StepRun.objects.get(run=run, node_id="a").id, inline=True) == "succeeded"
-    assert counted["locked_reads"] == 1  # the claim from the message; every record started from it
+    # The claim from the message reads the run; every record starts from what the one before
+    # committed: one round trip each, the last one (which finishes the run) included.
+    assert counted == {"locked_reads": 1, "round_trips": 2 + 4}
     assert WorkflowRun.objects.get(pk=run.id).status == "completed"
     assert [c[0] for c in ledger.calls()] == ["a", "b", "c", "d"]
     # Step ids drawn ahead still follow the order the steps were created in.
@@ -118,3 +121,26 @@ def test_the_guard_locks_an_unchanged_run_and_refuses_a_changed_one(ledger):
         with pytest.raises(DatabaseError) as refused:
             cur.execute(sql.RUN_EXPECT, [run.id, run.next_seq - 1, run.updated_at])
     assert db.is_stale(refused.value)
+
+
+def test_finishing_a_run_with_a_step_still_open_is_redone_under_a_locked_read(ledger, counted):
+    """A first-of join: the left branch ends the run while the right one is still scheduled.
+    The record expected no open step, finds one at COMMIT, and is redone: the open step is
+    cancelled, every event once."""
+    publish("held7", {"schema_version": 1, "nodes": [
+        node("start", "start"), node("fork", "parallel"), task("left"), task("right"),
+        node("join", "join", fork="fork", mode="first"), node("end", "end")],
+        "edges": [edge("start", "fork"), edge("fork", "left"), edge("fork", "right"), edge("left", "join"),
+                  edge("right", "join"), edge("join", "end")]})
+    run, _ = run_start(definition_key="held7")
+    claim = steps.step_claim(step_id=StepRun.objects.get(run=run, node_id="left").id, worker="w1")
+    counted.update(round_trips=0, locked_reads=0)
+    assert steps.step_record_success(claim=claim, output={"side": "left"}) is True
+    assert counted["locked_reads"] == 1
+    assert WorkflowRun.objects.get(pk=run.id).status == "completed"
+    assert StepRun.objects.get(run=run, node_id="right").status == "cancelled"
+    types = event_types(run.id)
+    assert types.count("step.cancelled") == 1 and types.count("run.completed") == 1
+    assert types.count("step.succeeded") == len(set(RunEvent.objects.filter(run=run, type="step.succeeded")
+                                                    .values_list("node_id", flat=True)))
+    assert_gapless(run.id)
