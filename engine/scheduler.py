@@ -79,16 +79,19 @@ def resume_parents(now) -> int:
 
 
 def flag_stuck(now) -> int:
-    floor = now - dt.timedelta(seconds=stuck.min_threshold())
-    ids = (WorkflowRun.objects.filter(status__in=list(RunStatus.ACTIVE), stuck=False, last_progress_at__lt=floor)
-           .values_list("id", flat=True)[:BATCH])
+    """Runs whose check is due (run_stuck_check_idx): each is looked at once per quiet spell,
+    or again when its open nodes allow longer, never on every sweep."""
+    ids = (WorkflowRun.objects.filter(status__in=list(RunStatus.ACTIVE), stuck=False, stuck_check_at__lte=now)
+           .order_by("stuck_check_at").values_list("id", flat=True)[:BATCH])
 
     def flag(run_id):
         with run_tx(run_id, skip_locked=True) as tx:
             if tx is None or tx.run.stuck or tx.run.status not in RunStatus.ACTIVE:
                 return False
-            reason = stuck.diagnose(tx.run, tx.graph, now=tx.now)
-            if reason is None:
+            reason, due = stuck.diagnose(tx.run, tx.graph, now=tx.now)
+            if reason is None:  # not yet: bookkeeping, not a change of the run's state (no event)
+                tx.run.stuck_check_at = due
+                tx.touch("stuck_check_at")
                 return False
             tx.run.stuck, tx.run.stuck_reason, tx.run.stuck_since = True, reason, tx.now
             tx.touch("stuck", "stuck_reason", "stuck_since")

@@ -13,12 +13,28 @@ def min_threshold() -> float:
     return float(getattr(settings, "FLOWDECK_STUCK_MIN", 5.0))
 
 
+def floor(graph) -> float:
+    """The shortest threshold any run of this version can have (whichever nodes are open):
+    no run of it is stuck sooner after its last progress. Cached on the (per-version) graph."""
+    cached = getattr(graph, "_stuck_floor", None)
+    if cached is None:
+        cached = graph._stuck_floor = max(min_threshold(), min([_default(graph), *_node_values(graph, graph.node_ids)]))
+    return cached
+
+
+def _default(graph) -> float:
+    return float((graph.settings or {}).get("stuck_after") or settings.FLOWDECK_STUCK_AFTER)
+
+
+def _node_values(graph, node_ids) -> list[float]:
+    return [float(graph.node(n)["stuck_after"]) for n in node_ids if graph.node(n).get("stuck_after")]
+
+
 def threshold(graph, node_ids: list[str]) -> float:
     """Seconds without progress before the run counts as stuck: the smallest
     of its open nodes' ``stuck_after``, else the definition's, else the default."""
-    default = float((graph.settings or {}).get("stuck_after") or settings.FLOWDECK_STUCK_AFTER)
-    values = [float(graph.node(n)["stuck_after"]) for n in node_ids if graph.node(n).get("stuck_after")]
-    return max(min_threshold(), min(values) if values else default)
+    values = _node_values(graph, node_ids)
+    return max(min_threshold(), min(values) if values else _default(graph))
 
 
 def _ago(now, when) -> str:
@@ -49,11 +65,13 @@ def describe(step: StepRun, graph, now) -> str:
     return f"{step.node_id}: {step.status}"
 
 
-def diagnose(run, graph, *, now) -> str | None:
+def diagnose(run, graph, *, now) -> tuple[str | None, dt.datetime]:
+    """Why the run is stuck (None: it is not, yet), and when to ask again if it is not."""
     open_steps = list(StepRun.objects.filter(run=run, status__in=list(StepStatus.OPEN)))
-    limit = threshold(graph, [s.node_id for s in open_steps if s.kind == StepRun.NODE])
-    if (now - run.last_progress_at) < dt.timedelta(seconds=limit):
-        return None
+    due = run.last_progress_at + dt.timedelta(
+        seconds=threshold(graph, [s.node_id for s in open_steps if s.kind == StepRun.NODE]))
+    if now < due:
+        return None, due
     if not open_steps:
-        return f"no open step and no progress for {_ago(now, run.last_progress_at)}"
-    return "; ".join(describe(s, graph, now) for s in open_steps)
+        return f"no open step and no progress for {_ago(now, run.last_progress_at)}", due
+    return "; ".join(describe(s, graph, now) for s in open_steps), due

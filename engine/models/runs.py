@@ -35,6 +35,9 @@ class WorkflowRun(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_progress_at = models.DateTimeField(auto_now_add=True)
+    # When the scheduler should next ask whether this run is stuck: last progress plus the
+    # shortest threshold its version allows (stuck.floor), pushed later when it is not stuck yet.
+    stuck_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -48,8 +51,9 @@ class WorkflowRun(models.Model):
             models.Index(fields=["definition", "-created_at"], name="run_definition_idx"),
             # Serves equality as well as prefix search on the business key.
             models.Index(fields=["business_key"], name="run_business_key_prefix_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["last_progress_at"], name="run_active_progress_idx",
-                         condition=models.Q(status__in=["pending", "running", "waiting", "compensating"])),
+            models.Index(fields=["stuck_check_at"], name="run_stuck_check_idx",
+                         condition=models.Q(status__in=["pending", "running", "waiting", "compensating"],
+                                            stuck=False)),
         ]
 
     def __str__(self):

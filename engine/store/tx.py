@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import events as publisher
+from engine import stuck
 from engine.graphs import graph_for_version
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
@@ -138,11 +139,13 @@ class RunTx:
             self.run.next_seq += len(self._events)
             self.touch("next_seq")
             if any(e.type != "run.stuck" for e in self._events):  # flagging stuck is not progress
-                if self.run.last_progress_at is None or self.now - self.run.last_progress_at >= _progress_resolution():
-                    # Indexed (run_active_progress_idx): rewriting it on every transaction would make
-                    # every run update a non-HOT one that touches all of the run's indexes.
+                if (self.run.stuck_check_at is None or self.run.last_progress_at is None
+                        or self.now - self.run.last_progress_at >= _progress_resolution()):
+                    # stuck_check_at is indexed (run_stuck_check_idx): rewriting it on every transaction
+                    # would make every run update a non-HOT one that touches all of the run's indexes.
                     self.run.last_progress_at = self.now
-                    self.touch("last_progress_at")
+                    self.run.stuck_check_at = self.now + dt.timedelta(seconds=stuck.floor(self.graph))
+                    self.touch("last_progress_at", "stuck_check_at")
                 if self.run.stuck:
                     self.run.stuck, self.run.stuck_reason, self.run.stuck_since = False, "", None
                     self.touch("stuck", "stuck_reason", "stuck_since")

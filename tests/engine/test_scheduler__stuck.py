@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from engine.models import RunEvent, StepRun, WorkflowRun
@@ -13,7 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def age(run, seconds):
-    WorkflowRun.objects.filter(pk=run.id).update(last_progress_at=timezone.now() - dt.timedelta(seconds=seconds))
+    """As if time passed: the last progress is ``seconds`` ago, and the next check as much nearer."""
+    last = WorkflowRun.objects.get(pk=run.id).last_progress_at
+    shift = timezone.now() - dt.timedelta(seconds=seconds) - last
+    WorkflowRun.objects.filter(pk=run.id).update(last_progress_at=F("last_progress_at") + shift,
+                                                 stuck_check_at=F("stuck_check_at") + shift)
 
 
 def test_a_run_awaiting_a_signal_is_flagged_with_its_reason():
@@ -72,3 +77,45 @@ def test_an_expired_lease_is_recorded_then_retried(ledger):
     assert "ghost:1:T" in step.attempts[0]["error"]["message"]
     drain(run.id)
     assert WorkflowRun.objects.get(pk=run.id).status == "completed"
+
+
+def _quiet_runs(key: str, count: int):
+    """Runs awaiting a signal whose node allows 60 s, on a version where another node allows
+    10 s: 10 s after their last progress they are due a look, but not stuck before 60 s."""
+    publish(key, chain(node("approval", "signal", signal="approve", stuck_after=60),
+                       node("later", "signal", signal="ship", stuck_after=10)))
+    return [run_start(definition_key=key)[0] for _ in range(count)]
+
+
+def test_a_run_not_stuck_yet_is_looked_at_once_until_its_own_threshold(monkeypatch):
+    from engine import scheduler, stuck
+    looked = []
+    real = stuck.diagnose
+    monkeypatch.setattr(stuck, "diagnose", lambda run, graph, now: looked.append(run.id) or real(run, graph, now=now))
+    (run,) = _quiet_runs("quiet", 1)
+    age(run, 30)
+    scheduler.scheduler_tick()
+    scheduler.scheduler_tick()
+    assert looked == [run.id]  # the second sweep did not lock it again
+    run.refresh_from_db()
+    assert not run.stuck and run.stuck_check_at == run.last_progress_at + dt.timedelta(seconds=60)
+    age(run, 61)
+    scheduler.scheduler_tick()
+    run.refresh_from_db()
+    assert run.stuck and looked == [run.id, run.id]
+
+
+def test_a_stuck_run_behind_a_batch_of_quiet_ones_is_still_flagged(monkeypatch):
+    from engine import scheduler
+    monkeypatch.setattr(scheduler, "BATCH", 2)
+    quiet = _quiet_runs("crowd", 4)
+    for run in quiet:
+        age(run, 30)
+    publish("lost", chain(node("wait_forever", "signal", signal="never")))
+    lost, _ = run_start(definition_key="lost")
+    age(lost, 700)  # past the 600 s default, but its check comes after the quiet runs' (10 s floor)
+    WorkflowRun.objects.filter(pk=lost.id).update(stuck_check_at=timezone.now())
+    for _ in range(3):
+        scheduler.scheduler_tick()
+    assert WorkflowRun.objects.get(pk=lost.id).stuck
+    assert not WorkflowRun.objects.filter(pk__in=[r.id for r in quiet], stuck=True).exists()
