@@ -13,6 +13,8 @@ OperationalError, ...) as through the ORM.
 """
 from __future__ import annotations
 
+import threading
+
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -22,10 +24,15 @@ _IDLE = psycopg.pq.TransactionStatus.IDLE
 _PREPARE = getattr(settings, "FLOWDECK_PREPARED_STATEMENTS", True)
 
 
+_current = threading.local()
+
+
 def _db():
-    """Django's connection object for this thread (looked up once per call: each access
-    through ``django.db.connection`` costs a thread-local lookup)."""
-    return connections[DEFAULT_DB_ALIAS]
+    """Django's connection object for this thread: the run transaction's own while one is open
+    (``deferring``), else looked up (each lookup through ``connections`` costs more than a plain
+    thread-local: it also serves async contexts, which cannot change inside a transaction)."""
+    db = getattr(_current, "db", None)
+    return db if db is not None else connections[DEFAULT_DB_ALIAS]
 
 
 def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor, psycopg.Cursor]:
@@ -61,6 +68,7 @@ def _deferred(db) -> list:
 def deferring(on: bool) -> None:
     """Turn deferring on (a run transaction began) or off (it ended); off drops what waits."""
     db = _db()
+    _current.db = db if on else None
     db._flowdeck_deferring = on
     db._flowdeck_guard = None
     if on:  # the row outlives the block: read once it committed

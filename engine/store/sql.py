@@ -11,8 +11,10 @@ Models still carry the rows, so the rest of the engine keeps working on
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import operator
 
 from django.db import connection, models
 from psycopg.types.json import Jsonb
@@ -54,12 +56,6 @@ def _from_row(model, row):
         if values[i] is not None:
             values[i] = json.loads(values[i])
     return model.from_db(connection.alias, _attnames(model), values)
-
-
-def _adapt(field, value):
-    if isinstance(field, _JSON):
-        return None if value is None else Jsonb(value)
-    return value
 
 
 # -- runs ---------------------------------------------------------------------
@@ -158,10 +154,43 @@ def step_exists(run_id, node_id: str, kind: str) -> bool:
 
 # -- generic insert / update of a model instance --------------------------------
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """How to write a model's rows, worked out once per model (the hot path writes several
+    rows per transaction; looking at every field each time cost more than the rest)."""
+    auto_now: tuple[str, ...]          # attnames set to now on every write
+    auto_now_add: tuple[str, ...]      # attnames set to now on insert, when empty
+    values: object                     # obj -> every concrete field's value, in _fields order
+    json: tuple[int, ...]              # positions of JSON fields among them
+    serial_pk: bool                    # the pk comes from the database unless set
+
+
+@functools.cache
+def _plan(model) -> _Plan:
+    fields = _fields(model)
+    return _Plan(auto_now=tuple(f.attname for f in fields if getattr(f, "auto_now", False)),
+                 auto_now_add=tuple(f.attname for f in fields if getattr(f, "auto_now_add", False)),
+                 values=operator.attrgetter(*(f.attname for f in fields)), json=_json_positions(model),
+                 serial_pk=isinstance(model._meta.pk, models.AutoField))
+
+
+def _values(plan: _Plan, obj, skip_pk: bool = False) -> list:
+    values = list(plan.values(obj))
+    for i in plan.json:
+        if values[i] is not None:
+            values[i] = Jsonb(values[i])
+    if skip_pk:  # the serial pk is the first field
+        del values[0]
+    return values
+
+
 def _prepare_auto(obj, now) -> None:
-    for f in _fields(type(obj)):
-        if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False) and getattr(obj, f.attname) is None):
-            setattr(obj, f.attname, now)
+    plan = _plan(type(obj))
+    for name in plan.auto_now:
+        setattr(obj, name, now)
+    for name in plan.auto_now_add:
+        if getattr(obj, name) is None:
+            setattr(obj, name, now)
 
 
 @functools.cache
@@ -185,14 +214,13 @@ def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
     waits (see ``write``); else its pk is set from the row. With ``skip_conflicts``, a
     unique-constraint clash inserts nothing and returns False."""
     model = type(obj)
+    plan = _plan(model)
     _prepare_auto(obj, now)
     if obj.pk is not None and not skip_conflicts:
-        write(_insert_with_pk_sql(model), [_adapt(f, getattr(obj, f.attname)) for f in _fields(model)],
-              row=(model._meta.db_table, obj.pk))
+        write(_insert_with_pk_sql(model), _values(plan, obj), row=(model._meta.db_table, obj.pk))
     else:
-        fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
-        row = execute(_insert_sql(model, skip_conflicts),
-                      [_adapt(f, getattr(obj, f.attname)) for f in fields]).fetchone()
+        assert plan.serial_pk and _fields(model)[0].primary_key
+        row = execute(_insert_sql(model, skip_conflicts), _values(plan, obj, skip_pk=True)).fetchone()
         if row is None:
             return False
         obj.pk = row[0]
@@ -201,25 +229,28 @@ def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
     return True
 
 
-@functools.cache
-def _update_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
-    fields = tuple(model._meta.get_field(n) for n in names)
+@functools.lru_cache(maxsize=1024)
+def _update_plan(model, names: frozenset) -> tuple[str, tuple[str, ...], object, tuple[int, ...]]:
+    """UPDATE of ``names`` plus the auto_now fields: (sql, auto_now attnames, values getter, JSON positions)."""
+    plan = _plan(model)
+    fields = tuple(sorted({model._meta.get_field(n) for n in names} |
+                          {model._meta.get_field(n) for n in plan.auto_now}, key=lambda f: f.name))
     sets = ", ".join(f'"{f.column}" = %s' for f in fields)
-    return f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s', fields
-
-
-def _update_names(model, fields) -> tuple[str, ...]:
-    return tuple(sorted(set(fields) | {f.name for f in _fields(model) if getattr(f, "auto_now", False)}))
+    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s'
+    return (sql, plan.auto_now, operator.attrgetter(*(f.attname for f in fields), model._meta.pk.attname),
+            tuple(i for i, f in enumerate(fields) if isinstance(f, _JSON)))
 
 
 def update(obj, fields, *, now) -> None:
     """``obj.save(update_fields=fields)`` without the ORM; ``updated_at`` (auto_now) is set to ``now``."""
-    sql, model_fields = _update_sql(type(obj), _update_names(type(obj), fields))
-    for f in model_fields:
-        if getattr(f, "auto_now", False):
-            setattr(obj, f.attname, now)
-    write(sql, [_adapt(f, getattr(obj, f.attname)) for f in model_fields] + [obj.pk],
-          row=(obj._meta.db_table, obj.pk))
+    sql, auto_now, getter, json_positions = _update_plan(type(obj), frozenset(fields))
+    for name in auto_now:
+        setattr(obj, name, now)
+    values = list(getter(obj))
+    for i in json_positions:
+        if values[i] is not None:
+            values[i] = Jsonb(values[i])
+    write(sql, values, row=(obj._meta.db_table, obj.pk))
 
 
 # -- events -------------------------------------------------------------------
@@ -247,7 +278,7 @@ def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool
     if insert_run:
         model = WorkflowRun
         _prepare_auto(run, now)
-        write(_insert_with_pk_sql(model), [_adapt(f, getattr(run, f.attname)) for f in _fields(model)],
+        write(_insert_with_pk_sql(model), _values(_plan(model), run),
               row=(model._meta.db_table, run.pk))
         run._state.adding, run._state.db = False, connection.alias
     elif run_fields:
