@@ -37,8 +37,8 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
     """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
     With ``insert=False`` the step is inserted by its first ``_store`` (a step born finished: one statement)."""
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
-    step = StepRun(run=tx.run, node_id=node_id, node_type=node_type, kind=kind, status=status, scheduled_at=tx.now,
-                   **fields)
+    step = sql.new(StepRun, related={"run": tx.run}, run_id=tx.run.id, node_id=node_id, node_type=node_type,
+                   kind=kind, status=status, scheduled_at=tx.now, **fields)
     if if_absent and _single_entry(tx, node_id):
         if_absent = False
     if not if_absent and tx.step_ids:

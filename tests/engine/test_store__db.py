@@ -97,3 +97,18 @@ def test_a_row_inserted_and_updated_while_waiting_keeps_both_writes(step):
         row.worker = "after-insert"
         sql.update(row, ["worker"], now=now)  # the same row: must not share the INSERT's statement
     assert _worker(row.id) == "after-insert"
+
+
+def test_new_builds_the_same_instance_as_the_model_constructor(step):
+    from django.utils import timezone
+    from engine.models import StepRun as Step
+    now = timezone.now()
+    run = WorkflowRun.objects.get(pk=step.run_id)
+    fast = sql.new(Step, related={"run": run}, run_id=run.id, node_id="n", node_type="task", kind="node",
+                   status="scheduled", scheduled_at=now, enqueued_at=now)
+    slow = Step(run=run, node_id="n", node_type="task", kind="node", status="scheduled", scheduled_at=now,
+                enqueued_at=now)
+    fields = lambda obj: {k: v for k, v in obj.__dict__.items() if k != "_state"}  # noqa: E731
+    assert fields(fast) == fields(slow)
+    assert fast._state.adding and fast._state.db is None and fast.run is run
+    assert fast.attempts == [] and fast.attempts is not sql.new(Step).attempts  # each its own list
