@@ -9,14 +9,14 @@ import json
 import logging
 
 import jsonschema
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import RunStatus, StepStatus, VersionStatus
 from engine.services.audit import audit_record
-from engine.store import advance, sql
+from engine.store import advance, db, sql
 from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
 from engine.store.tx import atomic as tx_atomic
 
@@ -42,16 +42,25 @@ def _version_for(definition: WorkflowDefinition, number: int | None) -> Workflow
     return version
 
 
-def _pinned_version(definition_key: str, number: int | None) -> tuple[WorkflowVersion, list[int]]:
-    """``_version_for`` by definition key, with its definition, in one statement; and two
-    step ids for the run's first steps."""
+# definition key -> its latest published version, as this process last found it
+_latest: dict[str, WorkflowVersion] = {}
+
+
+def _pinned_version(definition_key: str, number: int | None) -> tuple[WorkflowVersion, list[int], bool]:
+    """``_version_for`` by definition key, with its definition, in one statement; two step ids
+    for the run's first steps; and whether the version is the one kept from an earlier start
+    (the start then checks it is still the latest: ``sql.VERSION_EXPECT``)."""
+    if number is None and definition_key in _latest:
+        return _latest[definition_key], sql.step_ids_take(2), True
     version, step_ids = sql.version_for_start(definition_key, number)
     if version is None:
         definition = WorkflowDefinition.objects.filter(key=definition_key).first()
         if definition is None:
             raise NotFound(f"no definition with key {definition_key!r}")
-        return _version_for(definition, number), []  # raises NotFound with the reason
-    return version, step_ids
+        return _version_for(definition, number), [], False  # raises NotFound with the reason
+    if number is None:
+        _latest[definition_key] = version
+    return version, step_ids, False
 
 
 def _begin(run: WorkflowRun, actor: Actor, *, insert: bool = False, step_ids=()) -> WorkflowRun:
@@ -77,7 +86,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
     if not isinstance(input, dict):
         raise InvalidInput("input must be a JSON object")
     _check_json(input, "input")
-    pinned, step_ids = _pinned_version(definition_key, version)
+    pinned, step_ids, kept = _pinned_version(definition_key, version)
     definition = pinned.definition
     if business_key is not None:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
@@ -85,6 +94,8 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
             return existing, False
     try:
         with tx_atomic():
+            if kept:
+                db.guard(sql.VERSION_EXPECT, (definition.id, pinned.id))
             run = WorkflowRun(definition=definition, version=pinned, business_key=business_key, input=input,
                               created_by=user, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.
@@ -94,6 +105,12 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         if existing is None:
             raise
         return existing, False
+    except DatabaseError as exc:
+        if not (kept and db.is_stale(exc)):
+            raise
+        _latest.pop(definition_key, None)  # a newer version was published: look it up, start again
+        return run_start(definition_key=definition_key, input=input, business_key=business_key, version=version,
+                         user=user, reason=reason, is_test=is_test)
     return run, True
 
 

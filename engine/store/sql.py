@@ -15,6 +15,8 @@ import dataclasses
 import functools
 import json
 import operator
+import os
+import threading
 
 from django.db import connection, models
 from django.db.models.base import ModelState
@@ -131,7 +133,36 @@ def version_for_start(definition_key: str, number: int | None) -> tuple[Workflow
     return version, list(row[n + m:])
 
 
+# Runs started from the same process on a definition's latest version: the version as last
+# looked up, checked with each start's COMMIT (engine_version_expect, migration 0012).
+VERSION_EXPECT = "SELECT engine_version_expect(%s, %s)"
+
+
 # -- steps --------------------------------------------------------------------
+
+# Step ids for new runs' first steps, drawn ahead in bulk: any id drawn before a run exists is
+# smaller than every id drawn for it later (under its lock), so its steps' ids still follow
+# the order they were created in.
+_POOL_SIZE = 64
+_pool: list[int] = []
+_pool_pid = os.getpid()
+_pool_lock = threading.Lock()
+
+
+def step_ids_take(n: int) -> list[int]:
+    """``n`` unused step ids, in increasing order."""
+    global _pool_pid
+    with _pool_lock:
+        if _pool_pid != os.getpid():  # a forked child must not reuse its parent's ids
+            _pool.clear()
+            _pool_pid = os.getpid()
+        if len(_pool) < n:
+            rows = execute(f'SELECT {_NEXT_STEP_ID} FROM generate_series(1, {_POOL_SIZE})').fetchall()
+            _pool.extend(sorted(row[0] for row in rows))
+        taken = _pool[:n]
+        del _pool[:n]
+    return taken
+
 
 @functools.cache
 def _step_get_sql(lock: bool) -> str:
