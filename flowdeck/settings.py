@@ -88,7 +88,7 @@ _broker_middleware = [
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
-    "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "flowdeck.dbconnections.DbConnectionsMiddleware",  # no ping per busy message
 ]
 if BROKER_URL.startswith("amqp"):
     DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
