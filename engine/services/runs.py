@@ -96,8 +96,9 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         with tx_atomic():
             if kept:
                 db.guard(sql.VERSION_EXPECT, (definition.id, pinned.id))
-            run = WorkflowRun(definition=definition, version=pinned, business_key=business_key, input=input,
-                              created_by=user, is_test=is_test or pinned.is_test)
+            run = sql.new(WorkflowRun, related={"definition": definition, "version": pinned, "created_by": user},
+                          definition_id=definition.id, version_id=pinned.id, business_key=business_key, input=input,
+                          created_by_id=user.pk if user is not None else None, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.
             _begin(run, Actor(user, reason), insert=True, step_ids=step_ids)
     except IntegrityError:

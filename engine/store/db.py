@@ -13,6 +13,7 @@ OperationalError, ...) as through the ORM.
 """
 from __future__ import annotations
 
+import functools
 import threading
 
 import psycopg
@@ -49,11 +50,22 @@ def _cursor(db) -> tuple[psycopg.Cursor, bool | None, psycopg.Cursor, psycopg.Cu
             # prepare=True. A threshold no query reaches turns it back on for our explicit
             # prepare=True only: Django's own (client-binding) cursors never prepare.
             raw.prepare_threshold = 2**31
-        cached = db._flowdeck_cursor = (psycopg.Cursor(raw), True if prepare else None, psycopg.Cursor(raw),
-                                        psycopg.Cursor(raw))
+        cached = db._flowdeck_cursor = (psycopg.RawCursor(raw), True if prepare else None, psycopg.RawCursor(raw),
+                                        psycopg.RawCursor(raw))
         if _send_deferred_first not in db.execute_wrappers:
             db.execute_wrappers.append(_send_deferred_first)
     return cached
+
+
+@functools.lru_cache(maxsize=1024)
+def _numbered(sql: str) -> str:
+    """``sql``'s ``%s`` placeholders as PostgreSQL's own ``$1, $2, ...`` (the cursors are raw
+    ones): worked out once per statement. psycopg would redo it on every execution of a
+    statement as long as the combined ones, or with as many parameters."""
+    parts = sql.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError(f"only %s placeholders, and no other %, in hot-path SQL: {sql[:200]}")
+    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, 1))
 
 
 # -- deferred writes ------------------------------------------------------------
@@ -137,18 +149,18 @@ def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cu
         # Alone, unless a BEGIN is due first: psycopg sends it as a round trip of its own.
         if not pending and not commit and check is None and (raw.autocommit or
                                                              raw.info.transaction_status != _IDLE):
-            cur.execute(sql, params, prepare=prepare)
+            cur.execute(_numbered(sql), params, prepare=prepare)
             return cur
         batch = _combined(pending)
         pending.clear()  # sent (or, on an error, the transaction is lost with them)
         with raw.pipeline():
             if check is not None:
                 db._flowdeck_guard = None
-                checks.execute(check[0], check[1], prepare=prepare)
+                checks.execute(_numbered(check[0]), check[1], prepare=prepare)
             for statement, values in batch:
-                writes.execute(statement, values, prepare=prepare)
+                writes.execute(_numbered(statement), values, prepare=prepare)
             if sql is not None:
-                cur.execute(sql, params, prepare=prepare)
+                cur.execute(_numbered(sql), params, prepare=prepare)
             if commit:
                 raw.commit()
         if check is not None:

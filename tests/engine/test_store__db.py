@@ -112,3 +112,10 @@ def test_new_builds_the_same_instance_as_the_model_constructor(step):
     assert fields(fast) == fields(slow)
     assert fast._state.adding and fast._state.db is None and fast.run is run
     assert fast.attempts == [] and fast.attempts is not sql.new(Step).attempts  # each its own list
+
+
+def test_placeholders_are_numbered_once_per_statement():
+    assert db._numbered("UPDATE a SET x = %s WHERE id = %s") == "UPDATE a SET x = $1 WHERE id = $2"
+    assert db._numbered("SELECT 1") == "SELECT 1"
+    with pytest.raises(ValueError):
+        db._numbered("SELECT * FROM a WHERE b LIKE 'x%' AND c = %s")
