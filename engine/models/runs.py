@@ -26,11 +26,14 @@ class WorkflowRun(models.Model):
     stuck = models.BooleanField(default=False)
     stuck_reason = models.TextField(blank=True, default="")
     stuck_since = models.DateTimeField(null=True, blank=True)
-    parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Indexed only where set (run_parent_idx, run_created_by_idx): most runs have neither, and
+    # every index is paid on each run insert and status change.
+    parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                                   db_index=False)
     parent_node_id = models.CharField(max_length=64, null=True, blank=True)
     is_test = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -50,7 +53,10 @@ class WorkflowRun(models.Model):
             models.Index(fields=["status", "-created_at"], name="run_status_idx"),
             models.Index(fields=["definition", "-created_at"], name="run_definition_idx"),
             # Serves equality as well as prefix search on the business key.
-            models.Index(fields=["business_key"], name="run_business_key_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["business_key"], name="run_business_key_prefix_idx", opclasses=["varchar_pattern_ops"],
+                         condition=models.Q(business_key__isnull=False)),
+            models.Index(fields=["parent_run"], name="run_parent_idx", condition=models.Q(parent_run__isnull=False)),
+            models.Index(fields=["created_by"], name="run_created_by_idx", condition=models.Q(created_by__isnull=False)),
             models.Index(fields=["stuck_check_at"], name="run_stuck_check_idx",
                          condition=models.Q(status__in=["pending", "running", "waiting", "compensating"],
                                             stuck=False)),

@@ -119,3 +119,18 @@ def test_placeholders_are_numbered_once_per_statement():
     assert db._numbered("SELECT 1") == "SELECT 1"
     with pytest.raises(ValueError):
         db._numbered("SELECT * FROM a WHERE b LIKE 'x%' AND c = %s")
+
+
+def test_lookups_by_business_key_parent_and_user_use_their_partial_indexes(step):
+    with connection.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        plans = {}
+        for name, where in (("prefix", "business_key LIKE 'order-1%%'"), ("parent", "parent_run_id = %s"),
+                            ("user", "created_by_id = 1")):
+            cur.execute(f"EXPLAIN SELECT id FROM engine_workflowrun WHERE {where}",
+                        [step.run_id] if "%s" in where else None)
+            plans[name] = " ".join(row[0] for row in cur.fetchall())
+        cur.execute("RESET enable_seqscan")
+    assert "run_business_key_prefix_idx" in plans["prefix"], plans
+    assert "run_parent_idx" in plans["parent"], plans
+    assert "run_created_by_idx" in plans["user"], plans
