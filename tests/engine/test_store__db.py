@@ -134,3 +134,14 @@ def test_lookups_by_business_key_parent_and_user_use_their_partial_indexes(step)
     assert "run_business_key_prefix_idx" in plans["prefix"], plans
     assert "run_parent_idx" in plans["parent"], plans
     assert "run_created_by_idx" in plans["user"], plans
+
+
+def test_a_check_is_a_statement_of_its_own_that_sees_the_writes_before_it():
+    batch = [("UPDATE a SET x = %s WHERE id = %s", [1, 7], ("a", 7)),
+             ("SELECT check(%s)", [9], db.ALONE),
+             ("INSERT INTO b VALUES (%s)", [2], None),
+             ("UPDATE c SET z = %s WHERE id = %s", [4, 1], ("c", 1))]
+    assert db._combined(batch) == [
+        ("UPDATE a SET x = %s WHERE id = %s", [1, 7]),
+        ("SELECT check(%s)", [9]),
+        ("WITH w0 AS (INSERT INTO b VALUES (%s)) UPDATE c SET z = %s WHERE id = %s", [2, 4, 1])]
