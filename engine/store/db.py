@@ -10,6 +10,11 @@ transaction is the outermost one. Every ORM query on the connection sends
 them first (an execute wrapper), and a transaction that fails drops them
 (``deferring(False)``). psycopg errors become Django's (IntegrityError,
 OperationalError, ...) as through the ORM.
+
+A transaction can also carry a guard (``guard``): a check sent first, ahead of
+whatever goes next, whose error (SQLSTATE FD001, ``is_stale``) aborts all that
+follows it in the pipeline. A transaction that starts from rows held in memory
+instead of reading them uses one (engine/store/tx.py, ``held_tx``).
 """
 from __future__ import annotations
 
