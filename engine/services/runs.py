@@ -9,7 +9,7 @@ import json
 import logging
 
 import jsonschema
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError
 
 from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
