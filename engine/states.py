@@ -21,10 +21,13 @@ class RunStatus:
     COMPENSATED = "compensated"
     COMPENSATION_FAILED = "compensation_failed"
     CANCELLED = "cancelled"
+    # Failed for good, nothing undone (a node's failure policy "fail", or a non-retryable
+    # failure with nothing to compensate): terminal, unlike FAILED, which awaits an operator.
+    ABORTED = "aborted"
     ALL = (PENDING, RUNNING, WAITING, COMPLETED, FAILED, COMPENSATING, COMPENSATED,
-           COMPENSATION_FAILED, CANCELLED)
+           COMPENSATION_FAILED, CANCELLED, ABORTED)
     CHOICES = [(s, s) for s in ALL]
-    TERMINAL = frozenset({COMPLETED, COMPENSATED, CANCELLED})
+    TERMINAL = frozenset({COMPLETED, COMPENSATED, CANCELLED, ABORTED})
     # Steps may still move: the engine (or an operator) has work to do.
     ACTIVE = frozenset({PENDING, RUNNING, WAITING, COMPENSATING})
     # An operator must act; nothing moves on its own.
@@ -47,11 +50,12 @@ class StepStatus:
 
 RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     RunStatus.PENDING: frozenset({RunStatus.RUNNING, RunStatus.WAITING, RunStatus.COMPLETED,
-                                  RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.COMPENSATING}),
+                                  RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.COMPENSATING,
+                                  RunStatus.ABORTED}),
     RunStatus.RUNNING: frozenset({RunStatus.WAITING, RunStatus.COMPLETED, RunStatus.FAILED,
-                                  RunStatus.COMPENSATING, RunStatus.CANCELLED}),
+                                  RunStatus.COMPENSATING, RunStatus.CANCELLED, RunStatus.ABORTED}),
     RunStatus.WAITING: frozenset({RunStatus.RUNNING, RunStatus.COMPLETED, RunStatus.FAILED,
-                                  RunStatus.COMPENSATING, RunStatus.CANCELLED}),
+                                  RunStatus.COMPENSATING, RunStatus.CANCELLED, RunStatus.ABORTED}),
     RunStatus.FAILED: frozenset({RunStatus.RUNNING, RunStatus.WAITING, RunStatus.COMPENSATING,
                                  RunStatus.CANCELLED, RunStatus.COMPLETED}),
     RunStatus.COMPENSATING: frozenset({RunStatus.COMPENSATED, RunStatus.COMPENSATION_FAILED,
@@ -61,6 +65,7 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     RunStatus.COMPLETED: frozenset(),
     RunStatus.COMPENSATED: frozenset(),
     RunStatus.CANCELLED: frozenset(),
+    RunStatus.ABORTED: frozenset(),
 }
 
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -82,6 +82,9 @@ class StepRun(models.Model):
     error = models.JSONField(null=True, blank=True)
     attempts = models.JSONField(default=list)  # [{attempt, status, started_at, finished_at, worker, error}]
     arrivals = models.PositiveIntegerField(default=0)  # join: branches arrived
+    # Done while the run was not going forward (failed): its successors are activated when the
+    # run resumes (advance.resume), not lost.
+    successors_pending = models.BooleanField(default=False, db_default=False)
     completion_order = models.PositiveIntegerField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, default="")
     wait_reason = models.CharField(max_length=300, blank=True, default="")

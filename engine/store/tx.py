@@ -37,7 +37,7 @@ RUN_STATUS_EVENT = {
     RunStatus.RUNNING: "run.running", RunStatus.WAITING: "run.waiting", RunStatus.COMPLETED: "run.completed",
     RunStatus.FAILED: "run.failed", RunStatus.COMPENSATING: "compensation.started",
     RunStatus.COMPENSATED: "run.compensated", RunStatus.COMPENSATION_FAILED: "run.compensation_failed",
-    RunStatus.CANCELLED: "run.cancelled",
+    RunStatus.CANCELLED: "run.cancelled", RunStatus.ABORTED: "run.aborted",
 }
 
 
