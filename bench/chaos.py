@@ -301,9 +301,9 @@ class Chaos:
         if len(violations) > 50:
             print(f"... and {len(violations) - 50} more", file=sys.stderr)
         wall = time.monotonic() - began
-        other = sum(v for k, v in outcome.items() if k not in ("completed", "compensated", "failed", "waiting"))
+        other = sum(v for k, v in outcome.items() if k not in ("completed", "compensated", "aborted", "waiting"))
         print(f"chaos: orders={len(self.orders)} completed={outcome['completed']} compensated={outcome['compensated']} "
-              f"failed={outcome['failed']} waiting={outcome['waiting']} other={other} "
+              f"aborted={outcome['aborted']} waiting={outcome['waiting']} other={other} "
               f"kills={self.counts['kills']} redis_restarts={self.counts['redis_restarts']} "
               f"pg_restarts={self.counts['pg_restarts']} shop_crashes={self.shop_crashes()} "
               f"step_retries={retries} violations={len(violations)} wall={wall:.0f}s", flush=True)

@@ -10,16 +10,16 @@ from collections import Counter, defaultdict
 DEFINITION = "order-saga"
 SOLD_OUT_SKU = "SKU-SOLD-OUT"
 DECLINED_AMOUNTS = [6660, 13130, 40400]
-SETTLED = {"completed", "compensated", "cancelled", "failed", "compensation_failed"}
+SETTLED = {"completed", "compensated", "cancelled", "aborted", "failed", "compensation_failed"}
 
 # kind -> (expected run status, expected error type)
 EXPECTED = {
     "normal": ("completed", None),
-    "declined": ("failed", "CardDeclined"),
+    "declined": ("aborted", "CardDeclined"),  # nothing to undo: ends, no retry offered
     "out_of_stock": ("compensated", "OutOfStock"),
     "fraud": ("compensated", "FraudSuspected"),
     "large_approved": ("completed", None),
-    "large_rejected": ("failed", "OrderRejected"),
+    "large_rejected": ("aborted", "OrderRejected"),
     "large_waiting": ("waiting", None),
 }
 # One in 25 orders of each special kind; the rest are normal.
@@ -168,7 +168,7 @@ def ledger_violations(order, status, charges, refunds, reservations, shipments, 
         if charge_status != "refunded" or refunds.get(charge_id, 0) != 1:
             out.append(f"{oid}: {status} but charge {charge_id} is {charge_status} with "
                        f"{refunds.get(charge_id, 0)} refund(s)")
-    if status in ("failed", "waiting") and charges:
+    if status in ("aborted", "failed", "waiting") and charges:
         out.append(f"{oid}: {status} but was charged {charges}")
     if "held" in reservations:
         out.append(f"{oid}: {status} but a reservation is still held {reservations}")

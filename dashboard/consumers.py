@@ -18,7 +18,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from dashboard.broadcast import LIST_GROUP, run_group
 from engine import events as engine_events
 from engine import selectors
-from engine.errors import NotFound
+from engine.errors import EngineError, NotFound
+from engine.roles import user_can
+from engine.services import actions
 
 BATCH = 500
 MAX_MESSAGE = 256 * 1024
@@ -112,32 +114,17 @@ class RunConsumer(SafeJsonConsumer):
 
     @database_sync_to_async
     def _act(self, content) -> dict:
-        """The same services as the REST actions, under the same role check."""
-        from engine.errors import EngineError
-        from engine.roles import user_can
-        from engine.services import runs
+        """The one operator door (engine.services.actions.run_act), under the REST role check."""
         user = self.scope["user"]
         if not user_can(user, "operate"):
             return {"ok": False, "code": "forbidden", "detail": "your role does not allow run actions"}
-        reason = content.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            return {"ok": False, "code": "invalid", "detail": "a reason is required"}
-        common = {"run_id": self.run_id, "user": user, "reason": reason}
-        node_id = content.get("node_id")
-        calls = {
-            "cancel": lambda: runs.run_cancel(**common),
-            "compensate": lambda: runs.run_compensate(**common),
-            "retry": lambda: runs.run_retry_from_failed(**common),
-            "retry_step": lambda: runs.step_retry(node_id=node_id, **common),
-            "skip": lambda: runs.step_skip(node_id=node_id, output=content.get("output"), **common),
-            "signal": lambda: runs.run_signal(name=content.get("name"), payload=content.get("payload"), **common),
-            "edit_data": lambda: runs.run_edit_data(data=content.get("data"), **common),
-        }
-        call = calls.get(content.get("action"))
-        if call is None:
-            return {"ok": False, "code": "invalid", "detail": f"unknown action; one of {', '.join(calls)}"}
+        text = {key: content.get(key) for key in ("action", "reason", "node_id", "kind", "name")}
+        if any(value is not None and not isinstance(value, str) for value in text.values()):
+            return {"ok": False, "code": "invalid", "detail": "action, reason, node_id, kind and name are strings"}
         try:
-            run = call()
+            run = actions.run_act(run_id=self.run_id, action=text["action"] or "", reason=text["reason"] or "",
+                                  user=user, node_id=text["node_id"], kind=text["kind"], output=content.get("output"),
+                                  signal=text["name"], payload=content.get("payload"), data=content.get("data"))
         except EngineError as exc:
             return {"ok": False, "code": exc.code, "detail": str(exc)}
         return {"ok": True, "status": run.status}
@@ -190,7 +177,6 @@ class RunListConsumer(SafeJsonConsumer):
 
 @database_sync_to_async
 def _may_view(user) -> bool:
-    from engine.roles import user_can
     return user is not None and user_can(user, "view")
 
 

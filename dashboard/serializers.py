@@ -2,6 +2,8 @@
 from rest_framework import serializers
 
 from engine.models import RunEvent, StepRun, WorkflowRun
+from engine.policy import ACTIONS
+from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
 
 
@@ -25,15 +27,46 @@ class StepSerializer(serializers.ModelSerializer):
                   "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at"]
 
 
+class ActionSerializer(serializers.Serializer):
+    """One operator action as engine/policy.py allows it now, or why not."""
+    action = serializers.ChoiceField(choices=list(ACTIONS))
+    node_id = serializers.CharField(allow_null=True)
+    kind = serializers.ChoiceField(choices=["node", "compensation"], allow_null=True)
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True, help_text="why it is refused, when it is")
+    label = serializers.CharField()
+    destructive = serializers.BooleanField()
+    signal = serializers.CharField(allow_null=True)
+
+
+class WhyDetailSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    text = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True, help_text="next attempt, timeout, lease expiry or wait's end")
+    attempt = serializers.IntegerField()
+    max_attempts = serializers.IntegerField(allow_null=True)
+    error_type = serializers.CharField(allow_null=True)
+    after_last = serializers.CharField(allow_null=True, help_text="compensate | incident | fail")
+    compensations = serializers.ListField(child=serializers.CharField())
+    worker = serializers.CharField(allow_null=True)
+    worker_alive = serializers.BooleanField(allow_null=True)
+    worker_last_seen = serializers.DateTimeField(allow_null=True)
+
+
 class RunDetailSerializer(RunSummarySerializer):
     spec = serializers.JSONField(source="version.spec")
     steps = StepSerializer(many=True)
     last_seq = serializers.SerializerMethodField()
     why = serializers.ListField(child=serializers.CharField(), read_only=True)
+    why_details = WhyDetailSerializer(many=True, read_only=True)
+    available_actions = ActionSerializer(many=True, read_only=True)
 
     class Meta(RunSummarySerializer.Meta):
         fields = RunSummarySerializer.Meta.fields + ["input", "data", "output", "parent_node_id", "spec", "steps",
-                                                     "last_seq", "why"]
+                                                     "last_seq", "why", "why_details", "available_actions"]
 
     def get_last_seq(self, run) -> int:
         return run.next_seq - 1
@@ -62,7 +95,13 @@ class SignalSerializer(ReasonSerializer):
     payload = serializers.JSONField(required=False, default=dict)
 
 
-class SkipSerializer(ReasonSerializer):
+class StepActionSerializer(ReasonSerializer):
+    kind = serializers.ChoiceField(choices=["node", "compensation"], required=False, allow_null=True, default=None,
+                                   help_text="the node's own step or its compensation (default: the compensation "
+                                             "while the run compensates, else the node's step)")
+
+
+class SkipSerializer(StepActionSerializer):
     output = serializers.JSONField(required=False, default=dict)
 
 
@@ -70,11 +109,8 @@ class DataSerializer(ReasonSerializer):
     data = serializers.JSONField()
 
 
-BULK_ACTIONS = ["retry", "cancel", "compensate"]
-
-
 class BulkSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
     filters = serializers.DictField(required=False, default=dict)
     dry_run = serializers.BooleanField(default=True)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -98,7 +134,8 @@ class IncidentSerializer(serializers.Serializer):
     definition = serializers.CharField()
     node_id = serializers.CharField()
     error_type = serializers.CharField()
-    signature = serializers.CharField()
+    signature = serializers.CharField(help_text="grouping key")
+    title = serializers.CharField(help_text="what people read: the group's latest message")
     status = serializers.CharField()
     count = serializers.IntegerField()
     first_seen = serializers.DateTimeField()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import views
+from dashboard.health import HealthView
 from dashboard.me import MeView
 
 urlpatterns = [
@@ -17,7 +18,10 @@ urlpatterns = [
     path("runs/<str:run_id>/data/", views.DataView.as_view(), name="run-data"),
     path("runs/<str:run_id>/steps/<str:node_id>/retry/", views.StepRetryView.as_view(), name="step-retry"),
     path("runs/<str:run_id>/steps/<str:node_id>/skip/", views.StepSkipView.as_view(), name="step-skip"),
+    path("runs/<str:run_id>/steps/<str:node_id>/force-retry/", views.StepForceRetryView.as_view(),
+         name="step-force-retry"),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("health/", HealthView.as_view(), name="health"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
 ]

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from dashboard import serializers as s
 from dashboard.filters import run_filters, whole_number
 from engine import selectors
-from engine.services import bulk, runs
+from engine.services import actions, bulk, runs
 
 FILTER_PARAMS = [
     OpenApiParameter("definition", str), OpenApiParameter("version", int),
@@ -31,6 +31,8 @@ def _body(serializer_class, request):
 def _detail(run_id, code=status.HTTP_200_OK):
     run = selectors.run_get(run_id=run_id)
     run.why = selectors.run_why(run=run)
+    for name, value in selectors.run_operator_view(run=run).items():
+        setattr(run, name, value)
     return Response(s.RunDetailSerializer(run).data, status=code)
 
 
@@ -102,22 +104,30 @@ def _action(name, serializer, fn, doc):
     return type(name, (_Action,), {"serializer": serializer, "call": fn, "post": post})
 
 
-CancelView = _action("CancelView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_cancel(
-    run_id=run_id, user=r.user, reason=d["reason"]), "Cancel the run (409 when it already ended).")
-CompensateView = _action("CompensateView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_compensate(
-    run_id=run_id, user=r.user, reason=d["reason"]), "Undo what succeeded, in reverse order.")
-SignalView = _action("SignalView", s.SignalSerializer, lambda self, r, run_id, d: runs.run_signal(
-    run_id=run_id, name=d["name"], payload=d["payload"], user=r.user, reason=d["reason"]),
-    "Deliver a signal to the step waiting for it (409 when none waits).")
-RetryView = _action("RetryView", s.ReasonSerializer, lambda self, r, run_id, d: runs.run_retry_from_failed(
-    run_id=run_id, user=r.user, reason=d["reason"]), "Retry from the failed step(s).")
-StepRetryView = _action("StepRetryView", s.ReasonSerializer, lambda self, r, run_id, d, node_id: runs.step_retry(
-    run_id=run_id, node_id=node_id, user=r.user, reason=d["reason"]), "Run a failed or waiting-to-retry step now.")
-StepSkipView = _action("StepSkipView", s.SkipSerializer, lambda self, r, run_id, d, node_id: runs.step_skip(
-    run_id=run_id, node_id=node_id, output=d["output"], user=r.user, reason=d["reason"]),
-    "Mark the step done with this output (validated against the activity's output schema).")
-DataView = _action("DataView", s.DataSerializer, lambda self, r, run_id, d: runs.run_edit_data(
-    run_id=run_id, data=d["data"], user=r.user, reason=d["reason"]), "Replace the run's data (before a retry).")
+def _act(action, **fields):
+    """A view calling ``run_act`` with ``action`` and the body fields named in ``fields``
+    (``{argument: body key}``); the step comes from the URL."""
+    def call(self, request, run_id, data, node_id=None):
+        return actions.run_act(run_id=run_id, action=action, user=request.user, reason=data["reason"],
+                               node_id=node_id, **{arg: data.get(key) for arg, key in fields.items()})
+    return call
+
+
+CancelView = _action("CancelView", s.ReasonSerializer, _act("cancel"), "Cancel the run (409 when it already ended).")
+CompensateView = _action("CompensateView", s.ReasonSerializer, _act("compensate"),
+                         "Undo what succeeded, in reverse order.")
+SignalView = _action("SignalView", s.SignalSerializer, _act("signal", signal="name", payload="payload"),
+                     "Deliver a signal to the step waiting for it (409 when none waits).")
+RetryView = _action("RetryView", s.ReasonSerializer, _act("retry"), "Retry from the failed step(s).")
+StepRetryView = _action("StepRetryView", s.StepActionSerializer, _act("retry_step", kind="kind"),
+                        "Run a failed or waiting-to-retry step now.")
+StepForceRetryView = _action("StepForceRetryView", s.StepActionSerializer, _act("force_retry", kind="kind"),
+                             "Abandon a running attempt whose lease expired or whose worker is dead; "
+                             "schedule the next one now.")
+StepSkipView = _action("StepSkipView", s.SkipSerializer, _act("skip", output="output", kind="kind"),
+                       "Mark the step done with this output (validated against the activity's output schema).")
+DataView = _action("DataView", s.DataSerializer, _act("edit_data", data="data"),
+                   "Replace the run's data (before a retry).")
 
 
 class BulkView(APIView):

@@ -10,6 +10,7 @@ import random
 from typing import Iterable
 
 from engine.spec import evaluate_condition, retry_delay, retry_policy
+from engine.spec.schema import DEFAULT_FAILURE_POLICY
 from engine.states import StepStatus
 
 TASK_TYPES = frozenset({"task", "http"})
@@ -60,6 +61,7 @@ class RetryDecision:
     retry: bool
     delay: float = 0.0
     reason: str = ""
+    exhausted: bool = False   # final because the attempts ran out (not a non-retryable error)
 
 
 def retry_decide(node: dict, *, attempt: int, error_type: str, rand=random.random) -> RetryDecision:
@@ -68,20 +70,40 @@ def retry_decide(node: dict, *, attempt: int, error_type: str, rand=random.rando
     if error_type in policy["non_retryable_errors"] or error_type in ALWAYS_FINAL:
         return RetryDecision(False, reason=f"{error_type} is non-retryable")
     if attempt >= policy["max_attempts"]:
-        return RetryDecision(False, reason=f"{attempt} of {policy['max_attempts']} attempts used")
+        return RetryDecision(False, reason=f"{attempt} of {policy['max_attempts']} attempts used", exhausted=True)
     return RetryDecision(True, delay=retry_delay(policy, attempt, rand=rand))
 
 
-def compensation_next(graph, steps: Iterable[StepState]) -> str | None:
-    """The next node to compensate: the latest-completed succeeded step with a
-    compensation that has none yet. Reverse completion order, at most once."""
+def failure_outcome(node: dict | None, *, exhausted: bool, compensation_pending: bool) -> str:
+    """What follows a step's last failed attempt (the node's ``on_failure``): "compensate" (undo
+    what succeeded, then compensated), "incident" (the run waits for an operator, run status
+    failed) or "abort" (terminal, nothing undone). Under the default policy a run with nothing to
+    undo waits for an operator only when retrying could help: its attempts ran out (``exhausted``);
+    a non-retryable error, a timeout or a fail node end it."""
+    policy = (node or {}).get("on_failure") or DEFAULT_FAILURE_POLICY
+    if policy == "fail":
+        return "abort"
+    if policy == "incident":
+        return "incident"
+    if compensation_pending:
+        return "compensate"
+    return "incident" if exhausted else "abort"
+
+
+def compensation_order(graph, steps: Iterable[StepState]) -> list[str]:
+    """What compensating would undo, in order: succeeded steps with a compensation that has
+    none yet, latest-completed first. Reverse completion order, at most once."""
     steps = list(steps)
     compensated = {s.node_id for s in steps if s.kind == "compensation"}
     done = [s for s in steps if s.kind == "node" and s.status == StepStatus.SUCCEEDED
             and s.node_id not in compensated and graph.node(s.node_id).get("compensation")]
-    if not done:
-        return None
-    return max(done, key=lambda s: s.completion_order or 0).node_id
+    return [s.node_id for s in sorted(done, key=lambda s: -(s.completion_order or 0))]
+
+
+def compensation_next(graph, steps: Iterable[StepState]) -> str | None:
+    """The next node to compensate (see ``compensation_order``)."""
+    order = compensation_order(graph, steps)
+    return order[0] if order else None
 
 
 def compensation_pending(graph, steps: Iterable[StepState]) -> bool:

@@ -72,8 +72,7 @@ def requeue_lost(now) -> int:
 def resume_parents(now) -> int:
     from engine.services.runs import run_resume_parent
     ids = (StepRun.objects.filter(status=StepStatus.WAITING, node_type="subworkflow",
-                                  child_run__status__in=[RunStatus.COMPLETED, RunStatus.COMPENSATED,
-                                                         RunStatus.CANCELLED])
+                                  child_run__status__in=sorted(RunStatus.TERMINAL))
            .values_list("child_run_id", flat=True)[:BATCH])
     return _each(ids, lambda i: run_resume_parent(child_run_id=i), "resume")
 

@@ -37,7 +37,7 @@ def threshold(graph, node_ids: list[str]) -> float:
     return max(min_threshold(), min(values) if values else _default(graph))
 
 
-def _ago(now, when) -> str:
+def ago(now, when) -> str:
     seconds = int((now - when).total_seconds())
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else (
         f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s")
@@ -50,18 +50,18 @@ def describe(step: StepRun, graph, now) -> str:
             return (f"{step.node_id}: waiting for retry at {step.next_attempt_at.isoformat()} "
                     f"after {step.attempt} attempt(s)")
         due = step.next_attempt_at or step.scheduled_at
-        return f"{step.node_id}: message not taken by any worker for {_ago(now, due)}"
+        return f"{step.node_id}: message not taken by any worker for {ago(now, due)}"
     if step.status == StepStatus.RUNNING:
         if step.lease_expires_at and step.lease_expires_at < now:
             return f"{step.node_id}: lease expired on worker {step.worker} at {step.lease_expires_at.isoformat()}"
-        return f"{step.node_id}: running on worker {step.worker} for {_ago(now, step.started_at or now)}"
+        return f"{step.node_id}: running on worker {step.worker} for {ago(now, step.started_at or now)}"
     if step.status == StepStatus.WAITING:
         if step.node_type == "signal":
             timeout = f" (times out at {step.next_attempt_at.isoformat()})" if step.next_attempt_at else " (no timeout)"
-            return f"{step.node_id}: awaiting signal {node.get('signal')} for {_ago(now, step.scheduled_at)}{timeout}"
+            return f"{step.node_id}: awaiting signal {node.get('signal')} for {ago(now, step.scheduled_at)}{timeout}"
         if step.node_type == "wait":
             return f"{step.node_id}: waiting until {step.next_attempt_at.isoformat()}"
-        return f"{step.node_id}: {step.wait_reason or 'waiting'} for {_ago(now, step.scheduled_at)}"
+        return f"{step.node_id}: {step.wait_reason or 'waiting'} for {ago(now, step.scheduled_at)}"
     return f"{step.node_id}: {step.status}"
 
 
@@ -73,5 +73,5 @@ def diagnose(run, graph, *, now) -> tuple[str | None, dt.datetime]:
     if now < due:
         return None, due
     if not open_steps:
-        return f"no open step and no progress for {_ago(now, run.last_progress_at)}", due
+        return f"no open step and no progress for {ago(now, run.last_progress_at)}", due
     return "; ".join(describe(s, graph, now) for s in open_steps), due

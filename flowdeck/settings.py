@@ -14,6 +14,9 @@ env = environ.Env(
     FLOWDECK_STUCK_MIN=(float, 5.0),
     FLOWDECK_REQUEUE_AFTER=(float, 30.0),
     FLOWDECK_SCHEDULER_INTERVAL=(float, 1.0),
+    FLOWDECK_BEAT_INTERVAL=(float, 5.0),
+    FLOWDECK_WORKER_DEAD_AFTER=(float, 15.0),
+    FLOWDECK_SCHEDULER_DOWN_AFTER=(float, 30.0),
 )
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -89,6 +92,7 @@ _broker_middleware = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "flowdeck.dbconnections.DbConnectionsMiddleware",  # no ping per busy message
+    "flowdeck.liveness.LivenessMiddleware",  # each worker process beats (engine.EngineProcess)
 ]
 if BROKER_URL.startswith("amqp"):
     DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
@@ -103,9 +107,14 @@ FLOWDECK_IDLE_POLL_MS = env.int("FLOWDECK_IDLE_POLL_MS", default=20)
 FLOWDECK_PREPARED_STATEMENTS = env.bool("FLOWDECK_PREPARED_STATEMENTS", default=True)
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
+# Every receive blocks in BZPOPMIN for up to 5 s (channels_redis's brpop_timeout), and
+# redis-py >= 8 gives up on a read after 5 s (its default socket_timeout): an idle console
+# socket's receive raised TimeoutError and daphne closed the socket. Reads wait past the
+# block; keepalive still notices a Redis that went away.
 CHANNEL_LAYERS = {"default": {
     "BACKEND": "channels_redis.core.RedisChannelLayer",
-    "CONFIG": {"hosts": [REDIS_URL], "prefix": env("FLOWDECK_CHANNEL_PREFIX", default="flowdeck")},
+    "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_keepalive": True}],
+               "prefix": env("FLOWDECK_CHANNEL_PREFIX", default="flowdeck")},
 }}
 
 REST_FRAMEWORK = {
@@ -169,6 +178,11 @@ FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without pr
 FLOWDECK_STUCK_MIN = env("FLOWDECK_STUCK_MIN")  # no threshold is shorter than this
 FLOWDECK_REQUEUE_AFTER = env("FLOWDECK_REQUEUE_AFTER")  # re-send a due step no worker took after this
 FLOWDECK_SCHEDULER_INTERVAL = env("FLOWDECK_SCHEDULER_INTERVAL")
+# Liveness (engine.EngineProcess): workers and schedulers beat every BEAT_INTERVAL s; a process
+# silent for WORKER_DEAD_AFTER s is dead; no sweep for SCHEDULER_DOWN_AFTER s raises an alert.
+FLOWDECK_BEAT_INTERVAL = env("FLOWDECK_BEAT_INTERVAL")
+FLOWDECK_WORKER_DEAD_AFTER = env("FLOWDECK_WORKER_DEAD_AFTER")
+FLOWDECK_SCHEDULER_DOWN_AFTER = env("FLOWDECK_SCHEDULER_DOWN_AFTER")
 
 # The demo shop (examples/shop): where its activities call it, and its ledgers' database (default: ours).
 FLOWDECK_SHOP_URL = env("FLOWDECK_SHOP_URL", default="http://127.0.0.1:8001")

@@ -4,7 +4,7 @@ workers and schedulers use this module too."""
 from flowdeck.settings import *  # noqa: F401,F403
 from flowdeck.settings import CHANNEL_LAYERS, DRAMATIQ_BROKER, FLOWDECK_ACTIVITY_MODULES
 
-FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities"]
+FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities", "tests.support.fuzz_activities"]
 FLOWDECK_REQUEUE_AFTER = 2.0
 FLOWDECK_STUCK_MIN = 1.0
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "flowdeck-test"

@@ -1,5 +1,6 @@
 from engine.models.audit import AuditEntry
 from engine.models.definitions import WorkflowDefinition, WorkflowVersion
+from engine.models.processes import EngineProcess
 from engine.models.runs import RunEvent, StepRun, WorkflowRun
 
-__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent"]
+__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent", "EngineProcess"]

@@ -10,11 +10,10 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from engine import stuck
 from engine.errors import InvalidInput, NotFound
-from engine.graphs import graph_for_version
-from engine.models import RunEvent, StepRun, WorkflowRun
-from engine.states import RunStatus, StepStatus
+from engine.models import RunEvent, WorkflowRun
+from engine.selectors.operate import run_why_details
+from engine.states import RunStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,11 +146,14 @@ def run_why(*, run: WorkflowRun) -> list[str]:
         return lines
     if run.status in RunStatus.TERMINAL:
         return []
-    graph, now = graph_for_version(run.version_id), timezone.now()
-    return [stuck.describe(s, graph, now) for s in run.steps.all() if s.status in StepStatus.OPEN]
+    return [d["text"] for d in run_why_details(run=run)]
 
 
+# Grouping keys (people read the group's title, its latest message): variable parts dropped. A stuck
+# run's reason, per open step "node: what (for 5m01s) (times out at <time>)", keeps what and where.
 _SIGNATURE = r"regexp_replace(left(coalesce(r.error->>'message', ''), 160), '[0-9a-f-]{8,}|[0-9]+', '#', 'g')"
+_STUCK_SIGNATURE = (r"regexp_replace(regexp_replace(r.stuck_reason, ' for [0-9hms]+| \([^)]*\)| at [0-9T:.+-]+', '', "
+                    r"'g'), '[0-9]+', '#', 'g')")
 
 
 def incident_list(*, limit: int = 100) -> list[dict]:
@@ -161,9 +163,11 @@ def incident_list(*, limit: int = 100) -> list[dict]:
                CASE WHEN r.stuck AND r.status NOT IN ('failed', 'compensation_failed') THEN 'Stuck'
                     ELSE coalesce(r.error->>'type', r.error->'compensation'->>'type', 'Error') END,
                CASE WHEN r.stuck AND r.status NOT IN ('failed', 'compensation_failed')
-                    THEN regexp_replace(split_part(r.stuck_reason, ':', 2), '[0-9]+', '#', 'g')
-                    ELSE {_SIGNATURE} END AS signature,
-               r.status, count(*), min(r.created_at), max(r.updated_at), (array_agg(r.id ORDER BY r.updated_at DESC))[1:5]
+                    THEN {_STUCK_SIGNATURE} ELSE {_SIGNATURE} END AS signature,
+               r.status, count(*), min(r.created_at), max(r.updated_at), (array_agg(r.id ORDER BY r.updated_at DESC))[1:5],
+               (array_agg(CASE WHEN r.stuck AND r.status NOT IN ('failed', 'compensation_failed') THEN r.stuck_reason
+                               ELSE coalesce(r.error->>'message', r.error->'compensation'->>'message', '') END
+                          ORDER BY r.updated_at DESC))[1]
         FROM engine_workflowrun r JOIN engine_workflowdefinition d ON d.id = r.definition_id
         WHERE (r.status IN ('failed', 'compensation_failed') OR (r.stuck AND r.status IN
                ('pending', 'running', 'waiting', 'compensating'))) AND NOT r.is_test
@@ -172,8 +176,9 @@ def incident_list(*, limit: int = 100) -> list[dict]:
         cur.execute(sql, [limit])
         rows = cur.fetchall()
     return [{"definition": key, "node_id": node, "error_type": etype, "signature": sig.strip(), "status": status,
-             "count": count, "first_seen": first, "last_seen": last, "sample_run_ids": [str(i) for i in ids]}
-            for key, node, etype, sig, status, count, first, last, ids in rows]
+             "count": count, "first_seen": first, "last_seen": last, "sample_run_ids": [str(i) for i in ids],
+             "title": (title or "").strip()[:300] or etype}
+            for key, node, etype, sig, status, count, first, last, ids, title in rows]
 
 
 def run_stats(*, minutes: int = 60) -> list[dict]:

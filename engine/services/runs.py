@@ -14,9 +14,12 @@ from django.db import DatabaseError, IntegrityError
 from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
+from engine import policy
+from engine.selectors.processes import worker_liveness
 from engine.states import RunStatus, StepStatus, VersionStatus
 from engine.services.audit import audit_record
-from engine.store import advance, db, sql
+from engine.store import advance, db, reopen, sql
+from engine.store.steps import step_abandon
 from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
 from engine.store.tx import atomic as tx_atomic
 
@@ -147,11 +150,44 @@ def _require(tx: RunTx | None, run_id) -> RunTx:
     return tx
 
 
+def _facts(tx: RunTx) -> policy.RunFacts:
+    """What the policy decides from, read under the run's lock."""
+    steps = list(StepRun.objects.filter(run=tx.run).order_by("id"))
+    workers = [s.worker for s in steps if s.status == StepStatus.RUNNING and s.worker]
+    liveness = worker_liveness(worker_names=workers) if workers else {}
+    return policy.facts_of(tx.run.status, steps, tx.graph, now=tx.now, liveness=liveness)
+
+
+def _check(tx: RunTx, action: str, **kwargs) -> None:
+    """Refuse ``action`` (409) unless the policy table allows it in the run's state now."""
+    why = policy.refusal(action, _facts(tx), **kwargs)
+    if why is not None:
+        raise Conflict(why)
+
+
+def _step(tx: RunTx, node_id: str, kind: str | None) -> tuple[StepRun, str]:
+    """The step an action on ``node_id`` means: ``kind``, else the compensation while the run
+    compensates (or its compensation failed), else the node's own step."""
+    steps = {s.kind: s for s in StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id)}
+    if kind is None:
+        compensating = tx.run.status in (RunStatus.COMPENSATING, RunStatus.COMPENSATION_FAILED)
+        kind = StepRun.COMPENSATION if compensating and StepRun.COMPENSATION in steps else StepRun.NODE
+    if kind not in steps:
+        raise NotFound(f"the run has no {'compensation of ' if kind == StepRun.COMPENSATION else ''}step {node_id!r}")
+    return steps[kind], kind
+
+
+def _go_on(tx: RunTx) -> None:
+    """A failed run goes forward again: running, its error cleared."""
+    tx.set_status(RunStatus.RUNNING)
+    tx.run.error = None
+    tx.touch("error")
+
+
 def run_cancel(*, run_id, user=None, reason: str = "") -> WorkflowRun:
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        if tx.run.status in RunStatus.TERMINAL:
-            raise Conflict(f"the run is already {tx.run.status}; it cannot be cancelled")
+        _check(tx, "cancel")
         tx.event("operator.cancel", status=tx.run.status)
         _audit(tx, "cancel", status=tx.run.status)
         advance.cancel_open(tx)
@@ -165,15 +201,10 @@ def run_signal(*, run_id, name: str, payload=None, user=None, reason: str = "") 
     _check_json(payload, "signal payload")
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        waiting = [s for s in StepRun.objects.select_for_update().filter(
-                   run=tx.run, node_type="signal", status=StepStatus.WAITING)
-                   if tx.graph.node(s.node_id).get("signal") == name]
-        if not waiting:
-            expected = sorted({tx.graph.node(s.node_id).get("signal") for s in StepRun.objects.filter(
-                run=tx.run, node_type="signal", status=StepStatus.WAITING)})
-            raise Conflict(f"the run is {tx.run.status} and is not waiting for signal {name!r}"
-                           + (f" (it waits for: {', '.join(expected)})" if expected else ""))
-        step = waiting[0]
+        _check(tx, "signal", signal=name)
+        step = next(s for s in StepRun.objects.select_for_update().filter(
+            run=tx.run, node_type="signal", status=StepStatus.WAITING).order_by("id")
+            if tx.graph.node(s.node_id).get("signal") == name)
         tx.event("signal.received", node_id=step.node_id, step_id=step.id, signal=name, payload=payload)
         _audit(tx, "signal", signal=name, node_id=step.node_id, payload=payload)
         advance.succeed(tx, step, payload if payload is not None else {}, signal=name)
@@ -184,14 +215,12 @@ def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
     """Stop going forward and undo what succeeded, in reverse order."""
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.FAILED,
-                                 RunStatus.COMPENSATION_FAILED, RunStatus.PENDING):
-            raise Conflict(f"the run is {tx.run.status}; only a running, waiting or failed run can be compensated")
+        _check(tx, "compensate")
         tx.event("operator.compensate", status=tx.run.status)
         _audit(tx, "compensate", status=tx.run.status)
         if tx.run.status == RunStatus.COMPENSATION_FAILED:
-            _retry_failed(tx, kind=StepRun.COMPENSATION)
             tx.set_status(RunStatus.COMPENSATING)
+            _rearm_failed(tx, kind=StepRun.COMPENSATION)
             return tx.run
         advance._cancel_open(tx, kind=StepRun.NODE, keep_running=True)
         tx.set_status(RunStatus.COMPENSATING, error=tx.run.error)
@@ -199,96 +228,120 @@ def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
         return tx.run
 
 
-def _retry_failed(tx: RunTx, *, kind: str, node_id: str | None = None) -> list[StepRun]:
-    qs = StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status=StepStatus.FAILED)
-    if node_id is not None:
-        qs = qs.filter(node_id=node_id)
-    steps = list(qs)
+def _rearm_failed(tx: RunTx, *, kind: str) -> list[StepRun]:
+    steps = list(StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status=StepStatus.FAILED)
+                 .order_by("id"))
     for step in steps:
-        _reschedule(tx, step)
+        reopen.rearm(tx, step)
     return steps
 
 
-def _reschedule(tx: RunTx, step: StepRun) -> None:
-    step.status, step.next_attempt_at, step.enqueued_at, step.finished_at = StepStatus.SCHEDULED, None, tx.now, None
-    step.lease_expires_at = None
-    step.save(update_fields=["status", "next_attempt_at", "enqueued_at", "finished_at", "lease_expires_at",
-                             "updated_at"])
-    tx.event("step.scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
-             manual=True)
-    tx.send("execute_step", step.id)
-
-
-def step_retry(*, run_id, node_id: str, user=None, reason: str = "") -> WorkflowRun:
+def step_retry(*, run_id, node_id: str, kind: str | None = None, user=None, reason: str = "") -> WorkflowRun:
     """Run a failed step again now (or a scheduled one waiting for its retry)."""
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        step = (StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id)
-                .order_by("-kind" if tx.run.status == RunStatus.COMPENSATION_FAILED else "kind").first())
-        if step is None:
-            raise NotFound(f"the run has no step {node_id!r}")
-        if step.status not in (StepStatus.FAILED, StepStatus.SCHEDULED):
-            raise Conflict(f"step {node_id} is {step.status}; only a failed or scheduled step can be retried")
-        if step.kind == StepRun.NODE and tx.run.status not in (RunStatus.FAILED, RunStatus.RUNNING, RunStatus.WAITING):
-            raise Conflict(f"the run is {tx.run.status}; its step {node_id} cannot be retried")
-        tx.event("operator.retry", node_id=node_id, step_id=step.id, status=step.status, attempt=step.attempt)
-        _audit(tx, "retry_step", node_id=node_id, attempt=step.attempt)
-        _reschedule(tx, step)
-        tx.set_status(RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else RunStatus.RUNNING)
-        if step.kind == StepRun.NODE:
-            tx.run.error = None
-            tx.touch("error")
+        step, kind = _step(tx, node_id, kind)
+        _check(tx, "retry_step", node_id=node_id, kind=kind)
+        tx.event("operator.retry", node_id=node_id, step_id=step.id, kind=kind, status=step.status,
+                 attempt=step.attempt)
+        _audit(tx, "retry_step", node_id=node_id, kind=kind, attempt=step.attempt)
+        if kind == StepRun.COMPENSATION:
+            tx.set_status(RunStatus.COMPENSATING)
+            reopen.rearm(tx, step) if step.status == StepStatus.FAILED else reopen.reschedule(tx, step)
+            return tx.run
+        resuming = tx.run.status == RunStatus.FAILED
+        if resuming:
+            _go_on(tx)
+        reopen.rearm(tx, step) if step.status == StepStatus.FAILED else reopen.reschedule(tx, step)
+        if resuming:
+            reopen.resume(tx)
+        advance.settle(tx)
+        return tx.run
+
+
+def step_force_retry(*, run_id, node_id: str, kind: str | None = None, user=None, reason: str = "") -> WorkflowRun:
+    """Abandon a running attempt whose lease expired or whose worker is dead; the next one now."""
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        step, kind = _step(tx, node_id, kind)
+        facts = _facts(tx)
+        why = policy.refusal("force_retry", facts, node_id=node_id, kind=kind)
+        if why is not None:
+            raise Conflict(why)
+        known = facts.step(node_id, kind)
+        tx.event("operator.force_retry", node_id=node_id, step_id=step.id, kind=kind, attempt=step.attempt,
+                 worker=step.worker, worker_alive=known.worker_alive, lease_expired=known.lease_expired)
+        _audit(tx, "force_retry", node_id=node_id, kind=kind, attempt=step.attempt, worker=step.worker)
+        step_abandon(tx, step, worker_alive=known.worker_alive)
         return tx.run
 
 
 def run_retry_from_failed(*, run_id, user=None, reason: str = "") -> WorkflowRun:
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        if tx.run.status not in (RunStatus.FAILED, RunStatus.COMPENSATION_FAILED):
-            raise Conflict(f"the run is {tx.run.status}; only a failed run can be retried")
+        _check(tx, "retry")
         kind = StepRun.COMPENSATION if tx.run.status == RunStatus.COMPENSATION_FAILED else StepRun.NODE
         tx.event("operator.retry", kind=kind, status=tx.run.status)
         _audit(tx, "retry", kind=kind)
-        steps = _retry_failed(tx, kind=kind)
-        if not steps:
-            raise Conflict("the run has no failed step to retry")
-        tx.set_status(RunStatus.COMPENSATING if kind == StepRun.COMPENSATION else RunStatus.RUNNING)
-        if kind == StepRun.NODE:
-            tx.run.error = None
-            tx.touch("error")
+        if kind == StepRun.COMPENSATION:
+            tx.set_status(RunStatus.COMPENSATING)
+            _rearm_failed(tx, kind=kind)
+            return tx.run
+        _go_on(tx)
+        _rearm_failed(tx, kind=kind)
+        reopen.resume(tx)
+        advance.settle(tx)
         return tx.run
 
 
-def step_skip(*, run_id, node_id: str, output=None, user=None, reason: str = "") -> WorkflowRun:
-    """Mark a failed (or waiting/scheduled) step done with ``output`` and go on."""
+def step_skip(*, run_id, node_id: str, output=None, kind: str | None = None, user=None,
+              reason: str = "") -> WorkflowRun:
+    """Mark a failed (or waiting/scheduled) step done with ``output`` and go on; a failed
+    compensation skipped counts as undone (the operator undid it by hand)."""
     output = {} if output is None else output
     _check_json(output, "output")
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        step = StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).first()
-        if step is None:
-            raise NotFound(f"the run has no step {node_id!r}")
-        if step.status not in (StepStatus.FAILED, StepStatus.SCHEDULED, StepStatus.WAITING):
-            raise Conflict(f"step {node_id} is {step.status}; only a failed, scheduled or waiting step can be skipped")
-        if tx.run.status not in (RunStatus.FAILED, RunStatus.RUNNING, RunStatus.WAITING):
-            raise Conflict(f"the run is {tx.run.status}; its steps cannot be skipped")
+        step, kind = _step(tx, node_id, kind)
+        _check(tx, "skip", node_id=node_id, kind=kind)
         node = tx.graph.node(node_id)
-        activity = activity_get(node["activity"]) if node.get("type") == "task" else None
-        if activity is not None and activity.output_schema is not None:
-            try:
-                jsonschema.validate(output, activity.output_schema)
-            except jsonschema.ValidationError as exc:
-                raise InvalidInput(f"output does not match {activity.name}'s output schema: {exc.message}",
-                                   errors=[{"path": "/" + "/".join(map(str, exc.absolute_path)),
-                                            "message": exc.message}])
-        tx.event("operator.skip", node_id=node_id, step_id=step.id, status=step.status, output=output)
-        _audit(tx, "skip", node_id=node_id, output=output)
-        if tx.run.status == RunStatus.FAILED:
-            tx.set_status(RunStatus.RUNNING)
-            tx.run.error = None
+        if kind == StepRun.NODE:
+            _check_output(node, output)
+        tx.event("operator.skip", node_id=node_id, step_id=step.id, kind=kind, status=step.status, output=output)
+        _audit(tx, "skip", node_id=node_id, kind=kind, output=output)
+        if kind == StepRun.COMPENSATION:
+            tx.set_status(RunStatus.COMPENSATING)
+            advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+            return tx.run
+        if step.child_run_id and step.status == StepStatus.WAITING:
+            tx.send("cancel_child", str(step.child_run_id))
+        others = StepRun.objects.filter(run=tx.run, kind=StepRun.NODE, status=StepStatus.FAILED).exclude(pk=step.pk)
+        remaining = others.order_by("id").first() if tx.run.status == RunStatus.FAILED else None
+        if remaining is not None:
+            # Still failed at another step: this one is done, what follows it waits for the run to resume.
+            advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+            tx.run.error = {**(remaining.error or {}), "node_id": remaining.node_id}
             tx.touch("error")
+            return tx.run
+        resuming = tx.run.status == RunStatus.FAILED
+        if resuming:
+            _go_on(tx)
         advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+        if resuming:
+            reopen.resume(tx)
+            advance.settle(tx)
         return tx.run
+
+
+def _check_output(node: dict, output) -> None:
+    activity = activity_get(node["activity"]) if node.get("type") == "task" else None
+    if activity is not None and activity.output_schema is not None:
+        try:
+            jsonschema.validate(output, activity.output_schema)
+        except jsonschema.ValidationError as exc:
+            raise InvalidInput(f"output does not match {activity.name}'s output schema: {exc.message}",
+                               errors=[{"path": "/" + "/".join(map(str, exc.absolute_path)),
+                                        "message": exc.message}])
 
 
 def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
@@ -298,8 +351,7 @@ def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
     _check_json(data, "data")
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
-        if tx.run.status in RunStatus.TERMINAL:
-            raise Conflict(f"the run is {tx.run.status}; its data can no longer change")
+        _check(tx, "edit_data")
         before = tx.run.data
         tx.run.data = data
         tx.touch("data")
@@ -322,7 +374,7 @@ def run_resume_parent(*, child_run_id) -> bool:
             return False
         if child.status == RunStatus.COMPLETED:
             advance.succeed(tx, step, child.output, child_run_id=str(child.id))
-        elif child.status in (RunStatus.COMPENSATED, RunStatus.CANCELLED):
+        elif child.status in (RunStatus.COMPENSATED, RunStatus.CANCELLED, RunStatus.ABORTED):
             advance.fail_step(tx, step, {"type": "SubworkflowFailed", "child_run_id": str(child.id),
                                          "message": f"child run ended {child.status}"})
         else:

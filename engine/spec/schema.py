@@ -44,6 +44,9 @@ DEFAULT_BRANCH = "next"
 DEFAULT_TIMEOUT = 300                 # seconds per attempt, task and http
 DEFAULT_EXPECTED_STATUSES = (200, 201, 202, 204)
 DEFAULT_JOIN_MODE = "all"
+# What follows a node's last failed attempt (docs/spec.md, "Failure policy").
+FAILURE_POLICIES = ("compensate", "incident", "fail")
+DEFAULT_FAILURE_POLICY = "compensate"
 RETRY_DEFAULTS = {
     "max_attempts": 3,
     "initial_interval": 1,
@@ -69,6 +72,7 @@ _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 _MAPPING = {"$ref": "#/$defs/mapping"}
 _RETRY = {"$ref": "#/$defs/retry"}
 _COMPENSATION = {"$ref": "#/$defs/compensation"}
+_ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
 
 # Fields every node may carry. Labels are plain strings here: their length is a
 # limit (E020), not a shape error.
@@ -90,21 +94,26 @@ _TYPE_FIELDS: dict[str, tuple[dict, list[str]]] = {
               "code": {"type": "string", "minLength": 1, "maxLength": 100}}, ["error"]),
     "task": ({"activity": {"type": "string", "minLength": 1, "maxLength": 200},
               "input": _MAPPING, "retry": _RETRY, "timeout": _POSITIVE,
-              "heartbeat_timeout": _POSITIVE, "compensation": _COMPENSATION}, ["activity"]),
+              "heartbeat_timeout": _POSITIVE, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
+             ["activity"]),
     "http": ({"method": {"type": "string"},
               "url": {"type": "string", "minLength": 1},
               "headers": {"type": "object", "additionalProperties": {"type": "string"}},
               "body": _MAPPING,
               "expected_statuses": {"type": "array", "minItems": 1, "uniqueItems": True,
                                     "items": {"type": "integer", "minimum": 100, "maximum": 599}},
-              "retry": _RETRY, "timeout": _POSITIVE, "compensation": _COMPENSATION}, ["method", "url"]),
+              "retry": _RETRY, "timeout": _POSITIVE, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
+             ["method", "url"]),
     "choice": ({"rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}}}, ["rules"]),
     "parallel": ({}, []),
     "join": ({"mode": {"enum": list(JOIN_MODES)}, "fork": _ID}, ["fork"]),
-    "wait": ({"seconds": {"type": "number", "minimum": 0}, "until": {"type": "string"}}, []),
-    "signal": ({"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": _POSITIVE}, ["signal"]),
+    "wait": ({"seconds": {"type": "number", "minimum": 0}, "until": {"type": "string"}, "on_failure": _ON_FAILURE},
+             []),
+    "signal": ({"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": _POSITIVE,
+                "on_failure": _ON_FAILURE}, ["signal"]),
     "subworkflow": ({"definition": {"type": "string", "pattern": DEFINITION_KEY_PATTERN},
-                     "version": {"type": "integer", "minimum": 1}, "input": _MAPPING}, ["definition"]),
+                     "version": {"type": "integer", "minimum": 1}, "input": _MAPPING, "on_failure": _ON_FAILURE},
+                    ["definition"]),
 }
 
 

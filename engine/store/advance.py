@@ -90,7 +90,12 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     tx.touch("completions")
     step.status, step.output, step.finished_at = status, output, tx.now
     step.completion_order, step.lease_expires_at = tx.run.completions, None
-    _store(tx, step, ["status", "output", "finished_at", "completion_order", "lease_expires_at", "attempts", "error"])
+    fields = ["status", "output", "finished_at", "completion_order", "lease_expires_at", "attempts", "error"]
+    if step.kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
+        # The flow does not go on now; resume() activates what follows when the run does.
+        step.successors_pending = True
+        fields.append("successors_pending")
+    _store(tx, step, fields)
     tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, **payload)
     if step.kind == StepRun.COMPENSATION:
@@ -126,23 +131,30 @@ def activate(tx: RunTx, node_id: str) -> None:
         output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
         succeed(tx, step, output, **(output or {}))
     elif kind == "end":
-        _end(tx, node_id)
+        end(tx, node_id)
     elif kind == "fail":
         _fail_node(tx, node_id)
     elif kind == "wait":
         _wait(tx, node_id, node)
     elif kind == "signal":
-        due = tx.now + dt.timedelta(seconds=node["timeout"]) if node.get("timeout") else None
-        step = _create(tx, node_id, status=StepStatus.WAITING, next_attempt_at=due,
-                       wait_reason=f"awaiting signal {node['signal']}")
-        tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, signal=node["signal"],
-                 timeout_at=due.isoformat() if due else None)
-        if due:
-            tx.send("fire_timer", step.id, delay_ms=int(node["timeout"] * 1000))
+        signal_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
     elif kind == "subworkflow":
-        _subworkflow(tx, node_id, node)
+        subworkflow_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
     else:  # the validator makes this unreachable
         raise ValueError(f"unknown node type {kind!r}")
+
+
+def signal_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
+    """``step`` (new, or failed and run again) waits for its signal, until ``due`` or its timeout."""
+    if due is None and node.get("timeout"):
+        due = tx.now + dt.timedelta(seconds=node["timeout"])
+    step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
+    step.wait_reason = f"awaiting signal {node['signal']}"
+    _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
+    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, signal=node["signal"],
+             timeout_at=due.isoformat() if due else None)
+    if due:
+        tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
 
 
 def _join_arrive(tx: RunTx, node_id: str) -> None:
@@ -160,41 +172,51 @@ def _join_arrive(tx: RunTx, node_id: str) -> None:
 
 
 def _wait(tx: RunTx, node_id: str, node: dict) -> None:
-    if "seconds" in node:
+    wait_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
+
+
+def wait_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
+    """``step`` (new, or run again) waits until ``due``, else its node's time."""
+    if due is None and "seconds" in node:
         due = tx.now + dt.timedelta(seconds=float(node["seconds"]))
-    else:
+    elif due is None:
         value = evaluate_expression(node["until"], context_of(tx.run))
         try:
             due = dt.datetime.fromisoformat(str(value))
             due = due if due.tzinfo else due.replace(tzinfo=dt.timezone.utc)
         except ValueError:
-            step = _create(tx, node_id, status=StepStatus.RUNNING)
+            step.status = StepStatus.RUNNING
             return fail_step(tx, step, {"type": "InvalidWaitUntil",
                                         "message": f"wait.until gave {value!r}, not an ISO-8601 time"})
-    step = _create(tx, node_id, status=StepStatus.WAITING, next_attempt_at=due,
-                   wait_reason=f"waiting until {due.isoformat()}")
-    tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, until=due.isoformat())
+    step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
+    step.wait_reason = f"waiting until {due.isoformat()}"
+    _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
+    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, until=due.isoformat())
     tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
 
 
-def _subworkflow(tx: RunTx, node_id: str, node: dict) -> None:
+def subworkflow_arm(tx: RunTx, step: StepRun, node: dict) -> None:
+    """``step`` (new, or failed and run again: a new child run) waits for a child run."""
     from engine.services.runs import child_run_create
-    step = _create(tx, node_id, status=StepStatus.WAITING, wait_reason=f"waiting for a run of {node['definition']}")
+    step.status, step.finished_at = StepStatus.WAITING, None
+    step.wait_reason = f"waiting for a run of {node['definition']}"
+    _store(tx, step, ["status", "finished_at", "wait_reason", "error"])
     try:
         child_input = evaluate_mapping(node.get("input", "input"), context_of(tx.run))
-        child = child_run_create(parent=tx.run, node_id=node_id, definition_key=node["definition"],
+        child = child_run_create(parent=tx.run, node_id=step.node_id, definition_key=node["definition"],
                                  version=node.get("version"), input=child_input)
     except (InvalidInput, LookupError) as exc:
         step.status = StepStatus.RUNNING
         return fail_step(tx, step, {"type": "SubworkflowStartFailed", "message": str(exc)})
     step.child_run = child
     sql.update(step, ["child_run"], now=tx.now)
-    tx.event("step.waiting", node_id=node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
+    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
 
 
-def _end(tx: RunTx, node_id: str) -> None:
+def end(tx: RunTx, node_id: str, step: StepRun | None = None) -> None:
+    """An end node completes the run (``step``: its failed step, evaluated again)."""
     node = tx.graph.node(node_id)
-    step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
+    step = step or _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
     try:
         output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
     except InvalidInput as exc:
@@ -214,8 +236,9 @@ def _fail_node(tx: RunTx, node_id: str) -> None:
     run_fail(tx, {"type": node.get("code") or "WorkflowFailed", "message": node["error"], "node_id": node_id})
 
 
-def fail_step(tx: RunTx, step: StepRun, error: dict) -> None:
-    """A step failed for good: record it, then fail or compensate the run."""
+def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False) -> None:
+    """A step failed for good (``exhausted``: its attempts ran out): record it, then what its
+    node's failure policy says (``protocol.failure_outcome``)."""
     step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
     _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts"])
     tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
@@ -226,20 +249,30 @@ def fail_step(tx: RunTx, step: StepRun, error: dict) -> None:
         tx.set_status(RunStatus.COMPENSATION_FAILED)
         _notify_parent(tx)
         return
-    run_fail(tx, {**error, "node_id": step.node_id})
+    run_fail(tx, {**error, "node_id": step.node_id}, node=tx.graph.node(step.node_id), exhausted=exhausted)
 
 
-def run_fail(tx: RunTx, error: dict) -> None:
-    """The forward path is over: compensate what succeeded, else wait for an operator."""
+def run_fail(tx: RunTx, error: dict, *, node: dict | None = None, exhausted: bool = False) -> None:
+    """The forward path stops: compensate what succeeded, wait for an operator, or end aborted."""
     tx.run.error = error
     tx.touch("error")
-    _cancel_open(tx, kind=StepRun.NODE, keep_running=True)
-    if protocol.compensation_pending(tx.graph, step_states(tx.run)):
+    outcome = protocol.failure_outcome(node, exhausted=exhausted,
+                                       compensation_pending=protocol.compensation_pending(tx.graph,
+                                                                                          step_states(tx.run)))
+    if outcome == "incident":
+        # Closed, not ended: resume() reopens these if an operator sends the run on. Stragglers
+        # keep running and child runs keep going (their parent may still want them).
+        _cancel_open(tx, kind=StepRun.NODE, keep_running=True, children=False)
+        tx.set_status(RunStatus.FAILED, error=error)
+    elif outcome == "compensate":
+        _cancel_open(tx, kind=StepRun.NODE, keep_running=True)
         tx.set_status(RunStatus.COMPENSATING, error=error)
         compensation_continue(tx)
-    else:
-        tx.set_status(RunStatus.FAILED, error=error)
-        _notify_parent(tx)
+        return
+    else:  # aborted is terminal: nothing may stay open, a running attempt's result is discarded
+        _cancel_open(tx, kind=StepRun.NODE)
+        tx.set_status(RunStatus.ABORTED, error=error)
+    _notify_parent(tx)
 
 
 def compensation_continue(tx: RunTx) -> None:
@@ -259,7 +292,7 @@ def compensation_continue(tx: RunTx) -> None:
     _notify_parent(tx)
 
 
-def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False) -> None:
+def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False, children: bool = True) -> None:
     statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
     if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
         sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
@@ -267,8 +300,16 @@ def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False) -> None:
     for step_id, node_id, child_run_id in sorted(sql.steps_cancel_open(tx.run.id, kind=kind, statuses=statuses,
                                                                        now=tx.now)):
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
-        if child_run_id:
+        if child_run_id and children:
             tx.send("cancel_child", str(child_run_id))
+    if children and kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
+        cancel_orphans(tx)
+
+
+def cancel_orphans(tx: RunTx) -> None:
+    """Child runs a failed run left going (run_fail, incident) are cancelled once it stops for good."""
+    for child_id in sql.orphan_children(tx.run.id):
+        tx.send("cancel_child", str(child_id))
 
 
 def cancel_open(tx: RunTx) -> None:
@@ -288,5 +329,6 @@ def settle(tx: RunTx) -> None:
 
 def _notify_parent(tx: RunTx) -> None:
     if tx.run.parent_run_id and tx.run.status in (RunStatus.COMPLETED, RunStatus.COMPENSATED, RunStatus.CANCELLED,
-                                                  RunStatus.FAILED, RunStatus.COMPENSATION_FAILED):
+                                                  RunStatus.ABORTED, RunStatus.FAILED,
+                                                  RunStatus.COMPENSATION_FAILED):
         tx.send("resume_parent", str(tx.run.id))

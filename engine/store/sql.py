@@ -23,7 +23,7 @@ from django.db.models.base import ModelState
 from psycopg.types.json import Jsonb
 
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
-from engine.states import StepStatus
+from engine.states import RunStatus, StepStatus
 from engine.store.db import ALONE, execute, write
 
 _JSON = models.JSONField
@@ -361,3 +361,11 @@ def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:
         '"updated_at" = %s WHERE "run_id" = %s AND "kind" = %s AND "status" = ANY(%s) '
         'RETURNING "id", "node_id", "child_run_id"',
         (StepStatus.CANCELLED, now, now, run_id, kind, list(statuses))).fetchall()
+
+
+def orphan_children(run_id) -> list:
+    """Child runs still going under the run's cancelled subworkflow steps (a failed run keeps them)."""
+    return [row[0] for row in execute(
+        'SELECT s."child_run_id" FROM "engine_steprun" s JOIN "engine_workflowrun" c ON c."id" = s."child_run_id" '
+        'WHERE s."run_id" = %s AND s."status" = %s AND NOT (c."status" = ANY(%s))',
+        (run_id, StepStatus.CANCELLED, sorted(RunStatus.TERMINAL))).fetchall()]

@@ -17,7 +17,7 @@ from engine.models import StepRun
 from engine.errors import InvalidInput
 from engine.spec import evaluate_mapping
 from engine.states import RunStatus, StepStatus
-from engine.store import advance, db, sql
+from engine.store import advance, db, reopen, sql
 from engine.store.tx import Held, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
         if event == "step.timed_out":
             tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
                      error=error)
-        advance.fail_step(tx, step, {**error, "reason": decision.reason})
+        advance.fail_step(tx, step, {**error, "reason": decision.reason}, exhausted=decision.exhausted)
         return
     due = tx.now + dt.timedelta(seconds=decision.delay)
     step.status, step.error, step.next_attempt_at, step.lease_expires_at = StepStatus.SCHEDULED, error, due, None
@@ -224,6 +224,20 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
              attempt=step.attempt, next_attempt_at=due.isoformat(), delay=round(decision.delay, 3))
     tx.send("execute_step", step.id, delay_ms=int(decision.delay * 1000))
     advance.settle(tx)
+
+
+def step_abandon(tx, step: StepRun, *, worker_alive: bool | None) -> None:
+    """An operator force-retries the locked running ``step``: its attempt is recorded as abandoned
+    and the next one scheduled now. A late result of the abandoned attempt is discarded (``_ours``)."""
+    state = "dead" if worker_alive is False else "unresponsive"
+    error = {"type": "AttemptAbandoned", "attempt": step.attempt, "worker": step.worker,
+             "message": f"force-retried by an operator: worker {step.worker or '?'} {state}"}
+    _attempt_record(step, tx.now, "abandoned", error)
+    step.error = error
+    sql.update(step, ["attempts", "error"], now=tx.now)
+    tx.event("step.abandoned", node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
+             error=error)
+    reopen.reschedule(tx, step)
 
 
 def step_expire_lease(*, step_id: int, run_id) -> bool:

@@ -53,6 +53,7 @@ class Actor:
 
 
 SYSTEM = Actor()
+USER_EVENTS = frozenset({"run.created", "signal.received"})
 
 
 @dataclasses.dataclass(slots=True)
@@ -100,7 +101,10 @@ class RunTx:
         return self._graph
 
     def event(self, type: str, *, node_id: str = "", actor: Actor | None = None, **payload) -> None:
-        actor = actor or self.actor
+        # The user owns what they did (their action, their signal, the run they started); what the
+        # engine does because of it (steps scheduled, statuses) is the system's.
+        if actor is None:
+            actor = self.actor if type.startswith("operator.") or type in USER_EVENTS else SYSTEM
         self._events.append(NewEvent(self.run.id, self.run.next_seq + len(self._events), type, node_id, payload,
                                      actor.name, actor.user.pk if actor.user is not None else None, actor.reason,
                                      self.now))

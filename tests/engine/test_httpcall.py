@@ -78,14 +78,14 @@ def test_5xx_and_429_are_retried_with_the_same_key(server):
 def test_4xx_is_final(server):
     port, handler = server
     run, step = run_http(port, [(400, {"error": "bad card"}, 0)], handler)
-    assert run.status == "failed" and step.attempt == 1
+    assert run.status == "aborted" and step.attempt == 1  # non-retryable, nothing to undo
     assert step.error["type"] == "HttpClientError" and "bad card" in step.error["message"]
 
 
 def test_an_unexpected_status_is_an_error_even_if_2xx(server):
     port, handler = server
     run, step = run_http(port, [(202, {}, 0)], handler, expected_statuses=[200], retry={"max_attempts": 1})
-    assert run.status == "failed" and step.error["type"] == "HttpClientError"
+    assert run.status == "aborted" and step.error["type"] == "HttpClientError"
 
 
 def test_a_slow_answer_times_out_and_is_retried(server):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 import chaos_checks as chaos  # noqa: E402
 SUMMARY = re.compile(r"^chaos: orders=(?P<orders>\d+) completed=(?P<completed>\d+) compensated=(?P<compensated>\d+) "
-                     r"failed=(?P<failed>\d+) waiting=(?P<waiting>\d+) other=(?P<other>\d+) kills=(?P<kills>\d+) "
+                     r"aborted=(?P<aborted>\d+) waiting=(?P<waiting>\d+) other=(?P<other>\d+) kills=(?P<kills>\d+) "
                      r"redis_restarts=(?P<redis>\d+) pg_restarts=(?P<pg>\d+) shop_crashes=\d+ step_retries=\d+ "
                      r"violations=(?P<violations>\d+) wall=\d+s$", re.M)
 
@@ -42,22 +42,22 @@ def test_compensated_and_failed_orders_must_be_undone_exactly_once():
     assert violations("compensated", **{**undone, "refunds": {"ch_1": 2}})  # refunded twice
     assert violations("compensated", **{**undone, "charges": [("ch_1", 500, "captured")], "refunds": {}})
     assert violations("compensated", **{**undone, "reservations": ["held"]})  # stock left held
-    assert violations("failed", **{**undone, "charges": [], "refunds": {}}) == []
-    assert violations("failed", **undone)  # a failed (declined) order was never to be charged
+    assert violations("aborted", **{**undone, "charges": [], "refunds": {}}) == []
+    assert violations("aborted", **undone)  # an aborted (declined) order was never to be charged
     assert violations("waiting", charges=[], refunds={}, reservations=[], shipments=[], emails=[]) == []
 
 
 def test_run_checks_catch_lost_duplicated_and_gapped_runs():
     orders = chaos.make_orders(2, seed=1, run_tag="t")  # a declined order and an out-of-stock one
     a, b = orders[0]["order_id"], orders[1]["order_id"]
-    state = chaos.State(runs=[(a, "r1", "failed", "CardDeclined", 4), (b, "r2", "completed", None, 3),
+    state = chaos.State(runs=[(a, "r1", "aborted", "CardDeclined", 4), (b, "r2", "completed", None, 3),
                               (b, "r3", "compensated", "OutOfStock", 3)],
                         events={"r1": (3, 1, 3, 3), "r2": (2, 1, 2, 2), "r3": (3, 1, 4, 3)},
                         open_steps={"r1": [("fraud", "node", "scheduled")]}, charges={}, refunds=chaos.Counter(),
                         reservations={}, shipments={}, emails={})
     found, outcome = chaos.violations(orders, state)
     assert any("r1 still has open steps" in v for v in found)
-    assert any(f"{b}: 2 runs" in v for v in found) and outcome == {"failed": 1, "duplicated": 1}
+    assert any(f"{b}: 2 runs" in v for v in found) and outcome == {"aborted": 1, "duplicated": 1}
     state.runs, state.events = [(b, "r3", "compensated", "OutOfStock", 3)], {"r3": (3, 1, 4, 3)}
     found, _ = chaos.violations(orders, state)
     assert any(f"{a}: 0 runs (run lost)" in v for v in found)
@@ -84,6 +84,6 @@ def test_a_small_chaos_run_is_clean():
     got = {k: int(v) for k, v in match.groupdict().items()}
     assert proc.returncode == 0 and got["violations"] == 0, proc.stderr[-6000:]
     assert got["orders"] == 40 and got["other"] == 0
-    assert got["completed"] + got["compensated"] + got["failed"] + got["waiting"] == 40
-    assert got["compensated"] >= 4 and got["failed"] >= 4 and got["waiting"] >= 1
+    assert got["completed"] + got["compensated"] + got["aborted"] + got["waiting"] == 40
+    assert got["compensated"] >= 4 and got["aborted"] >= 4 and got["waiting"] >= 1
     assert got["kills"] == 2 and got["redis"] == 1 and got["pg"] == 1

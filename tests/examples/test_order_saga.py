@@ -60,7 +60,7 @@ def test_orders_complete_compensate_fail_and_wait_for_approval(saga, shop):
     assert fraud.error["type"] == "FraudSuspected"
     compensations = StepRun.objects.filter(run=fraud, kind="compensation").order_by("completion_order")
     assert [s.node_id for s in compensations] == ["reserve", "charge"]  # reverse completion order
-    declined = wait_status(runs["declined"].id, "failed", timeout=60, stack=saga)
+    declined = wait_status(runs["declined"].id, "aborted", timeout=60, stack=saga)
     assert declined.error["type"] == "CardDeclined"
     wait_status(runs["large"].id, "waiting", timeout=60, stack=saga)
 

@@ -142,7 +142,7 @@ def test_a_forbidden_target_fails_the_step_without_a_connection(monkeypatch, loc
     url = url.replace("{port}", str(port))
     run_input = {k: v.replace("{port}", str(port)) for k, v in run_input.items()}
     run, step = _http_run("forbidden", url, run_input)
-    assert run.status == "failed" and step.error["type"] == "HostNotAllowed", (run.status, step.error)
+    assert run.status == "aborted" and step.error["type"] == "HostNotAllowed", (run.status, step.error)
     assert step.attempt == 1   # HostNotAllowed is final: retrying cannot make the host allowed
     assert opened == [] and paths == []
 

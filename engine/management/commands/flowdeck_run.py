@@ -6,7 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from engine.errors import EngineError
 from engine.models import RunEvent, WorkflowRun
-from engine.services import runs
+from engine.services import actions, runs
+
+# CLI spelling -> engine/policy.py action
+ACTIONS = {"cancel": "cancel", "signal": "signal", "compensate": "compensate", "retry": "retry",
+           "retry-step": "retry_step", "force-retry": "force_retry", "skip": "skip", "edit-data": "edit_data"}
 
 
 def _json(text):
@@ -17,21 +21,21 @@ def _json(text):
 
 
 class Command(BaseCommand):
-    help = "start | show | cancel | signal | compensate | retry | retry-step | skip | edit-data"
+    help = "start | show | " + " | ".join(ACTIONS)
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["start", "show", "cancel", "signal", "compensate", "retry",
-                                               "retry-step", "skip", "edit-data"])
+        parser.add_argument("action", choices=["start", "show", *ACTIONS])
         parser.add_argument("target", help="definition key (start) or run id")
         parser.add_argument("--input", help="JSON input (start), payload (signal), output (skip), data (edit-data)")
         parser.add_argument("--business-key")
-        parser.add_argument("--node", help="node id (retry-step, skip)")
+        parser.add_argument("--node", help="node id (retry-step, force-retry, skip)")
+        parser.add_argument("--kind", choices=["node", "compensation"], help="the node's step or its compensation")
         parser.add_argument("--signal", help="signal name")
         parser.add_argument("--user", help="acting username (audited)")
-        parser.add_argument("--reason", default="", help="why (audited)")
+        parser.add_argument("--reason", default="", help="why (audited; required for every action on a run)")
 
-    def handle(self, *args, action, target, input=None, business_key=None, node=None, signal=None, user=None,
-               reason="", **options):
+    def handle(self, *args, action, target, input=None, business_key=None, node=None, kind=None, signal=None,
+               user=None, reason="", **options):
         actor = get_user_model().objects.filter(username=user).first() if user else None
         if user and actor is None:
             raise CommandError(f"no user {user!r}")
@@ -51,16 +55,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {e.seq:4d} {e.created_at:%H:%M:%S.%f} {e.type:24s} {e.node_id:16s} "
                                       f"{e.actor} {e.reason}")
                 return
-            calls = {
-                "cancel": lambda: runs.run_cancel(run_id=target, **common),
-                "signal": lambda: runs.run_signal(run_id=target, name=signal, payload=_json(input), **common),
-                "compensate": lambda: runs.run_compensate(run_id=target, **common),
-                "retry": lambda: runs.run_retry_from_failed(run_id=target, **common),
-                "retry-step": lambda: runs.step_retry(run_id=target, node_id=node, **common),
-                "skip": lambda: runs.step_skip(run_id=target, node_id=node, output=_json(input), **common),
-                "edit-data": lambda: runs.run_edit_data(run_id=target, data=_json(input), **common),
-            }
-            run = calls[action]()
+            data = _json(input)
+            run = actions.run_act(run_id=target, action=ACTIONS[action], node_id=node, kind=kind, signal=signal,
+                                  payload=data, output=data, data=data, **common)
             self.stdout.write(f"{run.id} {run.status}")
         except EngineError as exc:
             raise CommandError(f"{exc.code}: {exc}")

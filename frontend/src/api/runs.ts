@@ -4,6 +4,13 @@ import { get, post } from "./client";
 
 export type StepStatus = "scheduled" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled";
 
+/**
+ * engine.states.RunStatus.TERMINAL: nothing more happens to these runs. The
+ * one list the designer and the console share (`failed` is not in it: it
+ * waits for an operator).
+ */
+export const TERMINAL: ReadonlySet<string> = new Set(["completed", "compensated", "cancelled", "aborted"]);
+
 export interface RunStep {
   node_id: string;
   kind: "node" | "compensation";

@@ -3,6 +3,8 @@ import { lazy, Suspense } from "react";
 import { NavLink, Route, Routes } from "react-router";
 import "./console.css";
 import { useMe } from "./me";
+import { HealthBanner } from "./health/HealthBanner";
+import HealthPage from "./health/HealthPage";
 import HomePage from "./home/HomePage";
 import IncidentsPage from "./incidents/IncidentsPage";
 import RunsPage from "./runs/RunsPage";
@@ -19,6 +21,7 @@ export default function ConsoleApp() {
         <NavLink to="/console/" end>Home</NavLink>
         <NavLink to="/console/runs">Runs</NavLink>
         <NavLink to="/console/incidents">Incidents</NavLink>
+        <NavLink to="/console/health">Health</NavLink>
         <span className="fc-spacer" />
         <a href="/designer/">Designer</a>
         <a href="/api/docs/">API</a>
@@ -28,12 +31,14 @@ export default function ConsoleApp() {
           </span>
         )}
       </nav>
+      <HealthBanner />
       <Suspense fallback={<div className="fd-loading">Loading…</div>}>
         <Routes>
           <Route index element={<HomePage />} />
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
           <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="health" element={<HealthPage />} />
           <Route path="*" element={<p className="fc-page">No such console page. <NavLink to="/console/">Home</NavLink></p>} />
         </Routes>
       </Suspense>

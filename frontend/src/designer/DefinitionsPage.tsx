@@ -4,6 +4,7 @@ import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/client";
 import * as api from "../api/definitions";
 import { DEFINITION_KEY_PATTERN } from "../spec/types";
+import { when } from "../console/format";
 
 interface Row {
   definition: api.Definition;
@@ -131,7 +132,7 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
         )}
       </td>
       <td>{d.run_count}</td>
-      <td className="fd-muted">{new Date(d.updated_at).toLocaleString()}</td>
+      <td className="fd-muted" title={d.updated_at}>{when(d.updated_at)}</td>
       <td className="fd-row">
         <Link to={`/designer/${encodeURIComponent(d.key)}`}>Open</Link>
         {!editing && <button type="button" onClick={() => setEditing(true)}>Rename</button>}

@@ -1,6 +1,7 @@
 /** Version history: every version with its status and run count; any opens read-only. */
 import { Link } from "react-router";
 import { useDesigner } from "./store";
+import { when } from "../console/format";
 
 export function VersionsPanel({ onClose }: { onClose(): void }) {
   const key = useDesigner((s) => s.key);
@@ -21,7 +22,7 @@ export function VersionsPanel({ onClose }: { onClose(): void }) {
             </Link>{" "}
             <span className={`fd-chip fd-chip--${v.status}`}>{v.is_test ? "test" : v.status}</span>{" "}
             <span className="fd-muted">
-              {v.run_count} run{v.run_count === 1 ? "" : "s"} · {new Date(v.updated_at).toLocaleString()}
+              {v.run_count} run{v.run_count === 1 ? "" : "s"} · <span title={v.updated_at}>{when(v.updated_at)}</span>
               {v.published_by ? ` · published by ${v.published_by}` : v.created_by ? ` · by ${v.created_by}` : ""}
             </span>
             {v.status === "draft" && !v.is_test && v.number === draftNumber && !viewing && <span className="fd-muted"> (editing)</span>}

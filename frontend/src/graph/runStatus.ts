@@ -1,5 +1,5 @@
 /** Per-node run status for drawing a run on its graph (designer test runs, the console). */
-import type { Run, RunEvent, StepStatus } from "../api/runs";
+import { TERMINAL, type Run, type RunEvent, type StepStatus } from "../api/runs";
 
 export interface NodeRunStatus {
   status: StepStatus;
@@ -10,11 +10,9 @@ export interface NodeRunStatus {
 
 export type RunStatusMap = Record<string, NodeRunStatus>;
 
-// engine.states.RunStatus.TERMINAL (failed runs may still be retried or compensated by an operator).
-const TERMINAL_RUN = new Set(["completed", "compensated", "cancelled"]);
-
+/** Failed runs are not finished: an operator may still retry or compensate them. */
 export function isRunFinished(status: string | undefined): boolean {
-  return !!status && TERMINAL_RUN.has(status);
+  return !!status && TERMINAL.has(status);
 }
 
 /** Statuses from a run's steps (the last step per node and kind wins). */

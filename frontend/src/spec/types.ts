@@ -23,6 +23,10 @@ export interface RetryPolicy {
   non_retryable_errors?: string[];
 }
 
+/** What follows the last failed attempt of a task or http step (absent: "compensate"). */
+export type OnFailure = "compensate" | "incident" | "fail";
+export const ON_FAILURE: readonly OnFailure[] = ["compensate", "incident", "fail"];
+
 export interface Compensation {
   activity: string;
   input?: Mapping;
@@ -63,6 +67,7 @@ export type NodeFields = {
   timeout?: number;
   heartbeat_timeout?: number;
   compensation?: Compensation;
+  on_failure?: OnFailure;
   method?: string;
   url?: string;
   headers?: Record<string, string>;

@@ -22,16 +22,19 @@ export function bulkSummary(action: BulkAction, r: BulkResult): string {
   return `${verb} ${r.applied} of ${r.matched} run${r.matched === 1 ? "" : "s"}` + (refused ? `; ${refused} had moved on and were left alone.` : ".");
 }
 
+/**
+ * Nothing is preselected: the operator picks the action (none is the default,
+ * least of all a destructive one), then the count is asked, then a reason.
+ */
 export function BulkDialog(props: {
   filters: RunFilters;
   actions?: BulkAction[];
-  initial?: BulkAction;
   what?: string;
   onDone(action: BulkAction, result: BulkResult): void;
   onClose(): void;
 }) {
-  const { filters, actions = ["retry", "compensate", "cancel"], initial = actions[0], what, onDone, onClose } = props;
-  const [action, setAction] = useState<BulkAction>(initial);
+  const { filters, actions = ["retry", "compensate", "cancel"], what, onDone, onClose } = props;
+  const [action, setAction] = useState<BulkAction | null>(null);
   const [count, setCount] = useState<number | null>(null);
   const [countError, setCountError] = useState<string | null>(null);
   const params = filtersToParams(filters);
@@ -41,6 +44,7 @@ export function BulkDialog(props: {
     let live = true;
     setCount(null);
     setCountError(null);
+    if (!action) return;
     bulkCount(action, JSON.parse(key)).then(
       (r) => live && setCount(r.count),
       (e) => live && setCountError(errorLines(e).join(" ")),
@@ -50,7 +54,7 @@ export function BulkDialog(props: {
     };
   }, [action, key]);
 
-  const effect = (
+  const effect = action ? (
     <>
       <p>
         Runs matching <strong>{what ?? describeFilters(filters)}</strong> that can be {action === "retry" ? "retried" : action === "cancel" ? "cancelled" : "compensated"}:{" "}
@@ -61,26 +65,40 @@ export function BulkDialog(props: {
       <p>{count !== null && count > 0 ? `${VERB[action]}: ${EFFECT[action]}.` : ""}</p>
       {count !== null && count > BULK_LIMIT && <p className="fd-field__error">Only the oldest {BULK_LIMIT} are handled per press; press again for the rest.</p>}
     </>
+  ) : (
+    <p>
+      Runs matching <strong>{what ?? describeFilters(filters)}</strong>. Choose what to do with them; the number of runs it applies to is shown before
+      anything happens.
+    </p>
   );
   return (
     <ConfirmDialog
       title="Bulk action"
       testId="bulk-dialog"
       effect={effect}
-      confirmLabel={count ? `${VERB[action]} ${Math.min(count, BULK_LIMIT).toLocaleString()} run${count === 1 ? "" : "s"}` : VERB[action]}
-      danger={action !== "retry"}
-      blocked={!count}
+      confirmLabel={
+        !action ? "Choose an action" : count ? `${VERB[action]} ${Math.min(count, BULK_LIMIT).toLocaleString()} run${count === 1 ? "" : "s"}` : VERB[action]
+      }
+      danger={!!action && action !== "retry"}
+      blocked={!action || !count}
       onClose={onClose}
       onConfirm={async (reason) => {
+        if (!action) return;
         const result = await bulkApply(action, params, reason);
         onDone(action, result);
       }}
     >
       <label className="fd-field">
         <span className="fd-field__label">Action</span>
-        <select aria-label="Bulk action" value={action} onChange={(e) => setAction(e.target.value as BulkAction)}>
+        <select aria-label="Bulk action" data-testid="bulk-action" value={action ?? ""} onChange={(e) => setAction((e.target.value || null) as BulkAction | null)}>
+          <option value="" disabled>
+            Choose an action…
+          </option>
           {actions.map((a) => (
-            <option key={a} value={a}>{VERB[a]}</option>
+            <option key={a} value={a}>
+              {VERB[a]}
+              {a === "retry" ? "" : " (destructive)"}
+            </option>
           ))}
         </select>
       </label>

@@ -55,6 +55,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (busy || blocked) return;
     if (!reason.trim()) {
       setErrors(["A reason is required: it is recorded in the run's history."]);
       return;
@@ -100,6 +101,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
             ))}
           </div>
         )}
+        {/* The dismiss button comes first and the reason field has the focus: a destructive confirm is never the default. */}
         <div className="fc-dialog__buttons">
           <button type="button" onClick={onClose} disabled={busy}>
             Cancel

@@ -4,33 +4,18 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
-import { listIncidents, type BulkAction, type Incident } from "../../api/console";
+import { listIncidents, type Incident } from "../../api/console";
 import { BulkDialog, bulkSummary } from "../common/BulkDialog";
 import { errorLines } from "../common/ConfirmDialog";
 import { useNow } from "../common/LiveBadge";
 import { StatusBadge } from "../common/StatusBadge";
-import { filtersToSearch, type RunFilters } from "../filters";
-import { dateTime, relative, shortId } from "../format";
+import { Ago } from "../common/Time";
+import { filtersToSearch } from "../filters";
+import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
+import { incidentFilters, incidentTitle } from "./incidents";
 
 const REFRESH_MS = 10_000;
-
-/** The runs of a group, as list filters (what its bulk action and its "show runs" link select). */
-export function incidentFilters(incident: Incident): RunFilters {
-  const f: RunFilters = { definition: incident.definition, status: [incident.status] };
-  if (incident.error_type === "Stuck") f.stuck = true;
-  else {
-    if (incident.node_id) f.failed_at = incident.node_id;
-    if (incident.error_type) f.error_type = incident.error_type;
-  }
-  return f;
-}
-
-export function incidentActions(incident: Incident): BulkAction[] {
-  if (incident.status === "failed") return ["retry", "compensate", "cancel"];
-  if (incident.status === "compensation_failed") return ["retry", "cancel"];
-  return ["cancel", "compensate"];
-}
 
 export default function IncidentsPage() {
   const [rows, setRows] = useState<Incident[] | null>(null);
@@ -80,18 +65,19 @@ export default function IncidentsPage() {
           {rows?.length === 0 && <tr><td colSpan={9} className="fd-muted" data-testid="no-incidents">No failed or stuck runs. All quiet.</td></tr>}
           {rows?.map((inc) => {
             const key = `${inc.definition}|${inc.node_id}|${inc.error_type}|${inc.signature}|${inc.status}`;
+            const title = incidentTitle(inc);
             return (
-              <tr key={key} data-testid="incident" data-definition={inc.definition} data-node={inc.node_id}>
+              <tr key={key} data-testid="incident" data-definition={inc.definition} data-node={inc.node_id} data-error-type={inc.error_type}>
                 <td>{inc.definition}</td>
                 <td><code>{inc.node_id || "—"}</code></td>
                 <td className="fc-where">
-                  <strong>{inc.error_type}</strong>
-                  <div className="fd-muted" title={inc.signature}>{inc.signature}</div>
+                  <strong>{inc.error_type === "Stuck" ? "stuck" : inc.error_type}</strong>
+                  {title && <div className="fd-muted" title={title} data-testid="incident-title">{title}</div>}
                 </td>
-                <td><StatusBadge status={inc.status} /></td>
+                <td><StatusBadge status={inc.status} run /></td>
                 <td className="fc-num" data-testid="incident-count">{inc.count.toLocaleString()}</td>
-                <td title={dateTime(inc.first_seen)}>{relative(inc.first_seen)}</td>
-                <td title={dateTime(inc.last_seen)}>{relative(inc.last_seen)}</td>
+                <td><Ago iso={inc.first_seen} /></td>
+                <td><Ago iso={inc.last_seen} /></td>
                 <td>
                   {inc.sample_run_ids.slice(0, 3).map((id) => (
                     <Link key={id} to={`/console/runs/${id}`} className="fc-sample"><code>{shortId(id)}</code></Link>
@@ -111,7 +97,6 @@ export default function IncidentsPage() {
       {acting && (
         <BulkDialog
           filters={incidentFilters(acting)}
-          actions={incidentActions(acting)}
           what={`${acting.definition}, ${acting.status.replace(/_/g, " ")}${acting.error_type === "Stuck" ? ", stuck" : acting.node_id ? ` at ${acting.node_id}` : ""}`}
           onClose={() => setActing(null)}
           onDone={(action, result) => {

@@ -1,16 +1,17 @@
 /** The confirmation for each operator action: its effect in plain words, its fields, a reason. */
 import { useEffect, useMemo, useState } from "react";
 import * as api from "../../api/console";
-import type { RunDetail } from "../../api/console";
+import type { AvailableAction, RunDetail } from "../../api/console";
 import { listActivities, type Activity } from "../../api/definitions";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { JsonView } from "../common/JsonView";
+import { Ago } from "../common/Time";
 import { json } from "../format";
-import { compensable, outputTemplate, stepFor, waitingSignals, type ActionKind } from "./actions";
+import { compensable, outputTemplate } from "./actions";
 
+/** The action asked for: the server's entry, with its node, kind and signal. */
 export interface DialogRequest {
-  kind: ActionKind;
-  node?: string;
+  action: AvailableAction;
 }
 
 interface Props {
@@ -38,24 +39,33 @@ function JsonField({ label, value, onChange, rows = 8 }: { label: string; value:
   );
 }
 
+/** What compensating would undo, newest first: the server's list when it gave one. */
+function toUndo(run: RunDetail): string[] {
+  const told = run.why_details.find((d) => d.compensations.length);
+  return told ? told.compensations : compensable(run);
+}
+
 export function ActionDialog({ request, run, status, onDone, onClose }: Props) {
-  const node = request.node ?? "";
+  const entry = request.action;
+  const node = entry.node_id ?? "";
   const label = (id: string) => run.spec.nodes.find((n) => n.id === id)?.label || id;
   const done = async (p: Promise<RunDetail>) => onDone(await p);
+  const step = run.steps.find((s) => s.node_id === node && s.kind === (entry.kind ?? "node"));
+  const comp = entry.kind === "compensation";
 
-  switch (request.kind) {
+  switch (entry.action) {
     case "retry": {
-      const comp = status === "compensation_failed";
-      const failed = run.steps.filter((s) => s.status === "failed" && s.kind === (comp ? "compensation" : "node")).map((s) => s.node_id);
+      const compFailed = status === "compensation_failed";
+      const failed = run.steps.filter((s) => s.status === "failed" && s.kind === (compFailed ? "compensation" : "node")).map((s) => s.node_id);
       return (
         <ConfirmDialog
-          title={comp ? "Retry the failed compensation" : "Retry from the failed step"}
+          title={compFailed ? "Retry the failed compensation" : "Retry from the failed step"}
           confirmLabel="Retry now"
           effect={
             <p>
-              {comp ? "Runs the failed compensation of " : "Runs "}
+              {compFailed ? "Runs the failed compensation of " : "Runs "}
               <strong>{failed.join(", ") || "the failed step"}</strong> again now, as a new attempt.
-              {comp ? " The run goes back to compensating." : " Steps that already succeeded are not run again; the run carries on from there."}
+              {compFailed ? " The run goes back to compensating." : " Steps that already succeeded are not run again; the run carries on from there."}
             </p>
           }
           onClose={onClose}
@@ -63,9 +73,7 @@ export function ActionDialog({ request, run, status, onDone, onClose }: Props) {
         />
       );
     }
-    case "retry_step": {
-      const step = stepFor(run, node, status);
-      const comp = step?.kind === "compensation";
+    case "retry_step":
       return (
         <ConfirmDialog
           title={`Retry ${comp ? "the compensation of " : "step "}${node} now`}
@@ -80,15 +88,42 @@ export function ActionDialog({ request, run, status, onDone, onClose }: Props) {
           onConfirm={(reason) => done(api.retryStep(run.id, node, reason))}
         />
       );
+    case "force_retry": {
+      const why = run.why_details.find((d) => d.node_id === node && d.kind === (entry.kind ?? "node"));
+      const worker = why?.worker ?? step?.worker;
+      return (
+        <ConfirmDialog
+          title={`Force a new attempt of ${comp ? "the compensation of " : "step "}${node}`}
+          confirmLabel="Force retry"
+          danger
+          testId="force-retry-dialog"
+          effect={
+            <>
+              <p>
+                Gives up on the attempt {step?.attempt ? `#${step.attempt} ` : ""}that {worker ? <>worker <strong>{worker}</strong></> : "a worker"} holds
+                {why?.worker_alive === false ? " (it stopped beating" : ""}
+                {why?.worker_alive === false && why.worker_last_seen ? <>, last seen <Ago iso={why.worker_last_seen} /></> : ""}
+                {why?.worker_alive === false ? ")" : ""} and starts attempt {(step?.attempt ?? 0) + 1} of <strong>{label(node)}</strong> ({node}) now.
+              </p>
+              <p>
+                If the old attempt still finishes, its result is discarded. Its side effects may already have happened: the new attempt
+                sends the same idempotency key, so a service that honours it does the work once.
+              </p>
+            </>
+          }
+          onClose={onClose}
+          onConfirm={(reason) => done(api.forceRetryStep(run.id, node, reason))}
+        />
+      );
     }
     case "skip":
       return <SkipDialog run={run} node={node} label={label(node)} onDone={onDone} onClose={onClose} />;
-    case "data":
+    case "edit_data":
       return <DataDialog run={run} onDone={onDone} onClose={onClose} />;
     case "signal":
-      return <SignalDialog run={run} node={request.node} onDone={onDone} onClose={onClose} />;
+      return <SignalDialog run={run} entry={entry} onDone={onDone} onClose={onClose} />;
     case "compensate": {
-      const undo = compensable(run);
+      const undo = toUndo(run);
       return (
         <ConfirmDialog
           title="Compensate the run now"
@@ -191,9 +226,10 @@ function DataDialog({ run, onDone, onClose }: { run: RunDetail; onDone(d: RunDet
   );
 }
 
-function SignalDialog({ run, node, onDone, onClose }: { run: RunDetail; node?: string; onDone(d: RunDetail): void; onClose(): void }) {
-  const waiting = waitingSignals(run);
-  const initial = waiting.find((w) => w.nodeId === node) ?? waiting[0];
+function SignalDialog({ run, entry, onDone, onClose }: { run: RunDetail; entry: AvailableAction; onDone(d: RunDetail): void; onClose(): void }) {
+  // The signals the server says are awaited now (one entry per waiting node).
+  const waiting = run.available_actions.filter((a) => a.action === "signal" && a.allowed && a.signal && a.node_id);
+  const initial = waiting.find((w) => w.node_id === entry.node_id) ?? waiting[0];
   const [name, setName] = useState(initial?.signal ?? "");
   const [text, setText] = useState("{}");
   const target = waiting.find((w) => w.signal === name);
@@ -204,8 +240,8 @@ function SignalDialog({ run, node, onDone, onClose }: { run: RunDetail; node?: s
       effect={
         <p>
           Delivers signal <strong>{name || "…"}</strong>
-          {target ? <> to step <strong>{target.nodeId}</strong>, which is waiting for it</> : ""} with the payload below (kept as
-          {target ? <code> data.{target.nodeId}</code> : " the step's output"}); the run continues from there.
+          {target ? <> to step <strong>{target.node_id}</strong>, which is waiting for it</> : ""} with the payload below (kept as
+          {target ? <code> data.{target.node_id}</code> : " the step's output"}); the run continues from there.
         </p>
       }
       check={() => (!name ? "Choose a signal." : parseJson(text, "payload").error ?? null)}
@@ -216,7 +252,7 @@ function SignalDialog({ run, node, onDone, onClose }: { run: RunDetail; node?: s
         <span className="fd-field__label">Signal</span>
         <select aria-label="Signal" value={name} onChange={(e) => setName(e.target.value)}>
           {waiting.map((w) => (
-            <option key={w.nodeId} value={w.signal}>{w.signal} (step {w.nodeId})</option>
+            <option key={w.node_id} value={w.signal ?? ""}>{w.signal} (step {w.node_id})</option>
           ))}
         </select>
       </label>

@@ -4,15 +4,16 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
-import type { RunDetail } from "../../api/console";
+import type { AvailableAction, RunDetail } from "../../api/console";
 import { RunGraph } from "../../graph/RunGraph";
 import { JsonView } from "../common/JsonView";
 import { LiveBadge } from "../common/LiveBadge";
-import { StatusBadge } from "../common/StatusBadge";
-import { dateTime, shortId } from "../format";
+import { STATUS_MEANING, StatusBadge } from "../common/StatusBadge";
+import { Time } from "../common/Time";
+import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
 import { ActionDialog, type DialogRequest } from "./ActionDialogs";
-import { runActionBlocked, type ActionKind, type RunActionKind } from "./actions";
+import { RunActionBar, StepActionsOverview } from "./RunActions";
 import { StepPanel } from "./StepPanel";
 import { useRun } from "./store";
 import { Timeline } from "./Timeline";
@@ -38,14 +39,6 @@ export default function RunPage() {
   return <Run run={detail} />;
 }
 
-const RUN_ACTIONS: { kind: RunActionKind; label: string; danger?: boolean }[] = [
-  { kind: "retry", label: "Retry from failed step…" },
-  { kind: "signal", label: "Send signal…" },
-  { kind: "data", label: "Edit data…" },
-  { kind: "compensate", label: "Compensate now…", danger: true },
-  { kind: "cancel", label: "Cancel…", danger: true },
-];
-
 type Tab = "timeline" | "data" | "steps";
 
 function Run({ run }: { run: RunDetail }) {
@@ -61,7 +54,7 @@ function Run({ run }: { run: RunDetail }) {
   const [dialog, setDialog] = useState<DialogRequest | null>(null);
   const [tab, setTab] = useState<Tab>("timeline");
   const onSelect = useCallback((node: string | null) => select(node), [select]);
-  const openAction = (kind: ActionKind, node?: string) => setDialog({ kind, node });
+  const openAction = (action: AvailableAction) => setDialog({ action });
   const nodeIds = new Set(run.spec.nodes.map((n) => n.id));
 
   return (
@@ -72,31 +65,17 @@ function Run({ run }: { run: RunDetail }) {
           <Link to={`/designer/${encodeURIComponent(run.definition)}?version=${run.version}`} className="fd-muted" title="Open this version in the designer">v{run.version}</Link>
         </nav>
         <h1>
-          <span data-testid="run-title">{run.business_key || shortId(run.id)}</span> <StatusBadge status={status} testId="run-status" />
+          <span data-testid="run-title">{run.business_key || shortId(run.id)}</span> <StatusBadge status={status} testId="run-status" run />
+          {STATUS_MEANING[status] && <span className="fc-status-note" data-testid="run-status-meaning">{STATUS_MEANING[status]}</span>}
           {run.stuck && <span className="fc-stuck">stuck</span>}
           {run.is_test && <span className="fc-test">test run</span>}
         </h1>
         <LiveBadge state={stream} />
-        <div className="fc-actions" data-testid="run-actions">
-          {RUN_ACTIONS.map(({ kind, label, danger }) => {
-            const blocked = runActionBlocked(kind, run, status);
-            return (
-              <button
-                key={kind}
-                type="button"
-                className={danger ? "fc-danger-outline" : undefined}
-                disabled={!canOperate || !!blocked}
-                title={cannot || blocked || undefined}
-                onClick={() => openAction(kind)}
-              >
-                {label}
-              </button>
-            );
-          })}
-        </div>
+        <RunActionBar actions={run.available_actions} canOperate={canOperate} cannot={cannot} onAction={openAction} />
       </header>
       {!canOperate && me && <p className="fc-readonly" data-testid="read-only-note">{cannot}</p>}
-      <WhyPanel run={run} status={status} />
+      <WhyPanel run={run} status={status} canOperate={canOperate} cannot={cannot} onAction={openAction} />
+      <StepActionsOverview actions={run.available_actions} canOperate={canOperate} cannot={cannot} onAction={openAction} onPick={(n) => select(n)} />
       <div className="fc-run__body">
         <div className="fc-run__main">
           <div className="fc-run__graph" data-testid="run-graph">
@@ -118,7 +97,6 @@ function Run({ run }: { run: RunDetail }) {
         {selected ? (
           <StepPanel
             run={run}
-            status={status}
             node={selected}
             live={statuses[selected]}
             canOperate={canOperate}
@@ -148,9 +126,9 @@ function Summary({ run }: { run: RunDetail }) {
     ["run id", <code key="id">{run.id}</code>],
     ["definition", `${run.definition} v${run.version}`],
     ["business key", run.business_key ?? "—"],
-    ["created", dateTime(run.created_at)],
-    ["last progress", dateTime(run.last_progress_at)],
-    ["finished", run.finished_at ? dateTime(run.finished_at) : "—"],
+    ["created", <Time key="c" iso={run.created_at} />],
+    ["last progress", run.last_progress_at ? <Time key="p" iso={run.last_progress_at} /> : "—"],
+    ["finished", run.finished_at ? <Time key="f" iso={run.finished_at} /> : "—"],
   ];
   if (run.parent_run) facts.push(["parent run", <Link key="p" to={`/console/runs/${run.parent_run}`}>{shortId(run.parent_run)} (step {run.parent_node_id})</Link>]);
   return (
@@ -218,8 +196,8 @@ function StepsTab({ run, onPick }: { run: RunDetail; onPick(node: string): void 
             <td><StatusBadge status={s.status} /></td>
             <td>{s.attempt}</td>
             <td>{s.worker ?? ""}</td>
-            <td>{dateTime(s.started_at)}</td>
-            <td>{dateTime(s.finished_at)}</td>
+            <td><Time iso={s.started_at} /></td>
+            <td><Time iso={s.finished_at} /></td>
             <td className="fc-where">{s.error ? `${s.error.type ?? ""}: ${s.error.message ?? ""}` : ""}</td>
           </tr>
         ))}

@@ -1,29 +1,30 @@
 /** One node of the run: its step (and compensation), every attempt with input, output, error and traceback. */
-import type { Attempt, RunDetail, Step } from "../../api/console";
+import type { Attempt, AvailableAction, RunDetail, Step } from "../../api/console";
 import type { NodeRunStatus } from "../../graph/runStatus";
 import { Link } from "react-router";
 import { JsonView } from "../common/JsonView";
 import { StatusBadge } from "../common/StatusBadge";
-import { dateTime, duration, humanizeTimes } from "../format";
-import { stepActionBlocked, waitingSignals, type ActionKind } from "./actions";
+import { Ago, Time } from "../common/Time";
+import { duration } from "../format";
+import { ActionButton } from "./ActionButton";
+import { stepActions } from "./actions";
 
 interface Props {
   run: RunDetail;
-  status: string;
   node: string;
   live?: NodeRunStatus;
   canOperate: boolean;
   cannot: string;
-  onAction(kind: ActionKind, node?: string): void;
+  onAction(action: AvailableAction): void;
   onClose(): void;
 }
 
-export function StepPanel({ run, status, node, live, canOperate, cannot, onAction, onClose }: Props) {
+export function StepPanel({ run, node, live, canOperate, cannot, onAction, onClose }: Props) {
   const spec = run.spec.nodes.find((n) => n.id === node);
   const steps = run.steps.filter((s) => s.node_id === node).sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind === "node" ? -1 : 1));
-  const retryBlocked = stepActionBlocked("retry_step", run, node, status);
-  const skipBlocked = stepActionBlocked("skip", run, node, status);
-  const signal = waitingSignals(run).find((w) => w.nodeId === node);
+  const own = stepActions(run.available_actions, node);
+  const kinds = [...new Set(own.map((a) => a.kind ?? "node"))];
+  const signals = run.available_actions.filter((a) => a.action === "signal" && a.node_id === node);
   return (
     <aside className="fc-side" aria-label={`Step ${node}`} data-testid="step-panel">
       <header className="fc-side__head">
@@ -44,18 +45,23 @@ export function StepPanel({ run, status, node, live, canOperate, cannot, onActio
           {live.compensation && <> · compensation <StatusBadge status={live.compensation} /></>}
         </p>
       )}
-      <div className="fc-actions" data-testid="step-actions">
-        <button type="button" disabled={!canOperate || !!retryBlocked} title={cannot || retryBlocked || "Run this step again now"} onClick={() => onAction("retry_step", node)}>
-          Retry this step now…
-        </button>
-        <button type="button" disabled={!canOperate || !!skipBlocked} title={cannot || skipBlocked || "Mark done with an output you give"} onClick={() => onAction("skip", node)}>
-          Skip with an output…
-        </button>
-        {signal && (
-          <button type="button" disabled={!canOperate} title={cannot || `Deliver ${signal.signal}`} onClick={() => onAction("signal", node)}>
-            Send {signal.signal}…
-          </button>
+      <div className="fc-step-panel__actions" data-testid="step-actions" data-node-id={node}>
+        {kinds.map((kind) => (
+          <div key={kind} className="fc-actions" role="group" aria-label={kind === "compensation" ? "Compensation actions" : "Step actions"} data-kind={kind}>
+            {kinds.length > 1 && <span className="fd-muted">{kind === "compensation" ? "compensation:" : "step:"}</span>}
+            {own.filter((a) => (a.kind ?? "node") === kind).map((a) => (
+              <ActionButton key={a.action} action={a} canOperate={canOperate} cannot={cannot} onOpen={onAction} place="panel" />
+            ))}
+          </div>
+        ))}
+        {signals.length > 0 && (
+          <div className="fc-actions" role="group" aria-label="Signal">
+            {signals.map((a) => (
+              <ActionButton key={a.signal ?? ""} action={a} canOperate={canOperate} cannot={cannot} onOpen={onAction} place="panel" />
+            ))}
+          </div>
         )}
+        {!own.length && !signals.length && <p className="fd-muted">No action applies to this step.</p>}
       </div>
       {steps.length === 0 && <p className="fd-muted">This step has not run in this run.</p>}
       {steps.map((step) => (
@@ -65,14 +71,24 @@ export function StepPanel({ run, status, node, live, canOperate, cannot, onActio
   );
 }
 
+/** "14:03:10 (in 12s)", live. */
+function TimeAndAgo({ iso }: { iso: string }) {
+  return (
+    <>
+      <Time iso={iso} /> (<Ago iso={iso} />)
+    </>
+  );
+}
+
 function StepDetail({ step }: { step: Step }) {
-  const facts: [string, string][] = [];
+  const facts: [string, React.ReactNode][] = [];
   if (step.worker) facts.push(["worker", step.worker]);
-  if (step.scheduled_at) facts.push(["scheduled", dateTime(step.scheduled_at)]);
-  if (step.started_at) facts.push(["started", dateTime(step.started_at)]);
-  if (step.finished_at) facts.push(["finished", dateTime(step.finished_at)]);
-  if (step.next_attempt_at && step.status !== "succeeded") facts.push([step.node_type === "signal" ? "times out" : "next attempt", humanizeTimes(step.next_attempt_at)]);
-  if (step.lease_expires_at && step.status === "running") facts.push(["lease until", humanizeTimes(step.lease_expires_at)]);
+  if (step.scheduled_at) facts.push(["scheduled", <Time iso={step.scheduled_at} />]);
+  if (step.started_at) facts.push(["started", <Time iso={step.started_at} />]);
+  if (step.finished_at) facts.push(["finished", <Time iso={step.finished_at} />]);
+  if (step.next_attempt_at && step.status !== "succeeded") facts.push([step.node_type === "signal" ? "times out" : "next attempt", <TimeAndAgo iso={step.next_attempt_at} />]);
+  if (step.lease_expires_at && step.status === "running") facts.push(["lease until", <TimeAndAgo iso={step.lease_expires_at} />]);
+  if (step.heartbeat_at && step.status === "running") facts.push(["last heartbeat", <Ago iso={step.heartbeat_at} />]);
   if (step.wait_reason) facts.push(["waiting", step.wait_reason]);
   if (step.arrivals) facts.push(["arrivals", String(step.arrivals)]);
   return (
@@ -129,8 +145,8 @@ function AttemptRow({ attempt: a }: { attempt: Attempt }) {
       <div className="fc-row">
         <strong>#{a.attempt}</strong> <StatusBadge status={a.status} />
         {a.worker && <span className="fd-muted">{a.worker}</span>}
-        <span className="fd-muted" title={`${dateTime(a.started_at)} → ${dateTime(a.finished_at)}`}>
-          {dateTime(a.started_at)}
+        <span className="fd-muted" title={`${a.started_at ?? "?"} → ${a.finished_at ?? "…"}`}>
+          <Time iso={a.started_at} />
           {took && ` · ${ms !== null && ms < 1000 ? `${ms} ms` : took}`}
         </span>
       </div>

@@ -6,7 +6,8 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { RunEvent } from "../../api/runs";
 import { JsonView } from "../common/JsonView";
-import { clock, dateTime } from "../format";
+import { Time } from "../common/Time";
+import { clock } from "../format";
 import { describeActor, describeEvent, eventTone } from "./describe";
 
 export const ROW_HEIGHT = 24;
@@ -50,7 +51,7 @@ export function Timeline({ events, node, onPickNode }: { events: RunEvent[]; nod
         <div className="fc-timeline__detail" data-testid="event-detail">
           <div className="fc-row">
             <strong>#{pickedEvent.seq} {pickedEvent.type}</strong>
-            <span className="fd-muted">{dateTime(pickedEvent.created_at)}</span>
+            <span className="fd-muted"><Time iso={pickedEvent.created_at} /></span>
             {describeActor(pickedEvent) && <span>{describeActor(pickedEvent)}</span>}
             <span className="fc-spacer" />
             <button type="button" className="fd-icon-button" aria-label="Close event" onClick={() => setPicked(null)}>×</button>
@@ -112,7 +113,7 @@ function EventList({ events, picked, onPick, onPickNode }: { events: RunEvent[];
         onClick={() => onPick(e.seq)}
       >
         <span className="fc-event__seq">#{e.seq}</span>
-        <span className="fc-event__time" title={dateTime(e.created_at)}>{clock(e.created_at)}</span>
+        <span className="fc-event__time" title={e.created_at}>{clock(e.created_at)}</span>
         <span className="fc-event__type">{e.type}</span>
         {e.node_id ? (
           <button type="button" className="fc-event__node" onClick={(ev) => { ev.stopPropagation(); onPickNode(e.node_id!); }} title={`Show step ${e.node_id}`}>
@@ -122,7 +123,11 @@ function EventList({ events, picked, onPick, onPickNode }: { events: RunEvent[];
           <span className="fc-event__node" />
         )}
         <span className="fc-event__text" title={describeEvent(e)}>{describeEvent(e)}</span>
-        {actor && <span className="fc-event__actor" data-testid="event-actor" title={actor}>{actor}</span>}
+        {actor && (
+          <span className={`fc-event__actor${e.actor === "system" ? " fc-event__actor--system" : ""}`} data-testid="event-actor" title={actor}>
+            {actor}
+          </span>
+        )}
       </div>,
     );
   }

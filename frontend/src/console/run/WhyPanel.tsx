@@ -1,10 +1,14 @@
 /**
- * "Why is it stuck / what is it waiting for": the scheduler's plain-language
- * reasons (the API's `why`), with its times made readable, plus the stuck flag.
+ * "Why is it stuck / what is it waiting for": one line per open or failed
+ * step, written from the API's `why_details` and ticking every second (why.ts),
+ * plus the stuck flag, live. A step held by a dead worker offers its force retry.
  */
-import type { RunDetail } from "../../api/console";
-import { useNow } from "../common/LiveBadge";
-import { dateTime, humanizeTimes, relative } from "../format";
+import type { AvailableAction, RunDetail } from "../../api/console";
+import { useClock } from "../common/Time";
+import { humanizeTimes, relative, when } from "../format";
+import { ActionButton } from "./ActionButton";
+import { findAction } from "./actions";
+import { stuckParts, whyLine, type WhyLine, type WhyPart } from "./why";
 
 function heading(status: string, stuck: boolean): string {
   if (stuck) return "Why it is stuck";
@@ -15,6 +19,8 @@ function heading(status: string, stuck: boolean): string {
       return "Undone";
     case "cancelled":
       return "Cancelled";
+    case "aborted":
+      return "Aborted: failed, nothing undone";
     case "failed":
     case "compensation_failed":
       return "Why it stopped: an operator must act";
@@ -33,33 +39,95 @@ function errorLine(run: RunDetail): string {
   return main + comp;
 }
 
-export function WhyPanel({ run, status }: { run: RunDetail; status: string }) {
-  useNow(5000); // re-render: durations and "in 12s" stay true
-  const now = Date.now();
-  const lines: string[] = [];
-  if (status === "completed") lines.push(`Completed ${run.finished_at ? `at ${dateTime(run.finished_at)} (${relative(run.finished_at, now)})` : ""}.`);
-  else if (status === "compensated") lines.push(`Compensated ${run.finished_at ? `at ${dateTime(run.finished_at)}` : ""} after: ${errorLine(run) || "an operator asked"}.`);
-  else if (status === "cancelled") lines.push(`Cancelled ${run.finished_at ? `at ${dateTime(run.finished_at)}` : ""}.`);
-  else if (status === "compensating" && errorLine(run)) lines.push(`Compensating after: ${errorLine(run)}.`);
+function Parts({ parts }: { parts: WhyPart[] }) {
+  return (
+    <>
+      {parts.map((part, i) =>
+        typeof part === "string" ? (
+          part
+        ) : (
+          <time key={i} dateTime={part.iso} title={part.iso}>
+            {part.text}
+          </time>
+        ),
+      )}
+    </>
+  );
+}
+
+interface Props {
+  run: RunDetail;
+  status: string;
+  canOperate: boolean;
+  cannot: string;
+  onAction(action: AvailableAction): void;
+}
+
+export function WhyPanel({ run, status, canOperate, cannot, onAction }: Props) {
+  const now = useClock(); // every second: durations and countdowns stay true
+  const finished: string[] = [];
+  const at = (iso: string | null) => (iso ? ` at ${when(iso, now)}` : "");
+  if (status === "completed") finished.push(`Completed${at(run.finished_at)}${run.finished_at ? ` (${relative(run.finished_at, now)})` : ""}.`);
+  else if (status === "compensated") finished.push(`Compensated${at(run.finished_at)} after: ${errorLine(run) || "an operator asked"}.`);
+  else if (status === "cancelled") finished.push(`Cancelled${at(run.finished_at)}.`);
+  else if (status === "aborted") finished.push(`Aborted${at(run.finished_at)} after: ${errorLine(run) || "a failure"}. Nothing was undone.`);
+  else if (status === "compensating" && errorLine(run)) finished.push(`Compensating after: ${errorLine(run)}.`);
+
   // The server's reasons describe the detail's status; skip them once events moved it on.
-  if (status === run.status) lines.push(...run.why.map((line) => humanizeTimes(line, now)));
-  if (!lines.length) lines.push(status === run.status ? "Nothing to wait for: steps are being scheduled." : `Now ${status.replace(/_/g, " ")}; refreshing…`);
-  const tone = run.stuck ? "stuck" : ["failed", "compensation_failed"].includes(status) ? "bad" : status === "completed" ? "ok" : "info";
+  const current = status === run.status;
+  const lines: WhyLine[] = current
+    ? run.why_details.map((d) => {
+        const node = run.spec.nodes.find((n) => n.id === d.node_id);
+        const step = run.steps.find((s) => s.node_id === d.node_id && s.kind === d.kind);
+        return whyLine(d, {
+          now,
+          nodeType: d.kind === "node" ? node?.type : undefined,
+          signal: node?.signal,
+          errorMessage: step?.error?.message,
+        });
+      })
+    : [];
+  // An older server without why_details: its sentences, times made readable.
+  const legacy = current && !run.why_details.length ? run.why.map((line) => humanizeTimes(line, now)) : [];
+  const empty = !finished.length && !lines.length && !legacy.length;
+  const tone = run.stuck ? "stuck" : ["failed", "compensation_failed", "aborted"].includes(status) ? "bad" : status === "completed" ? "ok" : "info";
+
   return (
     <section className={`fc-why fc-why--${tone}`} aria-label="Why" data-testid="why">
       <h2>{heading(status, run.stuck)}</h2>
       {run.stuck && (
         <p className="fc-why__stuck" data-testid="stuck-reason">
-          Flagged stuck {run.stuck_since ? `at ${dateTime(run.stuck_since)} (${relative(run.stuck_since, now)})` : ""}
-          {run.last_progress_at ? `, no progress since ${dateTime(run.last_progress_at)}` : ""}: {humanizeTimes(run.stuck_reason, now)}
+          <Parts parts={stuckParts(run, { now })} />
+          {run.stuck_reason && (
+            <span className="fc-why__flagged">
+              {" "}· as the scheduler put it{run.stuck_since ? ` at ${when(run.stuck_since, now)}` : ""}: {humanizeTimes(run.stuck_reason, now)}
+            </span>
+          )}
         </p>
       )}
-      {run.stuck && lines.length > 0 && <div className="fc-why__now">Right now:</div>}
+      {run.stuck && !empty && <div className="fc-why__now">Right now:</div>}
       <ul>
-        {lines.map((line, i) => {
+        {finished.map((line, i) => (
+          <li key={`f${i}`} data-testid="why-line">{line}</li>
+        ))}
+        {lines.map((line) => {
+          const force = line.offerForceRetry ? findAction(run.available_actions, "force_retry", line.nodeId, line.kind) : undefined;
+          return (
+            <li key={`${line.kind}:${line.nodeId}`} data-testid="why-line" data-node-id={line.nodeId} data-kind={line.kind} data-status={line.status}>
+              <strong>{line.subject}</strong>: <Parts parts={line.parts} />
+              {force && (
+                <>
+                  {" "}
+                  <ActionButton action={force} canOperate={canOperate} cannot={cannot} onOpen={onAction} place="why" />
+                </>
+              )}
+            </li>
+          );
+        })}
+        {legacy.map((line, i) => {
           const m = /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/.exec(line);
           return (
-            <li key={i} data-testid="why-line">
+            <li key={`l${i}`} data-testid="why-line">
               {m ? (
                 <>
                   <strong>{m[1]}</strong>: {m[2]}
@@ -70,6 +138,7 @@ export function WhyPanel({ run, status }: { run: RunDetail; status: string }) {
             </li>
           );
         })}
+        {empty && <li data-testid="why-line">{current ? "Nothing to wait for: steps are being scheduled." : `Now ${status.replace(/_/g, " ")}; refreshing…`}</li>}
       </ul>
     </section>
   );

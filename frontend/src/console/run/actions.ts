@@ -1,76 +1,73 @@
 /**
- * Which operator actions apply to a run or a step right now, and why not
- * when they do not: the same rules as engine/services/runs.py, so a button is
- * enabled only when the server would accept it (it checks again anyway).
+ * The run page's buttons come from the server's `available_actions` (the
+ * engine's one action policy): these helpers only sort and group its entries
+ * for display. Nothing here decides whether an action applies.
  */
-import type { RunDetail, Step } from "../../api/console";
+import type { ActionName, AvailableAction, RunDetail } from "../../api/console";
 
-export type RunActionKind = "retry" | "compensate" | "cancel" | "signal" | "data";
-export type StepActionKind = "retry_step" | "skip";
-export type ActionKind = RunActionKind | StepActionKind;
+/** Actions on the whole run, in the order of the run's action bar. */
+export const RUN_ACTIONS: readonly ActionName[] = ["retry", "signal", "edit_data", "compensate", "cancel"];
+/** Actions on one step, in the order of a step's buttons. */
+export const STEP_ACTIONS: readonly ActionName[] = ["retry_step", "force_retry", "skip"];
 
-const TERMINAL = ["completed", "compensated", "cancelled"];
+const order = (list: readonly ActionName[], a: AvailableAction) => {
+  const i = list.indexOf(a.action);
+  return i < 0 ? list.length : i;
+};
 
-/** null when the action applies; else the reason it does not. */
-export function runActionBlocked(kind: RunActionKind, run: RunDetail, status: string = run.status): string | null {
-  switch (kind) {
-    case "retry":
-      return ["failed", "compensation_failed"].includes(status) ? null : `the run is ${status}; only a failed run can be retried`;
-    case "compensate":
-      return ["running", "waiting", "failed", "compensation_failed", "pending"].includes(status)
-        ? null
-        : `the run is ${status}; only a running, waiting or failed run can be compensated`;
-    case "cancel":
-      return TERMINAL.includes(status) ? `the run is already ${status}` : null;
-    case "data":
-      return TERMINAL.includes(status) ? `the run is ${status}; its data can no longer change` : null;
-    case "signal":
-      if (TERMINAL.includes(status)) return `the run is ${status}`;
-      return waitingSignals(run).length ? null : "no step is waiting for a signal";
-  }
+/** The run-level entries (a signal entry per waiting signal node), in bar order. */
+export function runActions(actions: AvailableAction[]): AvailableAction[] {
+  return actions.filter((a) => !STEP_ACTIONS.includes(a.action)).sort((a, b) => order(RUN_ACTIONS, a) - order(RUN_ACTIONS, b));
 }
 
-/** The step an action on `nodeId` acts on: its compensation while the run's compensation failed. */
-export function stepFor(run: RunDetail, nodeId: string, status: string = run.status): Step | undefined {
-  const steps = run.steps.filter((s) => s.node_id === nodeId);
-  if (status === "compensation_failed") return steps.find((s) => s.kind === "compensation") ?? steps.find((s) => s.kind === "node");
-  return steps.find((s) => s.kind === "node");
+/** A step's entries (both its kinds unless `kind` is given), in button order. */
+export function stepActions(actions: AvailableAction[], nodeId: string, kind?: "node" | "compensation"): AvailableAction[] {
+  return actions
+    .filter((a) => STEP_ACTIONS.includes(a.action) && a.node_id === nodeId && (!kind || a.kind === kind))
+    .sort((a, b) => order(STEP_ACTIONS, a) - order(STEP_ACTIONS, b));
 }
 
-export function stepActionBlocked(kind: StepActionKind, run: RunDetail, nodeId: string, status: string = run.status): string | null {
-  if (kind === "retry_step") {
-    const step = stepFor(run, nodeId, status);
-    if (!step) return `step ${nodeId} has not run`;
-    if (!["failed", "scheduled"].includes(step.status)) return `step ${nodeId} is ${step.status}; only a failed or scheduled step can be retried`;
-    if (step.kind === "node" && !["failed", "running", "waiting"].includes(status)) return `the run is ${status}`;
-    return null;
-  }
-  const step = run.steps.find((s) => s.node_id === nodeId && s.kind === "node");
-  if (!step) return `step ${nodeId} has not run`;
-  if (!["failed", "scheduled", "waiting"].includes(step.status)) return `step ${nodeId} is ${step.status}; only a failed, scheduled or waiting step can be skipped`;
-  if (!["failed", "running", "waiting"].includes(status)) return `the run is ${status}`;
-  return null;
-}
-
-export interface WaitingSignal {
+export interface StepActionGroup {
   nodeId: string;
-  signal: string;
-  since: string | null;
-  timeoutAt: string | null;
+  kind: "node" | "compensation";
+  actions: AvailableAction[];
 }
 
-export function waitingSignals(run: RunDetail): WaitingSignal[] {
-  return run.steps
-    .filter((s) => s.kind === "node" && s.node_type === "signal" && s.status === "waiting")
-    .map((s) => ({
-      nodeId: s.node_id,
-      signal: String(run.spec.nodes.find((n) => n.id === s.node_id)?.signal ?? ""),
-      since: s.scheduled_at,
-      timeoutAt: s.next_attempt_at,
-    }));
+/**
+ * Every step that has at least one allowed action, with all its step actions
+ * (the refused ones say why), in the server's order of steps.
+ */
+export function actionableSteps(actions: AvailableAction[]): StepActionGroup[] {
+  const groups = new Map<string, StepActionGroup>();
+  for (const a of actions) {
+    if (!STEP_ACTIONS.includes(a.action) || !a.node_id) continue;
+    const kind = a.kind ?? "node";
+    const key = `${kind}:${a.node_id}`;
+    if (!groups.has(key)) groups.set(key, { nodeId: a.node_id, kind, actions: [] });
+    groups.get(key)!.actions.push(a);
+  }
+  return [...groups.values()]
+    .filter((g) => g.actions.some((a) => a.allowed))
+    .map((g) => ({ ...g, actions: g.actions.sort((a, b) => order(STEP_ACTIONS, a) - order(STEP_ACTIONS, b)) }));
 }
 
-/** Succeeded steps that declare a compensation, newest first: what "compensate" would undo. */
+/** The entry for one action on one step, if the server listed it. */
+export function findAction(actions: AvailableAction[], action: ActionName, nodeId: string | null, kind?: "node" | "compensation" | null): AvailableAction | undefined {
+  return actions.find((a) => a.action === action && a.node_id === nodeId && (kind === undefined || kind === null || a.kind === kind));
+}
+
+/** A stable key for an entry (React keys, element ids). */
+export function actionKey(a: AvailableAction): string {
+  return [a.action, a.kind ?? "", a.node_id ?? ""].join("-").replace(/[^A-Za-z0-9_-]/g, "_");
+}
+
+/** Each button opens a confirmation: "Force retry…". */
+export function buttonText(a: AvailableAction): string {
+  const label = a.label?.trim() || a.action.replace(/_/g, " ");
+  return label.endsWith("…") ? label : `${label}…`;
+}
+
+/** Succeeded steps that declare a compensation, newest first: what "compensate" would undo (shown in its dialog). */
 export function compensable(run: RunDetail): string[] {
   const withComp = new Set(run.spec.nodes.filter((n) => n.compensation).map((n) => n.id));
   const undone = new Set(run.steps.filter((s) => s.kind === "compensation" && s.status === "succeeded").map((s) => s.node_id));

@@ -16,6 +16,9 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("step.waiting", { signal: "order.approved" }, { node_id: "approval" }))).toBe("approval waiting for signal order.approved");
     expect(describeEvent(ev("run.failed", { status: "failed", previous: "running" }, { node_id: "" }))).toBe("run failed (was running)");
     expect(describeEvent(ev("operator.retry", {}, { node_id: "" }))).toBe("retry from the failed step requested");
+    // A past event's delay is history, not a countdown.
+    expect(describeEvent(ev("step.retry_scheduled", { attempt: 2, delay: 4, next_attempt_at: "2026-11-27T08:00:04Z" })))
+      .toMatch(/^charge retry at \d\d:\d\d:\d\d\.\d{3} \(a 4s backoff\) after attempt 2$/);
   });
 
   it("keeps user text as it is (rendered as text, never markup)", () => {
@@ -25,10 +28,16 @@ describe("describeEvent", () => {
 });
 
 describe("describeActor and tones", () => {
-  it("names the user and reason of an operator action, not the system", () => {
+  it("names who acted as the server recorded it: a user, or the system", () => {
     expect(describeActor(ev("operator.retry", {}, { actor: "olga", reason: "card updated" }))).toBe("by olga: card updated");
-    expect(describeActor(ev("step.started"))).toBe("");
+    expect(describeActor(ev("step.started"))).toBe("system");
+    expect(describeActor(ev("run.stuck", {}, { reason: "no progress" }))).toBe("system: no progress");
+    expect(describeActor(ev("step.started", {}, { actor: null }))).toBe("");
+    expect(describeActor(ev("step.started", {}, { actor: "  " }))).toBe("");
     expect(eventTone(ev("operator.cancel"))).toBe("operator");
     expect(eventTone(ev("step.failed"))).toBe("bad");
+    expect(eventTone(ev("run.aborted"))).toBe("bad");
+    expect(describeEvent(ev("run.aborted", { status: "aborted", error: { type: "CardDeclined", message: "no funds" } }, { node_id: "" })))
+      .toBe("run aborted: failed, nothing undone (CardDeclined: no funds)");
   });
 });

@@ -24,7 +24,7 @@ export function eventTone(event: RunEvent): EventTone {
   const t = event.type;
   if (t.startsWith("operator.") || t === "signal.received") return "operator";
   if (t === "run.completed" || t === "step.succeeded" || t === "run.compensated") return "ok";
-  if (t === "run.failed" || t === "step.failed" || t === "run.compensation_failed" || t === "step.timed_out") return "bad";
+  if (t === "run.failed" || t === "run.aborted" || t === "step.failed" || t === "run.compensation_failed" || t === "step.timed_out") return "bad";
   if (t === "run.stuck" || t === "step.retry_scheduled" || t === "compensation.started" || t === "run.cancelled") return "warn";
   if (t === "step.scheduled" || t === "join.arrived") return "muted";
   return "info";
@@ -39,6 +39,8 @@ export function describeEvent(event: RunEvent): string {
       return `run created on ${str(p.definition)} v${str(p.version)}${p.business_key ? ` for ${str(p.business_key)}` : ""}`;
     case "run.stuck":
       return `flagged stuck: ${str(p.reason)}`;
+    case "run.aborted":
+      return `run aborted: failed, nothing undone${p.error ? ` (${errorText(p.error)})` : ""}`;
     case "compensation.started":
       return "compensation started: undoing what succeeded, in reverse order";
     case "step.scheduled":
@@ -53,7 +55,7 @@ export function describeEvent(event: RunEvent): string {
       return `${who} timed out${attempt}: ${errorText(p.error)}`;
     case "step.retry_scheduled":
       return p.next_attempt_at
-        ? `${who} retry at ${clock(str(p.next_attempt_at))}${typeof p.delay === "number" ? ` (in ${p.delay}s)` : ""} after attempt ${str(p.attempt)}`
+        ? `${who} retry at ${clock(str(p.next_attempt_at))}${typeof p.delay === "number" ? ` (a ${p.delay}s backoff)` : ""} after attempt ${str(p.attempt)}`
         : `${who} retry scheduled after attempt ${str(p.attempt)}`;
     case "step.waiting":
       if (p.signal) return `${who} waiting for signal ${str(p.signal)}`;
@@ -76,6 +78,8 @@ export function describeEvent(event: RunEvent): string {
       return "cancel requested";
     case "operator.compensate":
       return "compensation requested";
+    case "operator.force_retry":
+      return `forced a new attempt of step ${event.node_id}${p.worker ? ` (worker ${str(p.worker)} held it)` : ""}`;
     case "operator.data_edited":
       return "run data edited (before and after kept)";
   }
@@ -85,8 +89,14 @@ export function describeEvent(event: RunEvent): string {
   return `${event.type}${who ? ` ${who}` : ""}`;
 }
 
-/** The actor and reason of an operator's event: "by ana: card updated". */
+/**
+ * Who did it, as the server records it: "by ana: card updated" for a person,
+ * "system" (with its reason, if any) for the engine itself; nothing when the
+ * event names no actor. Never guessed from who started the run.
+ */
 export function describeActor(event: RunEvent): string {
-  if (!event.actor || event.actor === "system") return "";
-  return event.reason ? `by ${event.actor}: ${event.reason}` : `by ${event.actor}`;
+  const actor = event.actor?.trim();
+  if (!actor) return "";
+  if (actor === "system") return event.reason ? `system: ${event.reason}` : "system";
+  return event.reason ? `by ${actor}: ${event.reason}` : `by ${actor}`;
 }

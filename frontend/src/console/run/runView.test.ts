@@ -18,7 +18,7 @@ const detail = (over: Partial<RunDetail> = {}): RunDetail => ({
   id: "r", definition: "d", version: 1, business_key: "order-1", status: "failed", stuck: false, stuck_reason: "",
   stuck_since: null, error: null, is_test: false, parent_run: null, created_at: "", updated_at: "", finished_at: null,
   last_progress_at: null, input: {}, data: {}, output: null, parent_node_id: null,
-  spec: { schema_version: 1, nodes: [], edges: [] }, steps: [step("charge", "failed")], last_seq: 5, why: [], ...over,
+  spec: { schema_version: 1, nodes: [], edges: [] }, steps: [step("charge", "failed")], last_seq: 5, why: [], available_actions: [], why_details: [], ...over,
 });
 
 describe("mergeEvents", () => {

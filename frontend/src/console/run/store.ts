@@ -12,7 +12,10 @@ import { takePrefetched } from "./prefetch";
 import { EMPTY_VIEW, needsDetail, withDetail, withEvents, type RunView } from "./runView";
 
 const REFRESH_DELAY_MS = 150;
-/** While a run is open (not finished), its "why" (durations, due times) is re-read this often. */
+/**
+ * While a run is open (not finished), its detail is re-read this often: a worker found dead, a due retry and
+ * the actions they allow show up without an event (durations tick on their own, from timestamps).
+ */
 const WHY_EVERY_MS = 10_000;
 
 interface RunState extends RunView {

@@ -10,10 +10,11 @@ import { listDefinitions, type Definition } from "../../api/definitions";
 import { followRunList, type SocketState } from "../../api/socket";
 import { BulkDialog, bulkSummary } from "../common/BulkDialog";
 import { errorLines } from "../common/ConfirmDialog";
-import { LiveBadge, useNow } from "../common/LiveBadge";
+import { LiveBadge } from "../common/LiveBadge";
 import { StatusBadge } from "../common/StatusBadge";
 import { EMPTY_FILTERS, filtersFromSearch, filtersToParams, filtersToSearch, type RunFilters } from "../filters";
-import { dateTime, relative, shortId } from "../format";
+import { Ago, Since } from "../common/Time";
+import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
 import { FiltersBar } from "./FiltersBar";
 import { upsertRun } from "./liveList";
@@ -40,7 +41,6 @@ export default function RunsPage() {
   const [history, setHistory] = useState<string[]>([]);
   const me = useMe();
   const canOperate = useCan("operate");
-  useNow(15_000);
 
   const view = useRef({ filters, first: !cursor });
   view.current = { filters, first: !cursor };
@@ -223,11 +223,9 @@ export default function RunsPage() {
 
 function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
   const href = `/console/runs/${encodeURIComponent(run.id)}`;
-  const where = run.error
-    ? `${run.error.node_id ? `${run.error.node_id}: ` : ""}${[run.error.type, run.error.message].filter(Boolean).join(": ")}`
-    : run.stuck
-      ? run.stuck_reason
-      : "";
+  const where = run.error ? `${run.error.node_id ? `${run.error.node_id}: ` : ""}${[run.error.type, run.error.message].filter(Boolean).join(": ")}` : "";
+  // The stuck reason's durations are frozen at flag time: the duration shown is live, the reason is its title.
+  const stuckNote = !run.error && run.stuck ? `as flagged${run.stuck_since ? ` at ${run.stuck_since}` : ""}: ${run.stuck_reason}` : "";
   return (
     <tr className={flashed ? "fc-flash" : undefined} key={flashed} data-testid={`run-row-${run.id}`} data-business-key={run.business_key ?? ""} data-status={run.status}>
       <td>
@@ -240,13 +238,15 @@ function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
         {run.definition} <span className="fd-muted">v{run.version}</span>
       </td>
       <td>
-        <StatusBadge status={run.status} testId={`run-status-${run.id}`} />
+        <StatusBadge status={run.status} testId={`run-status-${run.id}`} run />
         {run.stuck && <span className="fc-stuck" title={run.stuck_reason}>stuck</span>}
         {run.is_test && <span className="fc-test">test</span>}
       </td>
-      <td className="fc-where" title={where}>{where}</td>
-      <td title={dateTime(run.created_at)}>{relative(run.created_at)}</td>
-      <td title={dateTime(run.updated_at)}>{relative(run.updated_at)}</td>
+      <td className="fc-where" title={where || stuckNote}>
+        {where || (stuckNote && (run.stuck_since ? <>stuck for <Since iso={run.stuck_since} /></> : "stuck"))}
+      </td>
+      <td><Ago iso={run.created_at} /></td>
+      <td><Ago iso={run.updated_at} /></td>
     </tr>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { DurationInput, Field, MappingEditor, RetryEditor, TextInput } from "../../designer/fields";
 import type { InspectorProps } from "../../designer/inspectorTypes";
+import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { HTTP_METHODS } from "../../spec/types";
 import { CompensationEditor } from "../task/CompensationEditor";
 
@@ -59,6 +60,7 @@ export function HttpInspector({ data, update, ctx }: InspectorProps) {
         <DurationInput label="Timeout" seconds={data.timeout} onChange={(timeout) => update((f) => ({ ...f, timeout }), "timeout")} />
       </Field>
       <RetryEditor value={data.retry} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
+      <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />
     </>
   );

@@ -1,4 +1,5 @@
 import { retryProblem } from "../../spec/retry";
+import { onFailureProblem } from "../_base/failurePolicy";
 import type { NodeMeta } from "../types";
 
 export const httpMeta: NodeMeta = {
@@ -13,6 +14,8 @@ export const httpMeta: NodeMeta = {
     if (!f.url || !/^(https?:\/\/|\{\{)/.test(f.url)) out.push("The URL must start with http:// or https://");
     const retry = retryProblem(f.retry);
     if (retry) out.push(retry);
+    const onFailure = onFailureProblem(f);
+    if (onFailure) out.push(onFailure);
     return out;
   },
 };

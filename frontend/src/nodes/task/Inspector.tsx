@@ -1,5 +1,6 @@
 import { ActivitySelect, DurationInput, Field, MappingEditor, RetryEditor } from "../../designer/fields";
 import type { InspectorProps } from "../../designer/inspectorTypes";
+import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { CompensationEditor } from "./CompensationEditor";
 
 export function TaskInspector({ data, update, ctx }: InspectorProps) {
@@ -24,6 +25,7 @@ export function TaskInspector({ data, update, ctx }: InspectorProps) {
         <DurationInput label="Heartbeat timeout" seconds={data.heartbeat_timeout} onChange={(v) => update((f) => ({ ...f, heartbeat_timeout: v }), "heartbeat")} />
       </Field>
       <RetryEditor value={data.retry} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
+      <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />
     </>
   );
