@@ -11,8 +11,10 @@ call it dead once its beat is older than FLOWDECK_WORKER_DEAD_AFTER.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
+import signal
 import socket
 import threading
 
@@ -23,6 +25,20 @@ from dramatiq.middleware import Middleware
 
 log = logging.getLogger(__name__)
 STOP_PATIENCE = 5.0  # seconds a shutdown waits for the last beat (a database that hangs)
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker process gets SIGTERM when the dramatiq parent that forked it dies (a
+    SIGKILLed parent would otherwise leave it consuming beside the restarted worker)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            log.debug("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+        if os.getppid() == 1:  # the parent died before we asked
+            os.kill(os.getpid(), signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        pass
 
 
 class LivenessMiddleware(Middleware):
@@ -41,6 +57,7 @@ class LivenessMiddleware(Middleware):
         return f"{socket.gethostname()}:{os.getpid()}"
 
     def after_worker_boot(self, broker, worker):
+        _die_with_parent()
         self._worker = worker
         self._thread = threading.Thread(target=self._beat_loop, name="flowdeck-liveness", daemon=True)
         self._thread.start()

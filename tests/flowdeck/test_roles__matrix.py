@@ -47,9 +47,11 @@ ENDPOINTS = [  # method, path, capability, body
     ("post", "/api/runs/{run}/data/", "operate", {"data": {}, "reason": "r"}),
     ("post", "/api/runs/{run}/steps/a/retry/", "operate", {"reason": "r"}),
     ("post", "/api/runs/{run}/steps/a/skip/", "operate", {"output": {}, "reason": "r"}),
+    ("post", "/api/runs/{run}/steps/a/force-retry/", "operate", {"reason": "r"}),
     ("post", "/api/runs/bulk/", "operate", {"action": "retry", "filters": {}}),
     ("get", "/api/incidents/", "view", None),
     ("get", "/api/stats/", "view", None),
+    ("get", "/api/health/", "view", None),
     ("get", "/api/audit/export/", "audit", None),
 ]
 

@@ -1,4 +1,4 @@
-"""The engine's scheduler loop (a Procfile process). Safe to run several: every sweep
+"""The engine's scheduler loop (a process of `make run`, flowdeck/supervisord.conf). Safe to run several: every sweep
 re-checks each item under its run's lock with SKIP LOCKED (engine/scheduler.py), so
 two schedulers never both act on one item; there is no leader.
 

@@ -1,4 +1,4 @@
-"""Run the demo shop (a Procfile process): ``manage.py shop_serve --port 8001``."""
+"""Run the demo shop (a process of `make run`, flowdeck/supervisord.conf): ``manage.py shop_serve --port 8001``."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
