@@ -3,6 +3,7 @@ DATABASE_URL names), real Redis, real worker and scheduler processes."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.db import connection
@@ -59,3 +60,29 @@ def ledger(transactional_db):
 def _clean_ledgers():
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS test_ledger; DROP TABLE IF EXISTS test_effects")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_outlives_deadlocks():
+    """A transactional test ends with one TRUNCATE of every table while the live stack keeps
+    reading (a scheduler sweep, a page's poll): a statement that takes its share locks in
+    another order than TRUNCATE deadlocks with it, and PostgreSQL aborts the TRUNCATE. Only
+    the test's clean-up is in the way, so try the flush again (it is all or nothing). Session
+    scope: pytest-django's database fixtures are set up before any function-scoped one."""
+    from django.core.management.base import CommandError
+    from django.db import OperationalError
+    from django.test import TransactionTestCase
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        for attempt in range(5):
+            try:
+                return original(self)
+            except (CommandError, OperationalError) as exc:
+                if attempt == 4 or "deadlock detected" not in f"{exc} {exc.__cause__}":
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
