@@ -1,8 +1,22 @@
-/** Runs: test runs from the designer, a run's state, and its live event stream. */
-import type { Spec } from "../spec/types";
+/**
+ * Runs: the one run model the designer and the console share (a run's
+ * summary, its detail, its events, which statuses are final) and the reads
+ * both make. A run is followed live with api/socket.ts followRunEvents; the
+ * console's own endpoints (lists, counts, actions) live in api/console.ts.
+ */
+import type { OnFailure, Spec } from "../spec/types";
 import { get, post } from "./client";
 
+export type RunStatus =
+  | "pending" | "running" | "waiting" | "completed" | "failed" | "aborted"
+  | "compensating" | "compensated" | "compensation_failed" | "cancelled";
+
 export type StepStatus = "scheduled" | "running" | "waiting" | "succeeded" | "failed" | "skipped" | "cancelled";
+
+/** engine.states.RunStatus.ALL, in the order the console lists them. */
+export const RUN_STATUSES: RunStatus[] = [
+  "pending", "running", "waiting", "completed", "failed", "aborted", "compensating", "compensated", "compensation_failed", "cancelled",
+];
 
 /**
  * engine.states.RunStatus.TERMINAL: nothing more happens to these runs. The
@@ -11,25 +25,128 @@ export type StepStatus = "scheduled" | "running" | "waiting" | "succeeded" | "fa
  */
 export const TERMINAL: ReadonlySet<string> = new Set(["completed", "compensated", "cancelled", "aborted"]);
 
-export interface RunStep {
+/** `failed`: failed, awaiting an operator (an incident); `aborted` is failed for good and terminal. */
+export const NEEDS_OPERATOR: ReadonlySet<string> = new Set(["failed", "compensation_failed"]);
+
+export interface RunError {
+  type?: string;
+  message?: string;
+  node_id?: string;
+  traceback?: string;
+  compensation?: RunError;
+  [k: string]: unknown;
+}
+
+export interface RunSummary {
+  id: string;
+  definition: string;
+  version: number;
+  business_key: string | null;
+  status: RunStatus;
+  stuck: boolean;
+  stuck_reason: string;
+  stuck_since: string | null;
+  error: RunError | null;
+  is_test: boolean;
+  parent_run: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+  last_progress_at: string | null;
+}
+
+export interface Attempt {
+  attempt: number;
+  status: string;
+  started_at: string | null;
+  finished_at: string | null;
+  worker: string | null;
+  error: RunError | null;
+}
+
+export interface Step {
+  id: number;
   node_id: string;
+  node_type: string;
   kind: "node" | "compensation";
   status: StepStatus;
   attempt: number;
-  error?: unknown;
+  attempts: Attempt[];
+  input: unknown;
+  output: unknown;
+  error: RunError | null;
+  worker: string | null;
+  wait_reason: string | null;
+  child_run_id: string | null;
+  arrivals: number;
+  completion_order: number | null;
+  scheduled_at: string | null;
+  next_attempt_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  lease_expires_at: string | null;
+  heartbeat_at: string | null;
 }
 
-export interface Run {
-  id: string;
+export type ActionName =
+  | "retry" | "retry_step" | "force_retry" | "skip" | "edit_data" | "compensate" | "cancel" | "signal";
+
+/**
+ * One operator action as the server's policy answers it for this run right
+ * now (engine's action table): the console renders these and decides nothing.
+ */
+export interface AvailableAction {
+  action: ActionName;
+  /** null for run-level actions (a signal entry names its waiting node). */
+  node_id: string | null;
+  kind: "node" | "compensation" | null;
+  allowed: boolean;
+  /** Why it is refused, when allowed is false. */
+  reason: string | null;
+  /** The button's text, e.g. "Retry from failed step". */
+  label: string;
+  destructive: boolean;
+  /** For "signal": the signal the waiting node expects. */
+  signal: string | null;
+}
+
+/** A step's `on_failure`, as the "why" reports it. */
+export type FailurePolicy = OnFailure;
+
+/** What one open (or failed) step is waiting for, as fields to render live. */
+export interface WhyDetail {
+  node_id: string;
+  kind: "node" | "compensation";
   status: string;
-  definition: string | { key: string };
-  version: number | { number: number };
-  spec?: Spec;
-  steps: RunStep[];
+  /** The server's sentence (durations frozen when it was written): a fallback. */
+  text: string;
+  /** ISO: when this wait started. */
+  since: string | null;
+  /** ISO: next attempt, timeout, lease expiry or wait-until. */
+  at: string | null;
+  attempt: number;
+  max_attempts: number | null;
+  error_type: string | null;
+  after_last: FailurePolicy | null;
+  /** Node ids compensating would undo, newest first. */
+  compensations: string[];
+  worker: string | null;
+  worker_alive: boolean | null;
+  worker_last_seen: string | null;
+}
+
+/** GET /api/runs/<id>/ (dashboard RunDetailSerializer): everything about one run up to `last_seq`. */
+export interface RunDetail extends RunSummary {
+  input: unknown;
+  data: Record<string, unknown>;
+  output: unknown;
+  parent_node_id: string | null;
+  spec: Spec;
+  steps: Step[];
   last_seq: number;
-  input?: unknown;
-  output?: unknown;
-  error?: unknown;
+  why: string[];
+  available_actions: AvailableAction[];
+  why_details: WhyDetail[];
 }
 
 export interface RunEvent {
@@ -43,85 +160,39 @@ export interface RunEvent {
   created_at: string;
 }
 
+/** What starting a test run answers: the run's id and first status; read its detail for the rest. */
+export type StartedRun = Pick<RunDetail, "id" | "status" | "version">;
+
 const k = encodeURIComponent;
+const run = (id: string) => `/api/runs/${k(id)}`;
 
-export const startTestRun = (key: string, body: { spec?: Spec; version?: number; input: unknown }) =>
-  post<{ run: Run }>(`/api/definitions/${k(key)}/test-runs/`, body);
-export const getRun = (id: string) => get<Run>(`/api/runs/${k(id)}/`);
-
-export interface RunStream {
-  close(): void;
+/** A detail as the pages rely on it: lists always present (an older server may omit them). */
+export function normalizeDetail(d: RunDetail): RunDetail {
+  return { ...d, why: d.why ?? [], available_actions: d.available_actions ?? [], why_details: d.why_details ?? [] };
 }
+
+export const getRunDetail = (id: string) => get<RunDetail>(`${run(id)}/`).then(normalizeDetail);
+
+/** The server's cap on one events page. */
+export const EVENTS_PAGE = 5000;
+
+export const listEvents = (id: string, afterSeq: number, limit = EVENTS_PAGE) =>
+  get<Omit<RunEvent, "run_id">[]>(`${run(id)}/events/?after_seq=${afterSeq}&limit=${limit}`);
 
 /**
- * Follow a run: its events over the websocket, resuming after the last seq
- * seen on every reconnect. When the socket cannot be opened at all, poll the run.
+ * Every event of a run after `afterSeq` up to `lastSeq` (the detail's
+ * last_seq). Seqs are gapless, so the pages are fetched side by side; what
+ * comes after lastSeq is the websocket's to deliver (it starts there).
  */
-export function followRun(
-  id: string,
-  afterSeq: number,
-  handlers: { onEvents(events: RunEvent[]): void; onRun(run: Run): void; onState?(state: "live" | "polling" | "closed"): void },
-): RunStream {
-  let lastSeq = afterSeq;
-  let closed = false;
-  let socket: WebSocket | null = null;
-  let failures = 0;
-  let timer: number | undefined;
-
-  const poll = async () => {
-    if (closed) return;
-    try {
-      const run = await getRun(id);
-      lastSeq = Math.max(lastSeq, run.last_seq ?? lastSeq);
-      handlers.onRun(run);
-    } catch {
-      /* next tick */
-    }
-    timer = window.setTimeout(poll, 1000);
-  };
-
-  const connect = () => {
-    if (closed) return;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/ws/runs/${k(id)}/?after_seq=${lastSeq}`);
-    socket.onopen = () => {
-      failures = 0;
-      handlers.onState?.("live");
-    };
-    socket.onmessage = (message) => {
-      let data: { type?: string; events?: RunEvent[] };
-      try {
-        data = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      if (data.type === "events" && Array.isArray(data.events)) {
-        const fresh = data.events.filter((e) => e.seq > lastSeq);
-        if (fresh.length) {
-          lastSeq = Math.max(...fresh.map((e) => e.seq));
-          handlers.onEvents(fresh);
-        }
-      }
-    };
-    socket.onclose = () => {
-      if (closed) return;
-      failures += 1;
-      if (failures >= 3) {
-        handlers.onState?.("polling");
-        void poll();
-        return;
-      }
-      timer = window.setTimeout(connect, 500 * failures);
-    };
-  };
-  connect();
-
-  return {
-    close() {
-      closed = true;
-      window.clearTimeout(timer);
-      socket?.close();
-      handlers.onState?.("closed");
-    },
-  };
+export async function allEvents(id: string, afterSeq: number, lastSeq: number): Promise<RunEvent[]> {
+  const starts: number[] = [];
+  for (let s = afterSeq; s < lastSeq; s += EVENTS_PAGE) starts.push(s);
+  const pages = await Promise.all(starts.map((s) => listEvents(id, s, Math.min(EVENTS_PAGE, lastSeq - s))));
+  const out: RunEvent[] = [];
+  for (const page of pages) for (const e of page) out.push({ ...e, run_id: id } as RunEvent);
+  return out;
 }
+
+/** A test run of the canvas (`spec`, as an ephemeral test version) or of a published `version`. */
+export const startTestRun = (key: string, body: { spec?: Spec; version?: number; input: unknown }) =>
+  post<{ run: StartedRun }>(`/api/definitions/${k(key)}/test-runs/`, body);

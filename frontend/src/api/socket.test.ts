@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunEvent } from "./runs";
-import { backoffDelay, followRunEvents } from "./socket";
+import { backoffDelay, followRunEvents, followRunList, TOO_SLOW } from "./socket";
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -19,6 +19,9 @@ class FakeSocket {
   }
   push(events: Partial<RunEvent>[]) {
     this.onmessage?.({ data: JSON.stringify({ type: "events", events }) });
+  }
+  message(data: unknown) {
+    this.onmessage?.({ data: JSON.stringify(data) });
   }
   send(text: string) {
     this.sent.push(JSON.parse(text));
@@ -86,6 +89,96 @@ describe("followRunEvents", () => {
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(1);
     expect(states[states.length - 1]).toBe("refused");
+  });
+});
+
+const omitted = (seq: number) => ({ ...ev(seq), payload: { status: "x" }, payload_omitted: true, payload_bytes: 200_000 });
+
+/** A fetch that answers GET /api/runs/<id>/events/?after_seq=N&limit=1 with event N + 1, or fails. */
+function stubEventsApi(fail = false) {
+  const urls: string[] = [];
+  vi.stubGlobal("fetch", async (url: string) => {
+    urls.push(url);
+    if (fail) throw new TypeError("network down");
+    const seq = Number(new URL(url, "http://example.test").searchParams.get("after_seq")) + 1;
+    const body = JSON.stringify([{ seq, type: "operator.data_edited", node_id: "", payload: { big: "y".repeat(10), seq } }]);
+    return { status: 200, ok: true, text: async () => body, json: async () => JSON.parse(body) };
+  });
+  return urls;
+}
+
+describe("followRunEvents with payloads the server left out", () => {
+  it("fetches each omitted payload and keeps the order of every batch", async () => {
+    const urls = stubEventsApi();
+    const got: RunEvent[] = [];
+    followRunEvents("r", 0, (events) => got.push(...events));
+    const s = FakeSocket.all[0];
+    s.open();
+    s.push([ev(1)]);
+    expect(got.map((e) => e.seq)).toEqual([1]); // nothing to fetch: handed on at once
+    s.push([ev(2), omitted(3), ev(4)]);
+    s.push([ev(5)]); // waits for the batch before it
+    expect(got.map((e) => e.seq)).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(got.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(got[2].payload).toEqual({ big: "yyyyyyyyyy", seq: 3 });
+    expect(got[2]).not.toHaveProperty("payload_omitted");
+    expect(urls).toEqual(["/api/runs/r/events/?after_seq=2&limit=1"]);
+    s.push([ev(6)]); // the queue is empty again: at once
+    expect(got.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("hands an event on as streamed, still marked, when its payload cannot be fetched", async () => {
+    stubEventsApi(true);
+    const got: RunEvent[] = [];
+    followRunEvents("r", 0, (events) => got.push(...events));
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].push([omitted(1), ev(2)]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(got.map((e) => e.seq)).toEqual([1, 2]);
+    expect(got[0]).toMatchObject({ payload: { status: "x" }, payload_omitted: true, payload_bytes: 200_000 });
+  });
+
+  it("delivers nothing after close, even a batch still being fetched", async () => {
+    stubEventsApi();
+    const got: number[] = [];
+    const conn = followRunEvents("r", 0, (events) => got.push(...events.map((e) => e.seq)));
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].push([omitted(1)]);
+    conn.close();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(got).toEqual([]);
+  });
+});
+
+describe("close codes", () => {
+  it("comes back after 'too slow' (4008) and resumes after the last seq it received", () => {
+    const states: { state: string; code?: number }[] = [];
+    followRunEvents("r", 0, () => undefined, (state, detail) => states.push({ state, code: detail?.code }));
+    const first = FakeSocket.all[0];
+    first.open();
+    first.push([ev(1), ev(2)]);
+    first.close(TOO_SLOW);
+    expect(states[states.length - 1]).toEqual({ state: "reconnecting", code: 4008 });
+    vi.advanceTimersByTime(30_000);
+    expect(FakeSocket.all[1].url).toBe("ws://example.test/ws/runs/r/?after_seq=2");
+  });
+
+  it("does not come back after a refused request (4400)", () => {
+    followRunEvents("r", 0, () => undefined);
+    FakeSocket.all[0].close(4400);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+});
+
+describe("followRunList", () => {
+  it("reloads when the server says it lost track (resync)", () => {
+    let reloads = 0;
+    followRunList(() => undefined, () => reloads++);
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].message({ type: "resync" });
+    expect(reloads).toBe(1);
   });
 });
 

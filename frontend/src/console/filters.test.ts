@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunSummary } from "../api/console";
+import type { RunSummary } from "../api/runs";
 import { describeFilters, filtersFromSearch, filtersToParams, filtersToSearch, matchesFilters, sameFilters } from "./filters";
 
 const run = (over: Partial<RunSummary> = {}): RunSummary => ({

@@ -3,7 +3,7 @@
  * string and the bulk action's body, and the same test the server applies
  * (engine/selectors/runs.py RunFilters.apply) for rows pushed live.
  */
-import { NEEDS_OPERATOR, type RunSummary } from "../api/console";
+import { NEEDS_OPERATOR, type RunSummary } from "../api/runs";
 
 export interface RunFilters {
   definition?: string;

@@ -5,9 +5,10 @@ import { FlowCanvas } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { connectionProblem } from "./connections";
 import { DRAG_MIME, type PaletteItem } from "./Palette";
-import { useDesigner } from "./store";
+import { useDesigner, useDesignerStore } from "./context";
 
 export function Canvas() {
+  const store = useDesignerStore();
   const nodes = useDesigner((s) => s.nodes);
   const edges = useDesigner((s) => s.edges);
   const errors = useDesigner((s) => s.errors);
@@ -20,7 +21,7 @@ export function Canvas() {
 
   useEffect(() => {
     if (!focusRequest) return;
-    const s = useDesigner.getState();
+    const s = store.getState();
     const ids = focusRequest.kind === "node" ? [focusRequest.id] : (() => {
       const e = s.edges.find((x) => x.id === focusRequest.id);
       return e ? [e.source, e.target] : [];
@@ -31,12 +32,12 @@ export function Canvas() {
     const ys = boxes.flatMap((n) => [n.position.y, n.position.y + (n.measured?.height ?? 60)]);
     const zoom = Math.max(flow.getZoom(), 0.8);
     void flow.setCenter((Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2, { zoom, duration: 300 });
-  }, [focusRequest, flow]);
+  }, [store, focusRequest, flow]);
 
   const isValidConnection: IsValidConnection<FlowEdge> = useCallback((c: Connection | Edge) => {
-    const s = useDesigner.getState();
+    const s = store.getState();
     return connectionProblem(c, s.nodes, s.edges, s.reconnecting) === null;
-  }, []);
+  }, [store]);
 
   const onDrop = useCallback(
     (event: DragEvent) => {
@@ -45,26 +46,26 @@ export function Canvas() {
       event.preventDefault();
       const item = JSON.parse(raw) as PaletteItem;
       const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      useDesigner.getState().addNode(item.type, { x: position.x - 95, y: position.y - 30 }, item.fields);
+      store.getState().addNode(item.type, { x: position.x - 95, y: position.y - 30 }, item.fields);
     },
-    [flow],
+    [store, flow],
   );
 
   const editing = useMemo(
     () => ({
-      onNodesChange: useDesigner.getState().onNodesChange,
-      onEdgesChange: useDesigner.getState().onEdgesChange,
+      onNodesChange: store.getState().onNodesChange,
+      onEdgesChange: store.getState().onEdgesChange,
       onConnect: (c: Connection) => {
-        const problem = useDesigner.getState().onConnect(c);
-        if (problem) useDesigner.getState().notify("error", problem);
+        const problem = store.getState().onConnect(c);
+        if (problem) store.getState().notify("error", problem);
       },
-      onReconnectStart: (_: unknown, edge: FlowEdge) => useDesigner.getState().setReconnecting(edge.id),
+      onReconnectStart: (_: unknown, edge: FlowEdge) => store.getState().setReconnecting(edge.id),
       onReconnect: (old: FlowEdge, c: Connection) => {
-        const problem = useDesigner.getState().onReconnect(old, c);
-        if (problem) useDesigner.getState().notify("error", problem);
+        const problem = store.getState().onReconnect(old, c);
+        if (problem) store.getState().notify("error", problem);
       },
-      onReconnectEnd: () => useDesigner.getState().setReconnecting(null),
-      onNodeDragStart: () => useDesigner.getState().checkpoint(),
+      onReconnectEnd: () => store.getState().setReconnecting(null),
+      onNodeDragStart: () => store.getState().checkpoint(),
       isValidConnection,
       edgesReconnectable: true,
       deleteKeyCode: null,
@@ -78,7 +79,7 @@ export function Canvas() {
       },
       onDrop,
     }),
-    [isValidConnection, onDrop],
+    [store, isValidConnection, onDrop],
   );
 
   const shownNodes = useMemo(() => (preview ? [...nodes, ...preview.ghostNodes] : nodes), [nodes, preview]);

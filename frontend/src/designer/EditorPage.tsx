@@ -4,32 +4,36 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { FIT_VIEW } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
-import { cancelPublish, confirmPublish, exportDocument, importIntoCanvas, loadDefinition, preparePublish, saveNow, stopRun } from "./actions";
 import { Canvas } from "./Canvas";
+import { DesignerProvider, useDesigner, useDesignerActions, useDesignerStore } from "./context";
 import { useAutosave, useShortcuts, useValidation } from "./hooks";
 import { Inspector } from "./Inspector";
 import { Palette, type PaletteItem } from "./Palette";
 import { ProblemsPanel } from "./ProblemsPanel";
-import { useDesigner } from "./store";
 import { TestRunPanel } from "./TestRunPanel";
 import { VersionsPanel } from "./VersionsPanel";
 
 export default function EditorPage() {
   const { key = "" } = useParams();
-  const [params] = useSearchParams();
-  const version = params.get("version");
-  useEffect(() => {
-    void loadDefinition(key, version && /^\d+$/.test(version) ? Number(version) : undefined);
-    return () => stopRun();
-  }, [key, version]);
+  // A designer (store and actions) of its own for every definition opened.
   return (
-    <ReactFlowProvider>
-      <Editor />
-    </ReactFlowProvider>
+    <DesignerProvider key={key}>
+      <ReactFlowProvider>
+        <Editor definitionKey={key} />
+      </ReactFlowProvider>
+    </DesignerProvider>
   );
 }
 
-function Editor() {
+function Editor({ definitionKey }: { definitionKey: string }) {
+  const [params] = useSearchParams();
+  const version = params.get("version");
+  const store = useDesignerStore();
+  const actions = useDesignerActions();
+  useEffect(() => {
+    void actions.loadDefinition(definitionKey, version && /^\d+$/.test(version) ? Number(version) : undefined);
+    return () => actions.close();
+  }, [actions, definitionKey, version]);
   useAutosave();
   useValidation();
   useShortcuts();
@@ -40,7 +44,7 @@ function Editor() {
   const addAtCentre = (item: PaletteItem) => {
     const rect = document.querySelector(".fd-canvas")?.getBoundingClientRect();
     const p = rect ? flow.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
-    useDesigner.getState().addNode(item.type, { x: p.x - 95, y: p.y - 30 }, item.fields);
+    store.getState().addNode(item.type, { x: p.x - 95, y: p.y - 30 }, item.fields);
   };
   if (loadError) {
     return (
@@ -95,7 +99,9 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
   const preview = useDesigner((s) => !!s.diffPreview);
   const fileInput = useRef<HTMLInputElement>(null);
   const { fitView } = useReactFlow();
-  const s = useDesigner.getState;
+  const store = useDesignerStore();
+  const { exportDocument, importIntoCanvas, preparePublish } = useDesignerActions();
+  const s = store.getState;
   const where = viewing ? `v${viewing.number} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
 
   return (
@@ -156,6 +162,7 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
 }
 
 function Banners() {
+  const { cancelPublish, confirmPublish, exportDocument, loadDefinition, saveNow } = useDesignerActions();
   const saveState = useDesigner((s) => s.saveState);
   const message = useDesigner((s) => s.saveMessage);
   const viewing = useDesigner((s) => s.viewing);
@@ -221,12 +228,13 @@ function Banners() {
 }
 
 function Toast() {
+  const store = useDesignerStore();
   const toast = useDesigner((s) => s.toast);
   useEffect(() => {
     if (!toast) return;
-    const t = window.setTimeout(() => useDesigner.setState((s) => (s.toast?.id === toast.id ? { toast: null } : {})), toast.kind === "error" ? 7000 : 3500);
+    const t = window.setTimeout(() => store.setState((s) => (s.toast?.id === toast.id ? { toast: null } : {})), toast.kind === "error" ? 7000 : 3500);
     return () => window.clearTimeout(t);
-  }, [toast]);
+  }, [store, toast]);
   if (!toast) return null;
   return (
     <div className={`fd-toast fd-toast--${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"} data-testid="toast">

@@ -1,16 +1,16 @@
 /** The right-hand panel: the selected node's or edge's settings, else the definition's. */
 import { useEffect, useMemo, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { renameDefinition } from "../api/definitions";
+import { Field } from "../nodes/_base/fields";
+import type { InspectorContext } from "../nodes/_base/inspectorTypes";
 import { NODE_META } from "../nodes/registry";
 import { renameBranch } from "../spec/conditions";
 import { contextSuggestions } from "../spec/expressions";
-import { useShallow } from "zustand/react/shallow";
 import { edgeBranch, sourceHandles } from "../spec/graph";
 import type { NodeFields } from "../spec/types";
-import { Field } from "./fields";
+import { useDesigner, useDesignerStore } from "./context";
 import { INSPECTORS } from "./inspectors";
-import type { InspectorContext } from "./inspectorTypes";
-import { useDesigner } from "./store";
 
 export function Inspector() {
   const selectedNodeId = useDesigner((s) => {
@@ -32,6 +32,7 @@ export function Inspector() {
 const SEP = "\u0000";
 
 function NodeInspector({ id }: { id: string }) {
+  const store = useDesignerStore();
   const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
   const activities = useDesigner((s) => s.activities);
   const definitionKeys = useDesigner((s) => s.definitionKeys);
@@ -52,21 +53,21 @@ function NodeInspector({ id }: { id: string }) {
       nodes: nodeSummaries.map((n) => ({ id: n.id, type: n.type, label: n.data.label })),
       suggestions: contextSuggestions(nodeSummaries.filter((n) => n.id !== id && n.type !== "start" && n.type !== "end").map((n) => n.id)),
       renameBranch(from, to) {
-        useDesigner.setState((s) => ({ edges: renameBranch(s.edges, id, from, to) }));
+        store.setState((s) => ({ edges: renameBranch(s.edges, id, from, to) }));
       },
       dropBranch(branch) {
-        const s = useDesigner.getState();
+        const s = store.getState();
         const gone = s.edges.filter((e) => e.source === id && edgeBranch(e) === branch).map((e) => e.id);
         if (gone.length) s.deleteElements([], gone);
       },
     }),
-    [activities, definitionKeys, nodeSummaries, id],
+    [store, activities, definitionKeys, nodeSummaries, id],
   );
   if (!data || !type) return null;
   const meta = NODE_META[type];
   const Panel = INSPECTORS[type];
   const node = { data };
-  const update = (fn: (f: NodeFields) => NodeFields, coalesce?: string) => useDesigner.getState().updateNode(id, fn, coalesce);
+  const update = (fn: (f: NodeFields) => NodeFields, coalesce?: string) => store.getState().updateNode(id, fn, coalesce);
   const local = meta.problems(node.data);
   const server = errors.filter((e) => e.node_id === id);
 
@@ -99,7 +100,7 @@ function NodeInspector({ id }: { id: string }) {
         </div>
       )}
       {!readOnly && (
-        <button type="button" className="fd-danger" onClick={() => useDesigner.getState().deleteElements([id], [])}>
+        <button type="button" className="fd-danger" onClick={() => store.getState().deleteElements([id], [])}>
           Delete node
         </button>
       )}
@@ -108,6 +109,7 @@ function NodeInspector({ id }: { id: string }) {
 }
 
 function NodeIdField({ id }: { id: string }) {
+  const store = useDesignerStore();
   const [text, setText] = useState(id);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setText(id), [id]);
@@ -120,7 +122,7 @@ function NodeIdField({ id }: { id: string }) {
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
         onBlur={() => {
-          const problem = useDesigner.getState().renameNode(id, text);
+          const problem = store.getState().renameNode(id, text);
           setError(problem);
           if (problem) setText(id);
         }}
@@ -130,6 +132,7 @@ function NodeIdField({ id }: { id: string }) {
 }
 
 function EdgeInspector({ id }: { id: string }) {
+  const store = useDesignerStore();
   const edge = useDesigner((s) => s.edges.find((e) => e.id === id));
   const source = useDesigner((s) => s.nodes.find((n) => n.id === edge?.source));
   const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
@@ -139,7 +142,7 @@ function EdgeInspector({ id }: { id: string }) {
   const branch = edgeBranch(edge);
   const options = source?.type ? sourceHandles(source.type, source.data) : [];
   if (!options.includes(branch)) options.unshift(branch);
-  const update = useDesigner.getState().updateEdge;
+  const update = store.getState().updateEdge;
   return (
     <aside className="fd-inspector" aria-label="Inspector">
       <h2>Connection</h2>
@@ -172,7 +175,7 @@ function EdgeInspector({ id }: { id: string }) {
         </ul>
       )}
       {!readOnly && (
-        <button type="button" className="fd-danger" onClick={() => useDesigner.getState().deleteElements([], [id])}>
+        <button type="button" className="fd-danger" onClick={() => store.getState().deleteElements([], [id])}>
           Delete connection
         </button>
       )}
@@ -181,6 +184,7 @@ function EdgeInspector({ id }: { id: string }) {
 }
 
 function DefinitionPanel() {
+  const store = useDesignerStore();
   const definition = useDesigner((s) => s.definition);
   const [name, setName] = useState(definition?.name ?? "");
   const [description, setDescription] = useState(definition?.description ?? "");
@@ -200,7 +204,7 @@ function DefinitionPanel() {
           e.preventDefault();
           try {
             const saved = await renameDefinition(definition.key, { name, description });
-            useDesigner.setState({ definition: saved });
+            store.setState({ definition: saved });
             setStatus("Saved.");
           } catch (err) {
             setStatus(err instanceof Error ? err.message : String(err));

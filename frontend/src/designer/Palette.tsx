@@ -2,7 +2,7 @@
 import { useMemo, useState } from "react";
 import { NODE_META } from "../nodes/registry";
 import { NODE_TYPES, type NodeFields, type NodeType } from "../spec/types";
-import { useDesigner } from "./store";
+import { useDesigner } from "./context";
 
 export const DRAG_MIME = "application/x-flowdeck-node";
 

@@ -1,8 +1,9 @@
 /** Every server validation problem; clicking one selects and shows its node or edge. */
 import { NODE_META } from "../nodes/registry";
-import { useDesigner } from "./store";
+import { useDesigner, useDesignerStore } from "./context";
 
 export function ProblemsPanel() {
+  const store = useDesignerStore();
   const errors = useDesigner((s) => s.errors);
   const validating = useDesigner((s) => s.validating);
   const unavailable = useDesigner((s) => s.validationUnavailable);
@@ -33,7 +34,7 @@ export function ProblemsPanel() {
                   type="button"
                   className="fd-problem"
                   disabled={!target}
-                  onClick={() => target && useDesigner.getState().focus(target.kind, target.id)}
+                  onClick={() => target && store.getState().focus(target.kind, target.id)}
                   data-testid={`problem-${e.node_id ?? e.edge_id ?? "spec"}`}
                 >
                   <code>{e.code}</code>

@@ -1,9 +1,18 @@
 /** Start a test run (the canvas as an ephemeral test version, or a published version) and watch it on the canvas. */
 import { useState } from "react";
-import { clearRun, runTest } from "./actions";
-import { useDesigner } from "./store";
+import type { SocketState } from "../api/socket";
+import { useDesigner, useDesignerActions } from "./context";
+
+const STREAM_TEXT: Record<SocketState, string> = {
+  connecting: "connecting…",
+  live: "● live",
+  reconnecting: "reconnecting… (what happens meanwhile is caught up)",
+  closed: "stopped following",
+  refused: "live updates refused",
+};
 
 export function TestRunPanel({ onClose }: { onClose(): void }) {
+  const { clearRun, runTest } = useDesignerActions();
   const versions = useDesigner((s) => s.versions);
   const run = useDesigner((s) => s.run);
   const errors = useDesigner((s) => s.errors);
@@ -60,7 +69,7 @@ export function TestRunPanel({ onClose }: { onClose(): void }) {
             <strong data-testid="run-status" className={`fd-run-status fd-run-status--${run.status}`}>{run.status}</strong>
           </p>
           <p className="fd-muted">
-            {run.stream === "live" ? "● live" : run.stream === "polling" ? "polling every second (live updates unavailable)" : run.stream === "connecting" ? "connecting…" : "stopped following"}
+            <span data-testid="run-stream" data-state={run.stream}>{STREAM_TEXT[run.stream]}</span>
             {" · "}
             {Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ") || "no steps yet"}
           </p>

@@ -1,6 +1,6 @@
 /** Version history: every version with its status and run count; any opens read-only. */
 import { Link } from "react-router";
-import { useDesigner } from "./store";
+import { useDesigner } from "./context";
 import { when } from "../console/format";
 
 export function VersionsPanel({ onClose }: { onClose(): void }) {

@@ -1,35 +1,37 @@
 /** Autosave, validation-as-you-edit and keyboard shortcuts for the editor. */
 import { useEffect } from "react";
-import { saveNow, validateNow } from "./actions";
-import { useDesigner } from "./store";
+import { useDesigner, useDesignerActions, useDesignerStore } from "./context";
 
 export const SAVE_DELAY_MS = 800;
 export const VALIDATE_DELAY_MS = 400;
 
 /** Save the draft a moment after the last change. */
 export function useAutosave(): void {
+  const store = useDesignerStore();
+  const { saveNow } = useDesignerActions();
   const contentVersion = useDesigner((s) => s.contentVersion);
   const saved = useDesigner((s) => s.savedContentVersion);
   const saveState = useDesigner((s) => s.saveState);
   useEffect(() => {
     if (contentVersion === saved || saveState === "conflict" || saveState === "saving") return;
-    if (saveState !== "dirty" && saveState !== "error") useDesigner.setState({ saveState: "dirty" });
+    if (saveState !== "dirty" && saveState !== "error") store.setState({ saveState: "dirty" });
     const timer = window.setTimeout(() => void saveNow(), SAVE_DELAY_MS);
     return () => window.clearTimeout(timer);
-  }, [contentVersion, saved, saveState]);
+  }, [store, saveNow, contentVersion, saved, saveState]);
 
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
-      const s = useDesigner.getState();
+      const s = store.getState();
       if (s.contentVersion !== s.savedContentVersion) e.preventDefault();
     };
     window.addEventListener("beforeunload", warn);
     return () => window.removeEventListener("beforeunload", warn);
-  }, []);
+  }, [store]);
 }
 
 /** Ask the server to validate a moment after the last structural change. */
 export function useValidation(): void {
+  const { validateNow } = useDesignerActions();
   const structureVersion = useDesigner((s) => s.structureVersion);
   const validated = useDesigner((s) => s.validatedStructureVersion);
   const key = useDesigner((s) => s.key);
@@ -38,7 +40,7 @@ export function useValidation(): void {
     if (!key || !loaded || structureVersion === validated) return;
     const timer = window.setTimeout(() => void validateNow(), VALIDATE_DELAY_MS);
     return () => window.clearTimeout(timer);
-  }, [structureVersion, validated, key, loaded]);
+  }, [validateNow, structureVersion, validated, key, loaded]);
 }
 
 function typing(target: EventTarget | null): boolean {
@@ -48,15 +50,17 @@ function typing(target: EventTarget | null): boolean {
 
 /** Delete, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y, Ctrl+C / Ctrl+V, Ctrl+A, Ctrl+S. */
 export function useShortcuts(): void {
+  const store = useDesignerStore();
+  const { saveNow } = useDesignerActions();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const s = useDesigner.getState();
+      const s = store.getState();
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       if (mod && key === "s") {
         e.preventDefault();
         void saveNow().then(() => {
-          const after = useDesigner.getState();
+          const after = store.getState();
           if (after.saveState === "saved") after.notify("success", "Draft saved.");
         });
         return;
@@ -86,5 +90,5 @@ export function useShortcuts(): void {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  }, [store, saveNow]);
 }

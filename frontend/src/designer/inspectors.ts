@@ -12,7 +12,7 @@ import { SubworkflowInspector } from "../nodes/subworkflow/Inspector";
 import { TaskInspector } from "../nodes/task/Inspector";
 import { WaitInspector } from "../nodes/wait/Inspector";
 import type { NodeType } from "../spec/types";
-import type { InspectorProps } from "./inspectorTypes";
+import type { InspectorProps } from "../nodes/_base/inspectorTypes";
 
 export const INSPECTORS: Record<NodeType, ComponentType<InspectorProps>> = {
   start: StartInspector,

@@ -1,5 +1,5 @@
 /** Per-node run status for drawing a run on its graph (designer test runs, the console). */
-import { TERMINAL, type Run, type RunEvent, type StepStatus } from "../api/runs";
+import { TERMINAL, type RunDetail, type RunEvent, type StepStatus } from "../api/runs";
 
 export interface NodeRunStatus {
   status: StepStatus;
@@ -16,7 +16,7 @@ export function isRunFinished(status: string | undefined): boolean {
 }
 
 /** Statuses from a run's steps (the last step per node and kind wins). */
-export function statusFromRun(run: Pick<Run, "steps">): RunStatusMap {
+export function statusFromRun(run: Pick<RunDetail, "steps">): RunStatusMap {
   const map: RunStatusMap = {};
   for (const step of run.steps ?? []) {
     const current = map[step.node_id];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RUN_STATUSES, TERMINAL } from "../../api/console";
+import { RUN_STATUSES, TERMINAL } from "../../api/runs";
 import { isRunFinished } from "../../graph/runStatus";
 import { statusText } from "./StatusBadge";
 

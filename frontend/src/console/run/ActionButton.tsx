@@ -3,7 +3,7 @@
  * exactly when the policy allows it (and the user may operate), the refusal
  * shown next to it and read out with it (aria-describedby).
  */
-import type { AvailableAction } from "../../api/console";
+import type { AvailableAction } from "../../api/runs";
 import { actionKey, buttonText } from "./actions";
 
 interface Props {

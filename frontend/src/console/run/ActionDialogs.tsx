@@ -1,7 +1,7 @@
 /** The confirmation for each operator action: its effect in plain words, its fields, a reason. */
 import { useEffect, useMemo, useState } from "react";
 import * as api from "../../api/console";
-import type { AvailableAction, RunDetail } from "../../api/console";
+import type { AvailableAction, RunDetail } from "../../api/runs";
 import { listActivities, type Activity } from "../../api/definitions";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { JsonView } from "../common/JsonView";

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AvailableAction } from "../../api/console";
+import type { AvailableAction } from "../../api/runs";
 import { actionKey } from "./actions";
 import { RunActionBar, StepActionsOverview } from "./RunActions";
 

@@ -2,7 +2,7 @@
  * The run page's action buttons, all from the server's `available_actions`:
  * the run's own bar, and every step an operator can act on right now.
  */
-import type { AvailableAction } from "../../api/console";
+import type { AvailableAction } from "../../api/runs";
 import { ActionButton } from "./ActionButton";
 import { actionableSteps, runActions } from "./actions";
 

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
-import type { AvailableAction, RunDetail } from "../../api/console";
+import type { AvailableAction, RunDetail } from "../../api/runs";
 import { RunGraph } from "../../graph/RunGraph";
 import { JsonView } from "../common/JsonView";
 import { LiveBadge } from "../common/LiveBadge";

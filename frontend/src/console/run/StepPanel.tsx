@@ -1,5 +1,5 @@
 /** One node of the run: its step (and compensation), every attempt with input, output, error and traceback. */
-import type { Attempt, AvailableAction, RunDetail, Step } from "../../api/console";
+import type { Attempt, AvailableAction, RunDetail, Step } from "../../api/runs";
 import type { NodeRunStatus } from "../../graph/runStatus";
 import { Link } from "react-router";
 import { JsonView } from "../common/JsonView";

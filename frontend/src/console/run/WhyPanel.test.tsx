@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, cleanup, render } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AvailableAction, RunDetail, WhyDetail } from "../../api/console";
+import type { AvailableAction, RunDetail, WhyDetail } from "../../api/runs";
 import { WhyPanel } from "./WhyPanel";
 
 const NOW = Date.parse("2026-12-01T14:02:58Z");

@@ -3,7 +3,7 @@
  * step, written from the API's `why_details` and ticking every second (why.ts),
  * plus the stuck flag, live. A step held by a dead worker offers its force retry.
  */
-import type { AvailableAction, RunDetail } from "../../api/console";
+import type { AvailableAction, RunDetail } from "../../api/runs";
 import { useClock } from "../common/Time";
 import { humanizeTimes, relative, when } from "../format";
 import { ActionButton } from "./ActionButton";

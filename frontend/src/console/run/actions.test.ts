@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AvailableAction, RunDetail, Step } from "../../api/console";
+import type { AvailableAction, RunDetail, Step } from "../../api/runs";
 import { actionableSteps, actionKey, buttonText, compensable, findAction, outputTemplate, runActions, stepActions } from "./actions";
 
 const step = (node_id: string, status: Step["status"], over: Partial<Step> = {}): Step => ({

@@ -3,7 +3,7 @@
  * engine's one action policy): these helpers only sort and group its entries
  * for display. Nothing here decides whether an action applies.
  */
-import type { ActionName, AvailableAction, RunDetail } from "../../api/console";
+import type { ActionName, AvailableAction, RunDetail } from "../../api/runs";
 
 /** Actions on the whole run, in the order of the run's action bar. */
 export const RUN_ACTIONS: readonly ActionName[] = ["retry", "signal", "edit_data", "compensate", "cancel"];

@@ -4,8 +4,7 @@
  * the two overlap instead of running one after the other. The run page takes
  * what was started here; anything newer comes over its websocket.
  */
-import { allEvents, getRunDetail, type RunDetail } from "../../api/console";
-import type { RunEvent } from "../../api/runs";
+import { allEvents, getRunDetail, type RunDetail, type RunEvent } from "../../api/runs";
 
 export interface Prefetched {
   id: string;

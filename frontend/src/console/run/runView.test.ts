@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunDetail, Step } from "../../api/console";
-import type { RunEvent } from "../../api/runs";
+import type { RunDetail, RunEvent, Step } from "../../api/runs";
 import { EMPTY_VIEW, mergeEvents, needsDetail, withDetail, withEvents } from "./runView";
 
 const ev = (seq: number, type: string, node_id: string | null = null, payload: RunEvent["payload"] = {}): RunEvent => ({

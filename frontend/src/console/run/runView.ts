@@ -4,8 +4,7 @@
  * browser: events are kept once each in seq order; node and run statuses are
  * the detail's, moved on by every event newer than the detail.
  */
-import type { RunDetail } from "../../api/console";
-import type { RunEvent } from "../../api/runs";
+import type { RunDetail, RunEvent } from "../../api/runs";
 import { applyEvents, runStatusAfter, statusFromRun, type RunStatusMap } from "../../graph/runStatus";
 
 export interface RunView {

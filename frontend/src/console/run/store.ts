@@ -4,8 +4,7 @@
  * or the "why" (batched: one request in flight, one more queued at most).
  */
 import { create } from "zustand";
-import { allEvents, getRunDetail, TERMINAL, type RunDetail } from "../../api/console";
-import type { RunEvent } from "../../api/runs";
+import { allEvents, getRunDetail, TERMINAL, type RunDetail, type RunEvent } from "../../api/runs";
 import { followRunEvents, type Connection, type SocketState } from "../../api/socket";
 import { errorLines } from "../common/ConfirmDialog";
 import { takePrefetched } from "./prefetch";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { WhyDetail } from "../../api/console";
+import type { WhyDetail } from "../../api/runs";
 import { afterLastText, lineText, stuckParts, whyLine, type WhyContext } from "./why";
 
 const NOW = Date.parse("2026-12-01T14:02:58Z");

@@ -4,7 +4,7 @@
  * stay true while the page is open (the server's own `text` is frozen at the
  * moment it was written and is only the fallback). Pure: tested with tables.
  */
-import type { FailurePolicy, WhyDetail } from "../../api/console";
+import type { FailurePolicy, WhyDetail } from "../../api/runs";
 import { duration, humanizeTimes, relative, when, type TimeStyle } from "../format";
 
 /** Text, or a timestamp (rendered with its ISO in a title). */

@@ -5,7 +5,8 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { countRuns, listRuns, type RunSummary, type StatusCounts as Counts } from "../../api/console";
+import { countRuns, listRuns, type StatusCounts as Counts } from "../../api/console";
+import type { RunSummary } from "../../api/runs";
 import { listDefinitions, type Definition } from "../../api/definitions";
 import { followRunList, type SocketState } from "../../api/socket";
 import { BulkDialog, bulkSummary } from "../common/BulkDialog";

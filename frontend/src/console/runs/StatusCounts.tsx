@@ -1,5 +1,6 @@
 /** Runs per status under the current filters (status itself aside); a click filters by that status. */
-import { RUN_STATUSES, type StatusCounts as Counts } from "../../api/console";
+import type { StatusCounts as Counts } from "../../api/console";
+import { RUN_STATUSES } from "../../api/runs";
 
 export function StatusCounts({ counts, selected, onToggle }: { counts: Counts | null; selected: string[]; onToggle(status: string): void }) {
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunSummary } from "../../api/console";
+import type { RunSummary } from "../../api/runs";
 import { upsertRun } from "./liveList";
 
 let n = 0;

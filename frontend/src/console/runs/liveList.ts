@@ -1,5 +1,5 @@
 /** Rows pushed by the runs socket, applied to the page the operator is looking at. */
-import type { RunSummary } from "../../api/console";
+import type { RunSummary } from "../../api/runs";
 import { matchesFilters, type RunFilters } from "../filters";
 
 export type ListChange = "updated" | "inserted" | "removed" | "none";

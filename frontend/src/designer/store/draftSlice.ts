@@ -1,5 +1,6 @@
 /** The definition and version being edited, its save and validation state, and overlays (diff, test run). */
 import type { Activity, Definition, VersionSummary } from "../../api/definitions";
+import type { SocketState } from "../../api/socket";
 import type { DiffMarks } from "../../graph/decorations";
 import type { RunStatusMap } from "../../graph/runStatus";
 import type { FlowEdge, FlowNode } from "../../spec/graph";
@@ -17,11 +18,12 @@ export interface DiffPreview {
   counts: { added: number; removed: number; changed: number; moved: number; edges: number };
 }
 
+/** A test run drawn on the canvas, followed live (api/socket.ts followRunEvents). */
 export interface RunOverlay {
   runId: string;
   status: string;
   statuses: RunStatusMap;
-  stream: "connecting" | "live" | "polling" | "closed";
+  stream: SocketState;
   source: string;
 }
 
@@ -57,12 +59,12 @@ export interface DraftSlice {
   run: RunOverlay | null;
   toast: Toast | null;
   focusRequest: { id: string; kind: "node" | "edge"; n: number } | null;
+  /** Toasts shown so far: the next one's id. */
+  toastCount: number;
   patchDraft(patch: Partial<DraftSlice>): void;
   notify(kind: Toast["kind"], text: string): void;
   focus(kind: "node" | "edge", id: string): void;
 }
-
-let toastCounter = 0;
 
 export const createDraftSlice: Slice<DraftSlice> = (set, get) => ({
   key: null,
@@ -87,11 +89,12 @@ export const createDraftSlice: Slice<DraftSlice> = (set, get) => ({
   run: null,
   toast: null,
   focusRequest: null,
+  toastCount: 0,
   patchDraft(patch) {
     set(patch);
   },
   notify(kind, text) {
-    set({ toast: { kind, text, id: ++toastCounter } });
+    set((s) => ({ toast: { kind, text, id: s.toastCount + 1 }, toastCount: s.toastCount + 1 }));
   },
   focus(kind, id) {
     const n = (get().focusRequest?.n ?? 0) + 1;

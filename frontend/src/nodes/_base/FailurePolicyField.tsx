@@ -1,8 +1,8 @@
 /** "When the last attempt fails": the on_failure of task and http nodes. */
-import { Field } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
 import { ON_FAILURE, type OnFailure } from "../../spec/types";
 import { DEFAULT_ON_FAILURE, ON_FAILURE_TEXT, onFailureOf, withOnFailure } from "./failurePolicy";
+import { Field } from "./fields";
+import type { InspectorProps } from "./inspectorTypes";
 
 export function FailurePolicyField({ data, update }: Pick<InspectorProps, "data" | "update">) {
   const value = onFailureOf(data);

@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { Field } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { Field } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
 import { describeCondition, newRule, ruleId } from "../../spec/conditions";
 import type { Rule } from "../../spec/types";
 import { ConditionEditor } from "./RuleBuilder";

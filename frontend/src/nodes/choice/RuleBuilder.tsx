@@ -89,10 +89,12 @@ function LeafEditor({ value, onChange, onRemove, suggestions, depth, label }: Ed
   const info = opInfo(value.op);
   const listId = useId();
   const kinds = info?.kinds ?? ["json"];
-  const [kind, setKind] = useState<ValueKind>(kinds.includes(valueKind(value.value)) ? valueKind(value.value) : kinds[0]);
+  const [kind, setKind] = useState<ValueKind>(kinds.includes(valueKind(value.value)) ? valueKind(value.value) : kinds[0] ?? "text");
   const [text, setText] = useState(formatValue(value.value, kind));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    // A unary operator ("is present") has no value: nothing to keep in step.
+    if (!kinds.length) return;
     const k = kinds.includes(kind) ? kind : kinds[0];
     if (k !== kind) setKind(k);
     // Keep the text when it still means the stored value (typing "1." stays "1.").

@@ -1,5 +1,5 @@
-import { MappingEditor } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { MappingEditor } from "../_base/MappingEditor";
+import type { InspectorProps } from "../_base/inspectorTypes";
 
 export function EndInspector({ data, update, ctx }: InspectorProps) {
   return (

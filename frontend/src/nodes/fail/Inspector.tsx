@@ -1,5 +1,5 @@
-import { Field, TextInput } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { Field, TextInput } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
 
 export function FailInspector({ data, update }: InspectorProps) {
   return (

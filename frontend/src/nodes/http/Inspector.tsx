@@ -1,9 +1,11 @@
 import { useState } from "react";
-import { DurationInput, Field, MappingEditor, RetryEditor, TextInput } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
-import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { HTTP_METHODS } from "../../spec/types";
-import { CompensationEditor } from "../task/CompensationEditor";
+import { CompensationEditor } from "../_base/CompensationEditor";
+import { FailurePolicyField } from "../_base/FailurePolicyField";
+import { DurationInput, Field, TextInput } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
+import { MappingEditor } from "../_base/MappingEditor";
+import { RetryEditor } from "../_base/RetryEditor";
 
 export function HttpInspector({ data, update, ctx }: InspectorProps) {
   const headers = data.headers ?? {};

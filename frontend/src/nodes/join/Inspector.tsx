@@ -1,5 +1,5 @@
-import { Field } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { Field } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
 
 export function JoinInspector({ data, update, ctx }: InspectorProps) {
   const forks = ctx.nodes.filter((n) => n.type === "parallel");

@@ -1,5 +1,6 @@
-import { Field, MappingEditor, NumberInput } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { Field, NumberInput } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
+import { MappingEditor } from "../_base/MappingEditor";
 
 export function SubworkflowInspector({ data, update, ctx }: InspectorProps) {
   return (

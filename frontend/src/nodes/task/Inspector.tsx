@@ -1,7 +1,9 @@
-import { ActivitySelect, DurationInput, Field, MappingEditor, RetryEditor } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { CompensationEditor } from "../_base/CompensationEditor";
 import { FailurePolicyField } from "../_base/FailurePolicyField";
-import { CompensationEditor } from "./CompensationEditor";
+import { ActivitySelect, DurationInput, Field } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
+import { MappingEditor } from "../_base/MappingEditor";
+import { RetryEditor } from "../_base/RetryEditor";
 
 export function TaskInspector({ data, update, ctx }: InspectorProps) {
   const activity = ctx.activities.find((a) => a.name === data.activity);

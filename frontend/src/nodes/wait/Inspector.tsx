@@ -1,5 +1,5 @@
-import { DurationInput, Field, TextInput } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+import { DurationInput, Field, TextInput } from "../_base/fields";
+import type { InspectorProps } from "../_base/inspectorTypes";
 
 export function WaitInspector({ data, update, ctx }: InspectorProps) {
   const mode = data.until !== undefined ? "until" : "seconds";

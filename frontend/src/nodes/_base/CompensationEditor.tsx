@@ -1,5 +1,8 @@
-import { ActivitySelect, Field, MappingEditor, RetryEditor } from "../../designer/fields";
-import type { InspectorProps } from "../../designer/inspectorTypes";
+/** Shared by the task and http inspectors. */
+import { ActivitySelect, Field } from "./fields";
+import type { InspectorProps } from "./inspectorTypes";
+import { MappingEditor } from "./MappingEditor";
+import { RetryEditor } from "./RetryEditor";
 
 /** The activity that undoes a task or http step when the run compensates. */
 export function CompensationEditor({ data, update, ctx }: Omit<InspectorProps, "id">) {

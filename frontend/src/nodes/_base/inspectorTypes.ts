@@ -1,5 +1,6 @@
-import type { Activity } from "../api/definitions";
-import type { NodeFields } from "../spec/types";
+/** What the designer hands every node type's Inspector.tsx (designer/Inspector.tsx builds it). */
+import type { Activity } from "../../api/definitions";
+import type { NodeFields } from "../../spec/types";
 
 export interface InspectorContext {
   activities: Activity[];

@@ -1,0 +1,76 @@
+/**
+ * The inspector's basic widgets, shared by every node type's Inspector.tsx:
+ * a labelled field, text, number, duration and activity inputs. Every value is
+ * shown as text (inputs), never as HTML.
+ */
+import { useEffect, useState, type ReactNode } from "react";
+import type { Activity } from "../../api/definitions";
+
+export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: string | null; children: ReactNode }) {
+  return (
+    <label className="fd-field">
+      <span className="fd-field__label">{label}</span>
+      {children}
+      {hint && <span className="fd-field__hint">{hint}</span>}
+      {error && <span className="fd-field__error" role="alert">{error}</span>}
+    </label>
+  );
+}
+
+export function TextInput({ value, onChange, placeholder, ...rest }: { value: string | undefined; onChange(v: string): void; placeholder?: string; "aria-label"?: string; list?: string }) {
+  return <input type="text" value={value ?? ""} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} {...rest} />;
+}
+
+/** A number input that lets people type freely and reports a number (or undefined when empty). */
+export function NumberInput({ value, onChange, min, step, placeholder, ...rest }: { value: number | undefined; onChange(v: number | undefined): void; min?: number; step?: number; placeholder?: string; "aria-label"?: string }) {
+  const [text, setText] = useState(value === undefined ? "" : String(value));
+  useEffect(() => {
+    setText((t) => (Number(t) === value && t.trim() !== "" ? t : value === undefined ? "" : String(value)));
+  }, [value]);
+  return (
+    <input
+      type="number"
+      value={text}
+      min={min}
+      step={step ?? "any"}
+      placeholder={placeholder}
+      onChange={(e) => {
+        setText(e.target.value);
+        if (e.target.value.trim() === "") onChange(undefined);
+        else if (Number.isFinite(Number(e.target.value))) onChange(Number(e.target.value));
+      }}
+      {...rest}
+    />
+  );
+}
+
+const UNITS: [string, number][] = [["seconds", 1], ["minutes", 60], ["hours", 3600], ["days", 86400]];
+
+export function DurationInput({ seconds, onChange, label }: { seconds: number | undefined; onChange(v: number | undefined): void; label: string }) {
+  const best = UNITS.slice().reverse().find(([, size]) => seconds !== undefined && seconds >= size && seconds % size === 0) ?? UNITS[0];
+  const [unit, setUnit] = useState(best[1]);
+  useEffect(() => setUnit(best[1]), [best]);
+  return (
+    <span className="fd-row">
+      <NumberInput aria-label={label} value={seconds === undefined ? undefined : seconds / unit} min={0} onChange={(v) => onChange(v === undefined ? undefined : v * unit)} />
+      <select aria-label={`${label} unit`} value={unit} onChange={(e) => setUnit(Number(e.target.value))}>
+        {UNITS.map(([name, size]) => (
+          <option key={name} value={size}>{name}</option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+export function ActivitySelect({ value, onChange, activities, label }: { value: string | undefined; onChange(v: string): void; activities: Activity[]; label: string }) {
+  const known = activities.some((a) => a.name === value);
+  return (
+    <select aria-label={label} value={value ?? ""} onChange={(e) => onChange(e.target.value)}>
+      <option value="">Choose an activity…</option>
+      {value && !known && <option value={value}>{value} (not registered)</option>}
+      {activities.map((a) => (
+        <option key={a.name} value={a.name}>{a.name}</option>
+      ))}
+    </select>
+  );
+}
