@@ -111,7 +111,7 @@ class Chaos:
         env = self.env()
         spawn = lambda name, *argv: self.procs.__setitem__(name, Proc(name, list(argv), env, self.logdir))
         spawn("shop", PY, "manage.py", "shop_serve", "--port", str(self.shop_port))
-        spawn("web", str(Path(PY).parent / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port),
+        spawn("web", PY, "-m", "flowdeck.daphne_server", "-b", "127.0.0.1", "-p", str(self.web_port),
               "flowdeck.asgi:application")
         spawn("scheduler", PY, "manage.py", "engine_scheduler")
         for i in (1, 2):

@@ -5,6 +5,11 @@ process committed. Sending is handed to one background thread per process
 with its own event loop, so a worker thread never waits on Redis and the
 channel layer keeps one connection pool. Lost sends are harmless: consoles
 catch up from RunEvent by seq.
+
+A run's events go to its group as ``{"type": "run.events", "docs": [[seq, json], ...]}``,
+encoded once here (an oversized payload left out) and cut into messages under
+the websocket limit by ``dashboard.stream``. ``rejoin`` is how a consumer keeps
+(and notices it had lost) its group membership.
 """
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ import threading
 import time
 
 from channels.layers import get_channel_layer
+
+from dashboard import stream
 
 log = logging.getLogger(__name__)
 LIST_GROUP = "runs"
@@ -70,17 +77,19 @@ def _watched(layer, groups: list[str]) -> set[str]:
 
 
 def _batch(items) -> list[tuple[str, dict]]:
-    """One message per group: a run's events in order; on the list group, each run's latest change."""
+    """A run's events in order, encoded and cut into messages under the websocket limit (usually
+    one per run); on the list group, each run's latest change."""
     runs_changed: dict[str, dict] = {}
-    per_group: dict[str, dict] = {}
+    per_group: dict[str, list[dict]] = {}
     for group, message in items:
         if group == LIST_GROUP:
             runs_changed[message["run_id"]] = message
-        elif group in per_group:
-            per_group[group] = {**per_group[group], "events": per_group[group]["events"] + message["events"]}
         else:
-            per_group[group] = message
-    return list(per_group.items()) + [(LIST_GROUP, m) for m in runs_changed.values()]
+            per_group.setdefault(group, []).extend(message["events"])
+    sends = [(group, {"type": "run.events", "docs": page})
+             for group, events in per_group.items()
+             for page in stream.cut([stream.encode(e) for e in events])]
+    return sends + [(LIST_GROUP, m) for m in runs_changed.values()]
 
 
 async def _send(layer, sends) -> None:
@@ -105,9 +114,8 @@ def _loop() -> None:
             except queue.Empty:
                 break
         try:
-            sends = _batch(items)
-            watched = _watched(layer, list({group for group, _ in sends}))
-            sends = [(group, message) for group, message in sends if group in watched]
+            watched = _watched(layer, list({group for group, _ in items}))
+            sends = _batch([(group, message) for group, message in items if group in watched])
             if sends:
                 loop.run_until_complete(_send(layer, sends))
         except Exception:
@@ -115,6 +123,23 @@ def _loop() -> None:
         finally:
             for _ in items:
                 _queue.task_done()
+
+
+async def rejoin(layer, group: str, channel: str) -> bool:
+    """Add ``channel`` to ``group`` again, refreshing its place (channels_redis drops members
+    older than ``group_expiry``, a day); True when it was no longer a member: Redis was
+    flushed or restarted without its data, and whatever was sent to the group meanwhile
+    never reached the channel. The in-memory layer (tests) cannot lose a member."""
+    if not hasattr(layer, "_group_key") or not hasattr(layer, "consistent_hash"):
+        await layer.group_add(group, channel)
+        return False
+    connection = layer.connection(layer.consistent_hash(group))
+    key = layer._group_key(group)
+    async with connection.pipeline(transaction=False) as pipe:
+        pipe.zadd(key, {channel: time.time()})
+        pipe.expire(key, layer.group_expiry)
+        added, _ = await pipe.execute()
+    return bool(added)
 
 
 def _ensure_thread() -> None:

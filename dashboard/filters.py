@@ -49,11 +49,16 @@ def _int(params, name):
         raise InvalidInput(f"{name} must be a whole number, not {str(value)[:60]!r}")
 
 
-def whole_number(params, name: str, default: int) -> int:
-    """A non-negative whole-number query parameter (ASCII digits only: "²".isdigit() is true)."""
+BIGINT_MAX = 2**63 - 1
+
+
+def whole_number(params, name: str, default: int, maximum: int = BIGINT_MAX) -> int:
+    """A non-negative whole-number query parameter up to ``maximum`` (ASCII digits only:
+    "²".isdigit() is true; at most 19 of them: int() of 5,000 digits raises, and PostgreSQL
+    refuses a number past bigint)."""
     value = params.get(name) or str(default)
-    if not (value.isascii() and value.isdigit()):
-        raise InvalidInput(f"{name} must be a whole number, not {value[:60]!r}")
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and int(value) <= maximum):
+        raise InvalidInput(f"{name} must be a whole number from 0 to {maximum}, not {value[:60]!r}")
     return int(value)
 
 

@@ -5,29 +5,29 @@ from each node's policy, recorded in the database.
 """
 import dramatiq
 
-QUEUE = "flowdeck"
+from engine.executor import step_execute
+from engine.store.outbox import QUEUE
+from engine.services.runs import run_cancel_child, run_resume_parent
+from engine.store.steps import step_fire_timer
+
 _options = {"queue_name": QUEUE, "max_retries": 0}
 
 
 @dramatiq.actor(**_options)
 def execute_step(step_id: int) -> None:
-    from engine.executor import step_execute
     step_execute(step_id=step_id, inline=True)
 
 
 @dramatiq.actor(**_options)
 def fire_timer(step_id: int) -> None:
-    from engine.store.steps import step_fire_timer
     step_fire_timer(step_id=step_id)
 
 
 @dramatiq.actor(**_options)
 def resume_parent(child_run_id: str) -> None:
-    from engine.services.runs import run_resume_parent
     run_resume_parent(child_run_id=child_run_id)
 
 
 @dramatiq.actor(**_options)
 def cancel_child(run_id: str) -> None:
-    from engine.services.runs import run_cancel_child
     run_cancel_child(run_id=run_id)

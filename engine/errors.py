@@ -37,3 +37,24 @@ class InvalidInput(EngineError):
     def __init__(self, message, errors=None):
         super().__init__(message)
         self.errors = errors or []
+
+
+class ExpressionLimit(InvalidInput):
+    """An expression went past a limit on its cost or its numbers (``limit`` says which); never retried."""
+    code = "engine.expression_limit"
+    error_type = "ExpressionLimit"   # the step's error type (engine.protocol.ALWAYS_FINAL)
+
+    def __init__(self, message, *, limit: str):
+        super().__init__(message)
+        self.limit = limit
+
+
+class TooLarge(InvalidInput):
+    """A value over its size limit (``limit`` names the setting); refused before anything of it is
+    written, never retried."""
+    code = "engine.too_large"
+    error_type = "OutputTooLarge"   # the step's error type (engine.protocol.ALWAYS_FINAL)
+
+    def __init__(self, message, *, limit: str):
+        super().__init__(message)
+        self.limit = limit

@@ -17,9 +17,11 @@ import traceback
 import time
 
 import jsonschema
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
+from engine import limits, watchdog
 from engine.activities import ActivityContext, activity_get, error_type_of
+from engine.errors import TooLarge
 from engine.httpcall import http_call
 from engine.store import steps
 
@@ -42,10 +44,14 @@ def _error(exc: BaseException) -> dict:
 
 
 def _json_roundtrip(value):
+    """``value`` as JSON would give it back; an output over FLOWDECK_MAX_OUTPUT_BYTES is refused
+    here, before any of it is written (OutputTooLarge, never retried)."""
     try:
-        return json.loads(json.dumps(value))
+        text = json.dumps(value)
     except (TypeError, ValueError) as exc:
         raise OutputInvalid(f"the activity returned a value that is not JSON: {exc}")
+    limits.check(len(text), limits.OUTPUT, "the step's output")
+    return json.loads(text)
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,8 +66,10 @@ def _output_validator(name: str):
 def _run(claim: steps.Claim, ctx: ActivityContext):
     node = claim.node
     if node.get("type") == "http":
-        return http_call(node=node, data=claim.input, idempotency_key=claim.idempotency_key,
-                         context=claim, timeout=claim.timeout)
+        output = http_call(node=node, data=claim.input, idempotency_key=claim.idempotency_key,
+                           context=claim, timeout=claim.timeout)
+        limits.check(len(json.dumps(output)), limits.OUTPUT, "the step's output")
+        return output
     activity = activity_get(node["activity"])
     if activity is None:
         raise LookupError(f"activity {node['activity']!r} is not registered in this worker")
@@ -92,6 +100,19 @@ def _recorded(fn, **kwargs) -> bool:
             delay = min(delay * 2, 5.0)
 
 
+def _timed_out(claim: steps.Claim, exc: BaseException) -> dict:
+    """The error of an attempt the watchdog interrupted (engine/watchdog.py), with where it was."""
+    watchdog.settle()
+    # The interrupt may have landed inside a database call of the activity: this thread's
+    # connections are not to be trusted with the record.
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+    return {"type": watchdog.AttemptTimeout.error_type,
+            "traceback": "".join(traceback.format_exception(exc))[-8000:],
+            "message": f"the activity was still running after its timeout of {claim.timeout:g}s and was "
+                       f"interrupted (worker {worker_name()})"}
+
+
 # How long one message may keep running a run's next steps in a row before handing the
 # next one to the queue: other runs get their turn, and a stopping worker is not held up.
 INLINE_STEPS = 100
@@ -116,13 +137,21 @@ def step_execute(*, step_id: int, inline: bool = False) -> str:
                               business_key=claim.business_key,
                               heartbeat=functools.partial(steps.step_heartbeat, claim=claim))
         try:
-            output = _run(claim, ctx)
+            with watchdog.limit(claim.timeout):  # past it the thread is interrupted, and free again
+                output = _run(claim, ctx)
+        except watchdog.AttemptTimeout as exc:
+            _recorded(steps.step_record_failure, claim=claim, error=_timed_out(claim, exc), event="step.timed_out")
+            return "timed out"
         except Exception as exc:  # every failure is recorded; the policy decides what next
             _recorded(steps.step_record_failure, claim=claim, error=_error(exc))
             return "failed"
         more = inline and n < INLINE_STEPS and time.monotonic() < deadline
         continue_as = worker if more else None
-        recorded = _recorded(steps.step_record_success, claim=claim, output=output, continue_as=continue_as)
+        try:
+            recorded = _recorded(steps.step_record_success, claim=claim, output=output, continue_as=continue_as)
+        except TooLarge as exc:  # with it the run's data would be over its limit: nothing was written
+            _recorded(steps.step_record_failure, claim=claim, error=_error(exc))
+            return "failed"
         if not isinstance(recorded, steps.Claim):
             return "succeeded"
         claim = recorded

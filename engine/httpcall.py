@@ -7,7 +7,7 @@ import ipaddress
 import httpx
 from django.conf import settings
 
-from engine.spec import evaluate_mapping, render_template
+from engine.spec import Budget, evaluate_mapping, render_template
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
@@ -63,16 +63,17 @@ def host_allowed(url: str | httpx.URL, allowed: list[str]) -> bool:
 
 def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float):
     ctx = {"input": data, "run": {"id": context.run_id, "business_key": context.business_key}}
-    url = render_template(node["url"], ctx, quote=True)
+    budget = Budget()   # url, headers and body together; past it ExpressionLimit, never retried
+    url = render_template(node["url"], ctx, quote=True, budget=budget)
     try:
         target = httpx.URL(url)   # checked and called as this one parsed object
     except httpx.InvalidURL as exc:
         raise HttpError(f"invalid url {url[:200]!r}: {exc}", error_type="HostNotAllowed")
     if not host_allowed(target, settings.FLOWDECK_HTTP_ALLOWED_HOSTS):
         raise HttpError(f"host of {url[:200]!r} is not in FLOWDECK_HTTP_ALLOWED_HOSTS", error_type="HostNotAllowed")
-    headers = {name: render_template(value, ctx) for name, value in (node.get("headers") or {}).items()}
+    headers = {name: render_template(value, ctx, budget=budget) for name, value in (node.get("headers") or {}).items()}
     headers["Idempotency-Key"] = idempotency_key
-    body = evaluate_mapping(node["body"], ctx) if node.get("body") is not None else None
+    body = evaluate_mapping(node["body"], ctx, budget=budget) if node.get("body") is not None else None
     expected = node.get("expected_statuses") or [200, 201, 202, 204]
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:

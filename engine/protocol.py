@@ -9,13 +9,14 @@ import dataclasses
 import random
 from typing import Iterable
 
-from engine.spec import evaluate_condition, retry_delay, retry_policy
+from engine.spec import Budget, evaluate_condition, retry_delay, retry_policy
 from engine.spec.schema import DEFAULT_FAILURE_POLICY
 from engine.states import StepStatus
 
 TASK_TYPES = frozenset({"task", "http"})
 # Retrying cannot help these, whatever the policy says.
-ALWAYS_FINAL = frozenset({"HttpClientError", "HostNotAllowed", "MappingError", "OutputSchemaError"})
+ALWAYS_FINAL = frozenset({"ExpressionLimit", "HttpClientError", "HostNotAllowed", "MappingError",
+                          "OutputSchemaError", "OutputTooLarge"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,8 +33,9 @@ def next_nodes(graph, node_id: str, *, output=None, context: dict | None = None)
     kind = node["type"]
     if kind in ("end", "fail"):
         return []
-    if kind == "choice":
-        return graph.next_nodes(node_id, choice_branch(node, context or {}))
+    if kind == "choice":   # the branch the step recorded; evaluated again only without one
+        branch = output.get("branch") if isinstance(output, dict) else None
+        return graph.next_nodes(node_id, branch or choice_branch(node, context or {}))
     if kind == "parallel":
         return [edge["target"] for edge in graph.outgoing(node_id)]
     if kind == "signal" and isinstance(output, dict) and output.get("timed_out"):
@@ -42,9 +44,11 @@ def next_nodes(graph, node_id: str, *, output=None, context: dict | None = None)
 
 
 def choice_branch(node: dict, context: dict) -> str:
-    """The first rule whose condition holds, else "default"."""
+    """The first rule whose condition holds, else "default". The rules share one expression
+    budget; past it, ExpressionLimit."""
+    budget = Budget()
     for rule in node.get("rules", []):
-        if evaluate_condition(rule["condition"], context):
+        if evaluate_condition(rule["condition"], context, budget=budget):
             return rule["id"]
     return "default"
 

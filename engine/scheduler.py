@@ -1,10 +1,16 @@
 """The scheduler: the backstop that makes "never loses a step" true.
 
 Each tick: expire leases, fire due timers, re-send scheduled steps no worker
-took, resume parents of finished children, flag stuck runs. Each item is
+took, resume parents of finished children, cancel child runs no parent waits for
+any more (a lost cancel_child), flag stuck runs. Each item is
 re-checked under its run's lock (SKIP LOCKED: another scheduler or a worker
 holds it, so leave it), and errors are caught per item so one broken run
 never blocks the sweep. Several schedulers at once are safe.
+
+What is due is decided on the database's clock (``now()`` in the queries, and
+``RunTx.now`` under the lock: engine/store/clock.py), never on this process's:
+a scheduler whose clock is ahead does not expire leases early, nor one behind
+late. A ``now`` passed in (tests) replaces it in the queries.
 """
 from __future__ import annotations
 
@@ -12,13 +18,13 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db.models import Q
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Now
 
 from engine import stuck
 from engine.models import StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
+from engine.services.runs import run_cancel_child, run_resume_parent
 from engine.store import steps as store
 from engine.store.tx import run_tx
 
@@ -28,6 +34,18 @@ BATCH = 500
 
 def _requeue_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "FLOWDECK_REQUEUE_AFTER", 30.0))
+
+
+def _now(now):
+    """The queries' "now": the database's, unless given."""
+    return Now() if now is None else now
+
+
+def _before(now, delta: dt.timedelta):
+    """``now - delta`` (in SQL on the database's clock when ``now`` is None)."""
+    if now is None:
+        return ExpressionWrapper(Now() - Value(delta), output_field=DateTimeField())
+    return now - delta
 
 
 def _each(items, fn, what: str) -> int:
@@ -40,47 +58,60 @@ def _each(items, fn, what: str) -> int:
     return done
 
 
-def expire_leases(now) -> int:
-    rows = (StepRun.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=now)
+def expire_leases(now=None) -> int:
+    rows = (StepRun.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=_now(now))
             .values_list("id", "run_id")[:BATCH])
     return _each(rows, lambda r: store.step_expire_lease(step_id=r[0], run_id=r[1]), "lease")
 
 
-def fire_timers(now) -> int:
-    rows = (StepRun.objects.filter(status=StepStatus.WAITING, next_attempt_at__lte=now)
+def fire_timers(now=None) -> int:
+    rows = (StepRun.objects.filter(status=StepStatus.WAITING, next_attempt_at__lte=_now(now))
             .values_list("id", "run_id")[:BATCH])
     return _each(rows, lambda r: store.step_fire_timer(step_id=r[0], run_id=r[1], skip_locked=True), "timer")
 
 
-def requeue_lost(now) -> int:
+def requeue_lost(now=None) -> int:
     """Scheduled steps due for a while whose message nobody took.
 
     A message still waiting in a long queue looks the same as a lost one, so
     each step backs off (REQUEUE_AFTER, then x2, x4 ... up to x64): a backlog
     is not multiplied by the sweep that is meant to rescue it."""
     after = _requeue_after()
-    cutoff = now - after
+    cutoff = _before(now, after)
     rows = (StepRun.objects.filter(status=StepStatus.SCHEDULED)
-            .annotate(due=Coalesce("next_attempt_at", "scheduled_at"))
+            .annotate(due=Coalesce("next_attempt_at", "scheduled_at"), db_now=Value(now) if now else Now())
             .filter(due__lt=cutoff).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
             .filter(run__status__in=[RunStatus.RUNNING, RunStatus.WAITING, RunStatus.COMPENSATING])
-            .values_list("id", "enqueued_at", "requeues")[:BATCH])
-    ids = [i for i, enqueued, n in rows if enqueued is None or enqueued < now - after * (2 ** min(n, 6))]
+            .values_list("id", "enqueued_at", "requeues", "db_now")[:BATCH])
+    ids = [i for i, enqueued, n, at in rows if enqueued is None or enqueued < at - after * (2 ** min(n, 6))]
     return _each(ids, lambda i: store.step_requeue(step_id=i), "requeue")
 
 
-def resume_parents(now) -> int:
-    from engine.services.runs import run_resume_parent
+def resume_parents(now=None) -> int:
     ids = (StepRun.objects.filter(status=StepStatus.WAITING, node_type="subworkflow",
                                   child_run__status__in=sorted(RunStatus.TERMINAL))
            .values_list("child_run_id", flat=True)[:BATCH])
     return _each(ids, lambda i: run_resume_parent(child_run_id=i), "resume")
 
 
-def flag_stuck(now) -> int:
+def cancel_orphans(now=None) -> int:
+    """Child runs still going that no parent waits for (the parent ended, or skipped its
+    subworkflow step) whose cancel_child message was lost; a failed parent keeps its children
+    (it may resume and wait for them again)."""
+    waited_for = StepRun.objects.filter(child_run=OuterRef("pk"), status=StepStatus.WAITING)
+    ids = (WorkflowRun.objects.filter(parent_run__isnull=False, status__in=sorted(_NOT_TERMINAL))
+           .exclude(parent_run__status=RunStatus.FAILED).exclude(Exists(waited_for))
+           .values_list("id", flat=True)[:BATCH])
+    return _each(ids, lambda i: run_cancel_child(run_id=i) or True, "orphan")
+
+
+_NOT_TERMINAL = frozenset(RunStatus.ALL) - RunStatus.TERMINAL
+
+
+def flag_stuck(now=None) -> int:
     """Runs whose check is due (run_stuck_check_idx): each is looked at once per quiet spell,
     or again when its open nodes allow longer, never on every sweep."""
-    ids = (WorkflowRun.objects.filter(status__in=list(RunStatus.ACTIVE), stuck=False, stuck_check_at__lte=now)
+    ids = (WorkflowRun.objects.filter(status__in=list(RunStatus.ACTIVE), stuck=False, stuck_check_at__lte=_now(now))
            .order_by("stuck_check_at").values_list("id", flat=True)[:BATCH])
 
     def flag(run_id):
@@ -100,7 +131,6 @@ def flag_stuck(now) -> int:
 
 
 def scheduler_tick() -> dict:
-    """One sweep; returns how many items each pass handled."""
-    now = timezone.now()
-    return {"leases": expire_leases(now), "timers": fire_timers(now), "requeued": requeue_lost(now),
-            "resumed": resume_parents(now), "stuck": flag_stuck(now)}
+    """One sweep, on the database's clock; returns how many items each pass handled."""
+    return {"leases": expire_leases(), "timers": fire_timers(), "requeued": requeue_lost(),
+            "resumed": resume_parents(), "orphans": cancel_orphans(), "stuck": flag_stuck()}

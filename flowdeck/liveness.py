@@ -1,7 +1,8 @@
 """Worker liveness: each worker process beats into engine.EngineProcess.
 
 A daemon thread started at worker boot upserts the process's row every
-FLOWDECK_BEAT_INTERVAL seconds: its threads, queues and what it has in hand.
+FLOWDECK_BEAT_INTERVAL seconds: its threads, queues and what it has in hand, and in
+``info.threads_lost`` the threads an attempt's interrupt could not free (flowdeck/timelimits.py).
 The message hot path only sets and pops one dict entry per message; all the
 database work happens in the beat thread, on its own connection. A database
 that is down costs a failed beat (logged once, retried on the next one),
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from dramatiq.common import q_name
 from dramatiq.middleware import Middleware
+
+from flowdeck import timelimits
 
 log = logging.getLogger(__name__)
 STOP_PATIENCE = 5.0  # seconds a shutdown waits for the last beat (a database that hangs)
@@ -92,12 +95,17 @@ class LivenessMiddleware(Middleware):
         from engine.services.processes import process_beat, process_stop
         started, failing = True, False
         while True:
-            busy = list(self._current.values())
+            current = dict(self._current)
+            lost = timelimits.lost_idents()
             try:
                 close_old_connections()  # this thread's own connection: drop it if broken or too old
+                info = {"stopping": True} if self._stopping else {}
+                if lost:  # threads an interrupt could not free (flowdeck/timelimits.py); others stand in
+                    info["threads_lost"] = len(lost)
                 process_beat(kind="worker", name=self.name, host=socket.gethostname(), pid=os.getpid(),
-                             threads=self._worker.worker_threads, queues=self._queues(), in_hand=sum(busy),
-                             threads_busy=len(busy), info={"stopping": True} if self._stopping else {},
+                             threads=self._worker.worker_threads, queues=self._queues(),
+                             in_hand=sum(current.values()),
+                             threads_busy=sum(1 for ident in current if ident not in lost), info=info,
                              started=started)
                 started = False
                 if failing:

@@ -81,6 +81,17 @@ DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # statements (engine/store/db.py) live as long as their connection.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No statement, lock wait or idle transaction holds a run's lock for long (docs/reliability.md,
+# "Limits"): set on every connection at its start (no round trip). Seconds; 0 turns one off.
+# `manage.py migrate` runs without the statement and idle timeouts (engine's migrate command).
+FLOWDECK_DB_STATEMENT_TIMEOUT = env.float("FLOWDECK_DB_STATEMENT_TIMEOUT", default=30.0)
+FLOWDECK_DB_LOCK_TIMEOUT = env.float("FLOWDECK_DB_LOCK_TIMEOUT", default=10.0)
+FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT = env.float("FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60.0)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), *(
+    f"-c {name}={int(seconds * 1000)}" for name, seconds in (
+        ("statement_timeout", FLOWDECK_DB_STATEMENT_TIMEOUT), ("lock_timeout", FLOWDECK_DB_LOCK_TIMEOUT),
+        ("idle_in_transaction_session_timeout", FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT)))]))
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("FLOWDECK_TEST_DB", default="test_flowdeck")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -92,6 +103,7 @@ _broker_middleware = [
     "dramatiq.middleware.Retries",
     "dramatiq.middleware.CurrentMessage",
     "flowdeck.dbconnections.DbConnectionsMiddleware",  # no ping per busy message
+    "flowdeck.timelimits.AttemptTimeLimitMiddleware",  # a hung activity costs its attempt, not the thread
     "flowdeck.liveness.LivenessMiddleware",  # each worker process beats (engine.EngineProcess)
 ]
 if BROKER_URL.startswith("amqp"):
@@ -116,6 +128,20 @@ CHANNEL_LAYERS = {"default": {
     "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_keepalive": True}],
                "prefix": env("FLOWDECK_CHANNEL_PREFIX", default="flowdeck")},
 }}
+
+# The push path and slow clients (docs/console.md "The push path"; docs/reliability.md "The push path").
+# Websocket messages are at most WS_MESSAGE_BYTES; an event payload over WS_PAYLOAD_BYTES is left out
+# and fetched by the client (dashboard/stream.py). Consumers join their groups again every
+# WS_REJOIN_INTERVAL seconds (0: never) and catch up when a membership was lost (a Redis flush or restart).
+# flowdeck/daphne_server.py (the web process of `make run`) closes a websocket with 4008 when its unsent data
+# would pass WS_SEND_BUFFER_BYTES, and answers 408 to a request whose headers take longer than
+# HTTP_HEADER_TIMEOUT seconds or whose body takes longer than HTTP_BODY_TIMEOUT seconds after them.
+FLOWDECK_WS_MESSAGE_BYTES = env.int("FLOWDECK_WS_MESSAGE_BYTES", default=256 * 1024)
+FLOWDECK_WS_PAYLOAD_BYTES = env.int("FLOWDECK_WS_PAYLOAD_BYTES", default=64 * 1024)
+FLOWDECK_WS_REJOIN_INTERVAL = env.float("FLOWDECK_WS_REJOIN_INTERVAL", default=5.0)
+FLOWDECK_WS_SEND_BUFFER_BYTES = env.int("FLOWDECK_WS_SEND_BUFFER_BYTES", default=4 * 1024 * 1024)
+FLOWDECK_HTTP_HEADER_TIMEOUT = env.float("FLOWDECK_HTTP_HEADER_TIMEOUT", default=10.0)
+FLOWDECK_HTTP_BODY_TIMEOUT = env.float("FLOWDECK_HTTP_BODY_TIMEOUT", default=20.0)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request gets 401 with WWW-Authenticate, not a bare 403.
@@ -183,6 +209,16 @@ FLOWDECK_SCHEDULER_INTERVAL = env("FLOWDECK_SCHEDULER_INTERVAL")
 FLOWDECK_BEAT_INTERVAL = env("FLOWDECK_BEAT_INTERVAL")
 FLOWDECK_WORKER_DEAD_AFTER = env("FLOWDECK_WORKER_DEAD_AFTER")
 FLOWDECK_SCHEDULER_DOWN_AFTER = env("FLOWDECK_SCHEDULER_DOWN_AFTER")
+# Sizes, in bytes of JSON (engine/limits.py): a step's output, a run's data (all its outputs), one
+# event. Over them a step fails with OutputTooLarge (never retried) and nothing of it is written.
+FLOWDECK_MAX_OUTPUT_BYTES = env.int("FLOWDECK_MAX_OUTPUT_BYTES", default=1024 * 1024)
+FLOWDECK_MAX_RUN_DATA_BYTES = env.int("FLOWDECK_MAX_RUN_DATA_BYTES", default=8 * 1024 * 1024)
+FLOWDECK_MAX_EVENT_BYTES = env.int("FLOWDECK_MAX_EVENT_BYTES", default=1024 * 1024)
+# Attempt time limits (flowdeck/timelimits.py): an activity past its node's timeout is interrupted; a
+# thread that does not come back THREAD_LOST_AFTER s later is counted lost and replaced, up to
+# LOST_THREADS_REPLACED per worker process (0: its thread count).
+FLOWDECK_THREAD_LOST_AFTER = env.float("FLOWDECK_THREAD_LOST_AFTER", default=5.0)
+FLOWDECK_LOST_THREADS_REPLACED = env.int("FLOWDECK_LOST_THREADS_REPLACED", default=0)
 
 # The demo shop (examples/shop): where its activities call it, and its ledgers' database (default: ours).
 FLOWDECK_SHOP_URL = env("FLOWDECK_SHOP_URL", default="http://127.0.0.1:8001")

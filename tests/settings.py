@@ -4,7 +4,8 @@ workers and schedulers use this module too."""
 from flowdeck.settings import *  # noqa: F401,F403
 from flowdeck.settings import CHANNEL_LAYERS, DRAMATIQ_BROKER, FLOWDECK_ACTIVITY_MODULES
 
-FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities", "tests.support.fuzz_activities"]
+FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities", "tests.support.fuzz_activities",
+                                                     "tests.support.limits_activities"]
 FLOWDECK_REQUEUE_AFTER = 2.0
 FLOWDECK_STUCK_MIN = 1.0
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "flowdeck-test"
@@ -12,3 +13,7 @@ if DRAMATIQ_BROKER["BROKER"].endswith("RedisBroker"):
     # Never share queues with a `make run` on the same Redis.
     DRAMATIQ_BROKER["OPTIONS"]["namespace"] = "flowdeck-test"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
+
+from tests.support import skew  # noqa: E402
+
+skew.install()  # a process whose clock is off, when tests/engine/test_clock.py asks (FLOWDECK_TEST_CLOCK_SKEW)

@@ -16,11 +16,11 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine import policy
 from engine.selectors.processes import worker_liveness
-from engine.states import RunStatus, StepStatus, VersionStatus
+from engine.states import RunStatus, StepStatus
 from engine.services.audit import audit_record
-from engine.store import advance, db, reopen, sql
+from engine.store import advance, db, reopen, sql, versions
 from engine.store.steps import step_abandon
-from engine.store.tx import SYSTEM, Actor, RunTx, run_tx
+from engine.store.tx import Actor, RunTx, run_tx
 from engine.store.tx import atomic as tx_atomic
 
 log = logging.getLogger(__name__)
@@ -36,21 +36,12 @@ def _check_json(value, what: str) -> None:
         raise InvalidInput(f"{what} is {size} bytes; the limit is {MAX_INPUT_BYTES}")
 
 
-def _version_for(definition: WorkflowDefinition, number: int | None) -> WorkflowVersion:
-    qs = definition.versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.ARCHIVED])
-    version = (qs.filter(number=number).first() if number is not None
-               else qs.filter(status=VersionStatus.PUBLISHED, is_test=False).order_by("-number").first())
-    if version is None:
-        raise NotFound(f"{definition.key} has no published version" + (f" {number}" if number else ""))
-    return version
-
-
 # definition key -> its latest published version, as this process last found it
 _latest: dict[str, WorkflowVersion] = {}
 
 
 def _pinned_version(definition_key: str, number: int | None) -> tuple[WorkflowVersion, list[int], bool]:
-    """``_version_for`` by definition key, with its definition, in one statement; two step ids
+    """``versions.version_for`` by definition key, with its definition, in one statement; two step ids
     for the run's first steps; and whether the version is the one kept from an earlier start
     (the start then checks it is still the latest: ``sql.VERSION_EXPECT``)."""
     if number is None and definition_key in _latest:
@@ -60,23 +51,10 @@ def _pinned_version(definition_key: str, number: int | None) -> tuple[WorkflowVe
         definition = WorkflowDefinition.objects.filter(key=definition_key).first()
         if definition is None:
             raise NotFound(f"no definition with key {definition_key!r}")
-        return _version_for(definition, number), [], False  # raises NotFound with the reason
+        return versions.version_for(definition, number), [], False  # raises NotFound with the reason
     if number is None:
         _latest[definition_key] = version
     return version, step_ids, False
-
-
-def _begin(run: WorkflowRun, actor: Actor, *, insert: bool = False, step_ids=()) -> WorkflowRun:
-    """Start ``run``; with ``insert``, its row is written with the first events (one statement)."""
-    tx = RunTx(run, actor)
-    tx.new_run = insert
-    tx.step_ids = list(step_ids)
-    tx.event("run.created", definition=run.definition.key, version=run.version.number,
-             business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
-    tx.set_status(RunStatus.RUNNING)
-    advance.activate(tx, tx.graph.start_id)
-    tx.flush()
-    return run
 
 
 def run_start(*, definition_key: str, input: dict | None = None, business_key: str | None = None,
@@ -103,7 +81,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
                           definition_id=definition.id, version_id=pinned.id, business_key=business_key, input=input,
                           created_by_id=user.pk if user is not None else None, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.
-            _begin(run, Actor(user, reason), insert=True, step_ids=step_ids)
+            advance.run_begin(run, Actor(user, reason), insert=True, step_ids=step_ids)
     except IntegrityError:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
         if existing is None:
@@ -116,23 +94,6 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         return run_start(definition_key=definition_key, input=input, business_key=business_key, version=version,
                          user=user, reason=reason, is_test=is_test)
     return run, True
-
-
-def child_run_create(*, parent: WorkflowRun, node_id: str, definition_key: str, version: int | None,
-                     input) -> WorkflowRun:
-    """Inside the parent's transaction: a child run for a subworkflow node."""
-    definition = WorkflowDefinition.objects.filter(key=definition_key).first()
-    if definition is None:
-        raise LookupError(f"no definition with key {definition_key!r}")
-    try:
-        pinned = _version_for(definition, version)
-    except NotFound as exc:
-        raise LookupError(str(exc))
-    child = WorkflowRun.objects.create(definition=definition, version=pinned, input=input if isinstance(input, dict)
-                                       else {"value": input}, parent_run=parent, parent_node_id=node_id,
-                                       is_test=parent.is_test)
-    _begin(child, SYSTEM)
-    return child
 
 
 def _audit(tx: RunTx, action: str, **changes) -> None:
@@ -323,13 +284,12 @@ def step_skip(*, run_id, node_id: str, output=None, kind: str | None = None, use
             tx.run.error = {**(remaining.error or {}), "node_id": remaining.node_id}
             tx.touch("error")
             return tx.run
-        resuming = tx.run.status == RunStatus.FAILED
-        if resuming:
+        if tx.run.status == RunStatus.FAILED:
+            # Reopen first (a join the failure closed waits again), then go on from this step:
+            # its arrival at that join counts.
             _go_on(tx)
-        advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
-        if resuming:
             reopen.resume(tx)
-            advance.settle(tx)
+        advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
         return tx.run
 
 

@@ -5,8 +5,12 @@ attributes, files or the network. The checks here close what remains: unknown
 functions and wrong arities are rejected when compiling (jmespath itself only
 notices at evaluation), expression references (``&expr``) may only be passed to
 the functions that take them (elsewhere they would leak a Python object into a
-step's input), and nesting is bounded so the recursive parser and evaluator
-stay far from Python's recursion limit.
+step's input), nesting is bounded so the recursive parser and evaluator stay far
+from Python's recursion limit, number literals must be finite 64-bit values, and
+an expression that can provably build too much (``[@,@]|[@,@]|...``) is refused
+(engine/spec/cost.py). Evaluation is bounded as it runs (engine/spec/bounded.py):
+every evaluation below takes an optional ``budget`` that several evaluations
+can share, and fails with ExpressionLimit past any limit.
 
 Context for every expression::
 
@@ -25,7 +29,9 @@ from jmespath import exceptions as jmespath_errors
 from jmespath.functions import Functions
 from jmespath.lexer import Lexer
 
-from engine.errors import InvalidInput
+from engine.errors import ExpressionLimit, InvalidInput
+from engine.spec.bounded import Budget, evaluate, number_error, number_ok
+from engine.spec.cost import check_expansion
 from engine.spec.schema import (
     MAX_CONDITION_DEPTH,
     MAX_EXPRESSION_AST_DEPTH,
@@ -71,6 +77,10 @@ def _check_ast(text: str, root: dict) -> None:
                                f"expression argument of map, sort_by, min_by or max_by")
         if kind == "literal" and _json_depth(node.get("value")) > MAX_JSON_DEPTH:
             raise InvalidInput(f"expression {_short(text)!r}: literal nested deeper than {MAX_JSON_DEPTH}")
+        if kind == "literal":
+            _check_numbers(text, node.get("value"))
+        if kind == "slice" and node.get("children", [None] * 3)[2] == 0:
+            raise InvalidInput(f"expression {_short(text)!r}: a slice's step cannot be 0")
         name = node.get("value") if kind == "function_expression" else None
         if kind == "function_expression":
             spec = _FUNCTIONS.get(name)
@@ -84,6 +94,19 @@ def _check_ast(text: str, root: dict) -> None:
         for index, child in enumerate(node.get("children", [])):
             if isinstance(child, dict):
                 stack.append((child, depth + 1, name, index))
+
+
+def _check_numbers(text: str, literal: Any) -> None:
+    # jmespath reads `1e400` as inf and `NaN` as nan; neither is JSON, nor storable.
+    stack = [literal]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not number_ok(value):
+            raise ExpressionLimit(f"expression {_short(text)!r}: {number_error(value)}", limit="number")
 
 
 def _json_depth(value: Any) -> int:
@@ -109,6 +132,7 @@ def _compile(text: str):
     except RecursionError:
         raise InvalidInput(f"expression {_short(text)!r} is too deeply nested") from None
     _check_ast(text, parsed.parsed)
+    check_expansion(parsed.parsed, _short(text))
     return parsed
 
 
@@ -140,32 +164,53 @@ def compile_expression(text: str):
     return _compile(text)
 
 
-def evaluate_expression(text: str, context: Any) -> Any:
+def evaluate_expression(text: str, context: Any, *, budget: Budget | None = None) -> Any:
     """The expression's value against ``context``; None when a field is missing.
     InvalidInput when it does not compile or fails on this data (e.g. a function
-    given the wrong type)."""
+    given the wrong type); ExpressionLimit (an InvalidInput) past a limit on its cost
+    or its numbers, spending ``budget`` (default: a fresh one)."""
     parsed = compile_expression(text)
     try:
-        return parsed.search(context)
+        return evaluate(parsed.parsed, context, Budget() if budget is None else budget)
+    except ExpressionLimit as exc:
+        raise ExpressionLimit(f"expression {_short(text)!r} stopped: {exc}", limit=exc.limit) from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"expression {_short(text)!r} failed: {exc}") from None
     except jmespath_errors.JMESPathError as exc:
         raise InvalidInput(f"expression {_short(text)!r} failed: {_first_line(exc)}") from None
     except RecursionError:
         raise InvalidInput(f"expression {_short(text)!r} failed: data too deeply nested") from None
+    except OverflowError as exc:   # float arithmetic on an integer too large for a float
+        raise ExpressionLimit(f"expression {_short(text)!r} stopped: a number is out of range ({exc})",
+                              limit="number") from None
+    except (TypeError, ValueError) as exc:   # Python refusing what jmespath let through (min_by of 1 and 'a')
+        raise InvalidInput(f"expression {_short(text)!r} failed: {exc}") from None
 
 
-def evaluate_mapping(mapping: Any, context: Any) -> Any:
-    """A mapping's value: one expression string, or an object of mappings."""
+def evaluate_mapping(mapping: Any, context: Any, *, budget: Budget | None = None) -> Any:
+    """A mapping's value: one expression string, or an object of mappings. Its
+    expressions share one budget, and the whole value is within the size limit."""
+    budget = Budget() if budget is None else budget
+    value = _mapping(mapping, context, budget)
+    try:
+        budget.measure(value)
+    except ExpressionLimit as exc:
+        raise ExpressionLimit(f"mapping stopped: {exc}", limit=exc.limit) from None
+    return value
+
+
+def _mapping(mapping: Any, context: Any, budget: Budget) -> Any:
     if isinstance(mapping, str):
-        return evaluate_expression(mapping, context)
+        return evaluate_expression(mapping, context, budget=budget)
     if isinstance(mapping, dict):
-        return {key: evaluate_mapping(value, context) for key, value in mapping.items()}
+        return {key: _mapping(value, context, budget) for key, value in mapping.items()}
     raise InvalidInput(f"a mapping must be an expression string or an object, got {type(mapping).__name__}")
 
 
-def task_input(node: dict, context: dict) -> Any:
+def task_input(node: dict, context: dict, *, budget: Budget | None = None) -> Any:
     """A task's or subworkflow's input: its ``input`` mapping, else the run's input."""
     if "input" in node:
-        return evaluate_mapping(node["input"], context)
+        return evaluate_mapping(node["input"], context, budget=budget)
     return context.get("input")
 
 
@@ -228,16 +273,21 @@ def _stringify(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def render_template(text: str, context: Any, *, quote: bool = False) -> str:
+def render_template(text: str, context: Any, *, quote: bool = False, budget: Budget | None = None) -> str:
     """Fill each ``{{ expr }}``; null renders as "". ``quote`` percent-encodes
-    every substituted value (including "/"), for URLs; literal text is kept."""
-    out = []
+    every substituted value (including "/"), for URLs; literal text is kept.
+    The placeholders share ``budget``; the text as a whole is within the size limit."""
+    budget = Budget() if budget is None else budget
+    out, size = [], 0
     for kind, part in parse_template(text):
         if kind == "text":
             out.append(part)
-            continue
-        value = _stringify(evaluate_expression(part, context))
-        out.append(urllib.parse.quote(value, safe="") if quote else value)
+        else:
+            value = _stringify(evaluate_expression(part, context, budget=budget))
+            out.append(urllib.parse.quote(value, safe="") if quote else value)
+        size += len(out[-1])
+        if size > budget.max_bytes:
+            raise ExpressionLimit(f"template {_short(text)!r} stopped: {budget.too_big()}", limit="bytes")
     return "".join(out)
 
 
@@ -301,28 +351,35 @@ _OPS = {
 }
 
 
-def evaluate_condition(cond: dict, context: Any) -> bool:
+def evaluate_condition(cond: dict, context: Any, *, budget: Budget | None = None) -> bool:
     """Does ``cond`` hold? Mismatched types compare false instead of raising;
-    InvalidInput only for a malformed condition or an expression that fails."""
-    return _condition(cond, context, 1)
+    InvalidInput only for a malformed condition or an expression that fails
+    (ExpressionLimit past a limit: its fields share ``budget``)."""
+    return _condition(cond, context, 1, Budget() if budget is None else budget)
 
 
-def _condition(cond: Any, context: Any, depth: int) -> bool:
+def _condition(cond: Any, context: Any, depth: int, budget: Budget) -> bool:
     if depth > MAX_CONDITION_DEPTH:
         raise InvalidInput(f"condition nested deeper than {MAX_CONDITION_DEPTH}")
     if not isinstance(cond, dict):
         raise InvalidInput("a condition must be an object")
     if "all" in cond:
-        return all(_condition(c, context, depth + 1) for c in _items(cond["all"]))
+        return all(_condition(c, context, depth + 1, budget) for c in _items(cond["all"]))
     if "any" in cond:
-        return any(_condition(c, context, depth + 1) for c in _items(cond["any"]))
+        return any(_condition(c, context, depth + 1, budget) for c in _items(cond["any"]))
     if "not" in cond:
-        return not _condition(cond["not"], context, depth + 1)
+        return not _condition(cond["not"], context, depth + 1, budget)
     op = cond.get("op")
     op = _OPS.get(op) if isinstance(op, str) else None
     if op is None or "field" not in cond:
         raise InvalidInput(f"a condition needs all, any, not or field and a known op (op {cond.get('op')!r})")
-    return bool(op(evaluate_expression(cond["field"], context), cond.get("value")))
+    field = evaluate_expression(cond["field"], context, budget=budget)
+    if isinstance(field, (list, dict)) and cond["op"] in ("eq", "ne", "contains"):
+        try:   # compared element by element with the literal value
+            budget.spend(budget.elements(field))
+        except ExpressionLimit as exc:
+            raise ExpressionLimit(f"condition on {_short(cond['field'])!r} stopped: {exc}", limit=exc.limit) from None
+    return bool(op(field, cond.get("value")))
 
 
 def _items(value: Any) -> list:

@@ -1,6 +1,7 @@
 """Retry policies: defaults and the delay between attempts. Pure functions."""
 from __future__ import annotations
 
+import math
 import random
 from typing import Callable
 
@@ -27,13 +28,19 @@ def retry_delay(policy: dict, attempt: int, *, rand: Callable[[], float] = rando
         raise ValueError(f"attempt is 1-based, got {attempt}")
     policy = {**RETRY_DEFAULTS, **policy}
     initial, cap = float(policy["initial_interval"]), float(policy["max_interval"])
-    try:
-        base = initial * float(policy["backoff_coefficient"]) ** (attempt - 1)
-    except OverflowError:  # attempt 5000 at coefficient 2: far past any cap
-        base = cap
-    base = min(base, cap)
+    base = _backoff(initial, float(policy["backoff_coefficient"]), attempt - 1, cap)
     jittered = base * (1 + float(policy["jitter"]) * (2 * rand() - 1))
     return max(0.0, min(jittered, cap))
+
+
+def _backoff(initial: float, coefficient: float, exponent: int, cap: float) -> float:
+    """``initial * coefficient ** exponent``, or ``cap`` once that reaches it: the power is
+    taken only below the cap, so no attempt count or coefficient can overflow it."""
+    if initial >= cap or coefficient <= 1:
+        return min(initial, cap)
+    if exponent * math.log(coefficient) >= math.log(cap) - math.log(initial):   # logs: 5e-324 divides badly
+        return cap
+    return initial * coefficient ** exponent
 
 
 def should_retry(policy: dict, *, attempt: int, error_type: str) -> bool:

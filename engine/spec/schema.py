@@ -24,6 +24,40 @@ MAX_JSON_DEPTH = 64                   # nesting anywhere in the spec
 MAX_EXPRESSION_NESTING = 32           # open ( [ { [? at once
 MAX_EXPRESSION_AST_DEPTH = 64
 
+# What one evaluation may cost (engine/spec/bounded.py). One evaluation is a whole
+# mapping, one choice's rules, one http node's url + headers + body, a wait's until:
+# all its expressions share these. Going past one raises ExpressionLimit
+# (non-retryable): the step fails, the process that evaluated it goes on.
+# jmespath shares references (``[@,@]`` holds its input twice), so Python's memory
+# stays small while the *expanded* value doubles per pipe: sizes are of the
+# expanded JSON, counted once per shared object, never by walking the expansion.
+MAX_EXPRESSION_STEPS = 250_000        # syntax-tree visits + elements copied, compared or walked (~0.2 s)
+MAX_EXPRESSION_VALUE_BYTES = 4 * 1024 * 1024   # any value built, and the result: 16x the largest run input
+MAX_EXPRESSION_VALUE_DEPTH = 128      # nesting of any value built (run input may nest 100 levels)
+MAX_EXPRESSION_CPU_SECONDS = 1.0      # the evaluating thread's CPU time: a loaded machine does not trip it
+MAX_NUMBER_TEXT = 100                 # to_number() of a longer string that is a number is out of range
+# The validator's static bound (spec.E028): how many times its input's size an
+# expression can provably build (multi-selects add, pipes and projections multiply).
+# [@,@] piped 13 times is 8192x, 14 times is refused; a 100-field select of
+# 100-field selects is 10000x. Data-dependent growth is left to the limits above.
+MAX_EXPRESSION_EXPANSION = 10_000
+# Numbers an expression may produce or hold: finite, integers within 64 bits (what the
+# spec itself may hold, and what PostgreSQL's jsonb and the console read back).
+MIN_INTEGER, MAX_INTEGER = -(2 ** 63), 2 ** 63 - 1
+
+# Ranges (spec.E029): every duration, timeout, interval and count has a maximum, so
+# that the arithmetic on it (timedelta, retry backoff, millisecond delays) cannot
+# overflow and a typo (1e12) is refused at publish instead of failing at run time.
+DAY = 24 * 3600
+MAX_WAIT_SECONDS = 365 * DAY          # wait.seconds, wait.until, signal.timeout: a yearly renewal fits
+MAX_STUCK_AFTER = 365 * DAY           # stuck_after: no longer than the longest wait it might sit in
+MAX_ATTEMPT_TIMEOUT = DAY             # task/http timeout, heartbeat_timeout: a nightly batch job fits;
+                                      # longer work should heartbeat or be split
+MAX_RETRY_INTERVAL = DAY              # retry initial_interval, max_interval: retry at least daily
+MAX_BACKOFF_COEFFICIENT = 100         # 100x per attempt reaches max_interval within 3 attempts anyway
+MAX_ATTEMPTS = 1000                   # with max_interval 24 h, almost 3 years of retrying
+MAX_VERSION_NUMBER = 2 ** 31 - 1      # subworkflow.version: WorkflowVersion.number is a PostgreSQL integer
+
 # Patterns are written for JSON Schema (ECMA-262 semantics); the validator
 # applies them as full matches (Python's "$" would also accept a trailing "\n").
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"       # node, edge, rule ids: jmespath identifiers
@@ -68,7 +102,21 @@ def spec_size_ok(raw_bytes_len: int) -> bool:
 
 
 _ID = {"type": "string", "pattern": ID_PATTERN}
-_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+def _seconds(maximum: int, what: str, *, minimum: str = "exclusiveMinimum") -> dict:
+    # "description" is what spec.E029's message says about the maximum.
+    return {"type": "number", minimum: 0, "maximum": maximum, "description": what}
+
+
+def _days(seconds: int) -> str:
+    return f"{seconds // DAY} days" if seconds >= 2 * DAY else f"{seconds // 3600} h"
+
+
+_WAIT_SECONDS = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}", minimum="minimum")
+_SIGNAL_TIMEOUT = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}")
+_STUCK_AFTER = _seconds(MAX_STUCK_AFTER, f"seconds, at most {_days(MAX_STUCK_AFTER)}")
+_TIMEOUT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds per attempt, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
+_HEARTBEAT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
+_INTERVAL = _seconds(MAX_RETRY_INTERVAL, f"seconds, at most {_days(MAX_RETRY_INTERVAL)}")
 _MAPPING = {"$ref": "#/$defs/mapping"}
 _RETRY = {"$ref": "#/$defs/retry"}
 _COMPENSATION = {"$ref": "#/$defs/compensation"}
@@ -82,7 +130,7 @@ _COMMON = {
     "label": {"type": "string"},
     "description": {"type": "string"},
     "position": {"$ref": "#/$defs/position"},
-    "stuck_after": _POSITIVE,
+    "stuck_after": _STUCK_AFTER,
 }
 
 # Per type: (fields, required). HTTP methods, header names, wait's seconds/until
@@ -93,26 +141,28 @@ _TYPE_FIELDS: dict[str, tuple[dict, list[str]]] = {
     "fail": ({"error": {"type": "string", "minLength": 1},
               "code": {"type": "string", "minLength": 1, "maxLength": 100}}, ["error"]),
     "task": ({"activity": {"type": "string", "minLength": 1, "maxLength": 200},
-              "input": _MAPPING, "retry": _RETRY, "timeout": _POSITIVE,
-              "heartbeat_timeout": _POSITIVE, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
+              "input": _MAPPING, "retry": _RETRY, "timeout": _TIMEOUT,
+              "heartbeat_timeout": _HEARTBEAT, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
              ["activity"]),
     "http": ({"method": {"type": "string"},
               "url": {"type": "string", "minLength": 1},
               "headers": {"type": "object", "additionalProperties": {"type": "string"}},
               "body": _MAPPING,
               "expected_statuses": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                    "items": {"type": "integer", "minimum": 100, "maximum": 599}},
-              "retry": _RETRY, "timeout": _POSITIVE, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
+                                    "items": {"type": "integer", "minimum": 100, "maximum": 599,
+                                              "description": "an HTTP status"}},
+              "retry": _RETRY, "timeout": _TIMEOUT, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
              ["method", "url"]),
     "choice": ({"rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}}}, ["rules"]),
     "parallel": ({}, []),
     "join": ({"mode": {"enum": list(JOIN_MODES)}, "fork": _ID}, ["fork"]),
-    "wait": ({"seconds": {"type": "number", "minimum": 0}, "until": {"type": "string"}, "on_failure": _ON_FAILURE},
+    "wait": ({"seconds": _WAIT_SECONDS, "until": {"type": "string"}, "on_failure": _ON_FAILURE},
              []),
-    "signal": ({"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": _POSITIVE,
+    "signal": ({"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": _SIGNAL_TIMEOUT,
                 "on_failure": _ON_FAILURE}, ["signal"]),
     "subworkflow": ({"definition": {"type": "string", "pattern": DEFINITION_KEY_PATTERN},
-                     "version": {"type": "integer", "minimum": 1}, "input": _MAPPING, "on_failure": _ON_FAILURE},
+                     "version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER,
+                                 "description": "a version number"}, "input": _MAPPING, "on_failure": _ON_FAILURE},
                     ["definition"]),
 }
 
@@ -141,7 +191,7 @@ SPEC_JSON_SCHEMA: dict = {
     "properties": {
         "schema_version": {"type": "integer"},
         "settings": {"type": "object", "additionalProperties": False,
-                     "properties": {"stuck_after": _POSITIVE}},
+                     "properties": {"stuck_after": _STUCK_AFTER}},
         "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
         "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
     },
@@ -159,11 +209,13 @@ SPEC_JSON_SCHEMA: dict = {
         "retry": {
             "type": "object", "additionalProperties": False,
             "properties": {
-                "max_attempts": {"type": "integer", "minimum": 1},
-                "initial_interval": _POSITIVE,
-                "backoff_coefficient": {"type": "number", "minimum": 1},
-                "max_interval": _POSITIVE,
-                "jitter": {"type": "number", "minimum": 0, "maximum": 1},
+                "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS,
+                                 "description": "attempts in total"},
+                "initial_interval": _INTERVAL,
+                "backoff_coefficient": {"type": "number", "minimum": 1, "maximum": MAX_BACKOFF_COEFFICIENT,
+                                        "description": "a factor per attempt"},
+                "max_interval": _INTERVAL,
+                "jitter": {"type": "number", "minimum": 0, "maximum": 1, "description": "a fraction of the delay"},
                 "non_retryable_errors": {"type": "array", "uniqueItems": True,
                                          "items": {"type": "string", "minLength": 1, "maxLength": 200}},
             },

@@ -18,7 +18,7 @@ from typing import Any, Callable, Collection, Iterator
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from engine.activities import activity_get
-from engine.errors import InvalidInput, SpecInvalid
+from engine.errors import ExpressionLimit, InvalidInput, SpecInvalid
 from engine.spec.expressions import compile_expression, iter_expressions, template_error
 from engine.spec.schema import (
     DEFAULT_BRANCH,
@@ -73,7 +73,11 @@ ERROR_CODES = {
     "spec.E025": "signal timeout edge without timeout",
     "spec.E026": "invalid http node",
     "spec.E027": "duplicate branch or duplicate edge between the same nodes",
+    "spec.E028": "expression too costly",
+    "spec.E029": "value out of range",
 }
+# JSON Schema keywords whose failure is a range error (E029), not a shape error.
+_RANGE_KEYWORDS = frozenset({"maximum", "exclusiveMaximum"})
 
 MAX_ERRORS = 1000   # a garbage megabyte could yield 100k errors; nobody reads past this
 
@@ -275,12 +279,18 @@ class _Checker:
     def _check_schema(self) -> None:
         found = []
         for error in _SCHEMA_VALIDATOR.iter_errors(self.spec):
-            found.append((list(error.absolute_path), error.message))
+            if error.validator in _RANGE_KEYWORDS:
+                what = error.schema.get("description")
+                code, message = "E029", (f"{_short(error.instance)} is more than the maximum {error.validator_value}"
+                                         + (f" ({what})" if what else ""))
+            else:
+                code, message = "E001", error.message
+            found.append((list(error.absolute_path), code, message))
             if len(found) > MAX_ERRORS:
                 break
         found.sort(key=lambda item: [str(p) for p in item[0]])
-        for path, message in found:
-            self.add("E001", _short(message, 300), **self._locate(path), path=_pointer(*path))
+        for path, code, message in found:
+            self.add(code, _short(message, 300), **self._locate(path), path=_pointer(*path))
 
     def _locate(self, path: list) -> dict:
         """node_id / edge_id of the node or edge a path points into."""
@@ -598,6 +608,8 @@ class _Checker:
             return
         try:
             compile_expression(text)
+        except ExpressionLimit as exc:   # a number literal out of range, or provably too costly
+            self.add("E029" if exc.limit == "number" else "E028", str(exc), node_id=node_id, path=path)
         except InvalidInput as exc:
             self.add("E015", str(exc), node_id=node_id, path=path)
 

@@ -5,20 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from engine import protocol
-from engine.models import StepRun
-from engine.errors import InvalidInput
+from engine import limits, protocol
+from engine.models import StepRun, WorkflowDefinition, WorkflowRun
+from engine.errors import InvalidInput, NotFound, TooLarge
 from engine.spec import evaluate_expression, evaluate_mapping
+from engine.spec.schema import MAX_WAIT_SECONDS
 from engine.states import RunStatus, StepStatus
-from engine.store import sql
-from engine.store.tx import RunTx
+from engine.store import sql, versions
+from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
+CONTROL_TYPES = frozenset({"start", "choice", "parallel", "join", "end", "fail"})  # their steps add nothing to data
 
 
 def context_of(run) -> dict:
     """What expressions see: the run's input, step outputs by node id, the run."""
     return {"input": run.input, "data": run.data, "run": {"id": str(run.id), "business_key": run.business_key}}
+
+
+def expression_error(exc: InvalidInput, error_type: str) -> dict:
+    """The step error for an expression that failed: ``error_type``, or the limit's own
+    (ExpressionLimit, never retried) when it went past one."""
+    return {"type": getattr(exc, "error_type", None) or error_type, "message": str(exc)}
 
 
 def step_states(run) -> list[protocol.StepState]:
@@ -58,6 +66,36 @@ def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
         sql.update(step, fields, now=tx.now)
 
 
+def run_begin(run, actor, *, insert: bool = False, step_ids=()):
+    """A new run's first transaction: created, running, its start node activated. With
+    ``insert``, its row is written with the first events (one statement)."""
+    tx = RunTx(run, actor)
+    tx.new_run = insert
+    tx.step_ids = list(step_ids)
+    tx.event("run.created", definition=run.definition.key, version=run.version.number,
+             business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
+    tx.set_status(RunStatus.RUNNING)
+    activate(tx, tx.graph.start_id)
+    tx.flush()
+    return run
+
+
+def child_run_create(*, parent, node_id: str, definition_key: str, version: int | None, input):
+    """Inside the parent's transaction: a child run for a subworkflow node (LookupError: no such
+    definition or version)."""
+    definition = WorkflowDefinition.objects.filter(key=definition_key).first()
+    if definition is None:
+        raise LookupError(f"no definition with key {definition_key!r}")
+    try:
+        pinned = versions.version_for(definition, version)
+    except NotFound as exc:
+        raise LookupError(str(exc))
+    child = WorkflowRun.objects.create(definition=definition, version=pinned, input=input if isinstance(input, dict)
+                                       else {"value": input}, parent_run=parent, parent_node_id=node_id,
+                                       is_test=parent.is_test)
+    return run_begin(child, SYSTEM)
+
+
 def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absent: bool = False) -> StepRun | None:
     inline = kind == StepRun.NODE and tx.claim_inline is not None and tx.inline_claim is None
     if_absent = if_absent and not _single_entry(tx, node_id)
@@ -86,6 +124,13 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
             status: str = StepStatus.SUCCEEDED, then_settle: bool = True, **payload) -> None:
     """Record ``step`` as done (it must be locked or just created) and move on; ``then_settle``
     False when the caller sets the run's status itself right after (an end or fail node)."""
+    data = None
+    if step.kind == StepRun.NODE and step.node_type not in CONTROL_TYPES:
+        data = {**tx.run.data, step.node_id: output}
+        try:  # measured now, so nothing of it is written if it is too large (engine/limits.py)
+            sql.json_checked(tx.run, "data", data, limits.RUN_DATA, f"the run's data with {step.node_id}'s output")
+        except TooLarge as exc:
+            return _too_large(tx, step, exc)
     tx.run.completions += 1
     tx.touch("completions")
     step.status, step.output, step.finished_at = status, output, tx.now
@@ -101,18 +146,39 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     if step.kind == StepRun.COMPENSATION:
         compensation_continue(tx)
         return
-    if step.node_type not in ("start", "choice", "parallel", "join", "end", "fail"):
-        tx.run.data = {**tx.run.data, step.node_id: output}
+    if data is not None:
+        tx.run.data = data
         tx.touch("data")
     if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING):
         # Compensating (or failed): a straggler's result is kept, the flow does not go on.
         if tx.run.status == RunStatus.COMPENSATING:
             compensation_continue(tx)
         return
-    for target in protocol.next_nodes(tx.graph, step.node_id, output=output, context=context_of(tx.run)):
-        activate(tx, target)
+    activate_next(tx, step.node_id, output)
     if then_settle:
         settle(tx)
+
+
+FORWARD = frozenset({RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING})
+
+
+def activate_next(tx: RunTx, node_id: str, output) -> None:
+    """Activate what follows ``node_id``; stop as soon as one of them ends or fails the run
+    (a branch's end node, a choice that cannot be evaluated): nothing opens in a run that stopped."""
+    for target in protocol.next_nodes(tx.graph, node_id, output=output, context=context_of(tx.run)):
+        if tx.run.status not in FORWARD:
+            return
+        activate(tx, target)
+
+
+def _too_large(tx: RunTx, step: StepRun, exc: TooLarge) -> None:
+    """The step's result cannot be kept (OutputTooLarge, never retried): it fails instead, and its
+    attempt with it."""
+    error = {"type": exc.error_type, "message": str(exc), "attempt": step.attempt, "worker": step.worker}
+    last = step.attempts[-1] if step.attempts else None
+    if last is not None and last.get("attempt") == step.attempt and last.get("status") == StepStatus.SUCCEEDED:
+        step.attempts = [*step.attempts[:-1], {**last, "status": StepStatus.FAILED, "error": error}]
+    fail_step(tx, step, error)
 
 
 def activate(tx: RunTx, node_id: str) -> None:
@@ -128,7 +194,10 @@ def activate(tx: RunTx, node_id: str) -> None:
         return
     if kind in ("start", "choice", "parallel"):
         step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
-        output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
+        try:
+            output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
+        except InvalidInput as exc:   # the step fails, whoever activated it (a start, a worker, the scheduler)
+            return fail_step(tx, step, expression_error(exc, "MappingError"))
         succeed(tx, step, output, **(output or {}))
     elif kind == "end":
         end(tx, node_id)
@@ -180,14 +249,21 @@ def wait_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
     if due is None and "seconds" in node:
         due = tx.now + dt.timedelta(seconds=float(node["seconds"]))
     elif due is None:
-        value = evaluate_expression(node["until"], context_of(tx.run))
+        step.status = StepStatus.RUNNING   # what fail_step expects, if it comes to that
+        try:
+            value = evaluate_expression(node["until"], context_of(tx.run))
+        except InvalidInput as exc:
+            return fail_step(tx, step, expression_error(exc, "InvalidWaitUntil"))
         try:
             due = dt.datetime.fromisoformat(str(value))
             due = due if due.tzinfo else due.replace(tzinfo=dt.timezone.utc)
-        except ValueError:
-            step.status = StepStatus.RUNNING
+            due.astimezone(dt.timezone.utc)   # OverflowError: year 1 or 9999 shifted past the calendar
+        except (ValueError, OverflowError):
             return fail_step(tx, step, {"type": "InvalidWaitUntil",
-                                        "message": f"wait.until gave {value!r}, not an ISO-8601 time"})
+                                        "message": f"wait.until gave {str(value)[:100]!r}, not an ISO-8601 time"})
+        if (due - tx.now).total_seconds() > MAX_WAIT_SECONDS:
+            return fail_step(tx, step, {"type": "InvalidWaitUntil", "message": f"wait.until gave {due.isoformat()}, "
+                                        f"more than {MAX_WAIT_SECONDS // 86400} days ahead (MAX_WAIT_SECONDS)"})
     step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
     step.wait_reason = f"waiting until {due.isoformat()}"
     _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
@@ -197,7 +273,6 @@ def wait_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
 
 def subworkflow_arm(tx: RunTx, step: StepRun, node: dict) -> None:
     """``step`` (new, or failed and run again: a new child run) waits for a child run."""
-    from engine.services.runs import child_run_create
     step.status, step.finished_at = StepStatus.WAITING, None
     step.wait_reason = f"waiting for a run of {node['definition']}"
     _store(tx, step, ["status", "finished_at", "wait_reason", "error"])
@@ -207,7 +282,7 @@ def subworkflow_arm(tx: RunTx, step: StepRun, node: dict) -> None:
                                  version=node.get("version"), input=child_input)
     except (InvalidInput, LookupError) as exc:
         step.status = StepStatus.RUNNING
-        return fail_step(tx, step, {"type": "SubworkflowStartFailed", "message": str(exc)})
+        return fail_step(tx, step, expression_error(exc, "SubworkflowStartFailed"))
     step.child_run = child
     sql.update(step, ["child_run"], now=tx.now)
     tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
@@ -220,7 +295,7 @@ def end(tx: RunTx, node_id: str, step: StepRun | None = None) -> None:
     try:
         output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
     except InvalidInput as exc:
-        return fail_step(tx, step, {"type": "MappingError", "message": str(exc)})
+        return fail_step(tx, step, expression_error(exc, "MappingError"))
     succeed(tx, step, None, then_settle=False)  # completed just below
     _cancel_open(tx, kind=StepRun.NODE)
     tx.run.output = output
@@ -240,7 +315,7 @@ def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False)
     """A step failed for good (``exhausted``: its attempts ran out): record it, then what its
     node's failure policy says (``protocol.failure_outcome``)."""
     step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
-    _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts"])
+    _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts", "attempt"])
     tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, error=error, final=True)
     if step.kind == StepRun.COMPENSATION:
@@ -302,6 +377,10 @@ def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False, children: 
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
         if child_run_id and children:
             tx.send("cancel_child", str(child_run_id))
+        if tx.inline_step is not None and tx.inline_step.id == step_id:
+            # Claimed for the recording worker in this transaction, cancelled before it ran:
+            # the worker must not run it (its held snapshot would still say running).
+            tx.inline_claim = tx.inline_step = None
     if children and kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
         cancel_orphans(tx)
 

@@ -167,7 +167,13 @@ def _send(db, sql: str | None, params=(), *, commit: bool = False) -> psycopg.Cu
             if sql is not None:
                 cur.execute(_numbered(sql), params, prepare=prepare)
             if commit:
-                raw.commit()
+                # A statement, not ``raw.commit()``: psycopg's commit inside a pipeline stops
+                # sending once its queue is empty even if the socket took only part of the
+                # data, then waits for results: with a message of some MB (a large output) the
+                # rest of it, the COMMIT and the Sync stayed in libpq's buffer while the server
+                # waited for them (ClientRead) holding the run's lock, forever. The pipeline's
+                # own exit sends everything before it reads (see docs/engine.md, "Sizes").
+                writes.execute("COMMIT")
         if check is not None:
             db._flowdeck_guard_row = checks.fetchone()
     return cur

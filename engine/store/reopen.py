@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine import protocol
 from engine.models import StepRun
-from engine.states import RunStatus, StepStatus
+from engine.states import StepStatus
 from engine.store import advance, sql
 from engine.store.tx import RunTx
 
@@ -16,15 +16,16 @@ def resume(tx: RunTx) -> None:
     The rule per node type is tabled in docs/engine.md ("Resuming a failed run")."""
     for step in StepRun.objects.select_for_update().filter(run=tx.run, kind=StepRun.NODE,
                                                            status=StepStatus.CANCELLED).order_by("id"):
+        if tx.run.status not in advance.FORWARD:
+            return
         _reopen(tx, step)
     for step in StepRun.objects.select_for_update().filter(run=tx.run, kind=StepRun.NODE,
                                                            successors_pending=True).order_by("completion_order"):
         step.successors_pending = False
         sql.update(step, ["successors_pending"], now=tx.now)
-        if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING):
+        if tx.run.status not in advance.FORWARD:
             return  # what was activated ended or failed the run again
-        for target in protocol.next_nodes(tx.graph, step.node_id, output=step.output, context=advance.context_of(tx.run)):
-            advance.activate(tx, target)
+        advance.activate_next(tx, step.node_id, step.output)
 
 
 def _reopen(tx: RunTx, step: StepRun) -> None:

@@ -22,8 +22,10 @@ from django.db import connection, models
 from django.db.models.base import ModelState
 from psycopg.types.json import Jsonb
 
+from engine import limits
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import RunStatus, StepStatus
+from engine.store import clock
 from engine.store.db import ALONE, execute, write
 
 _JSON = models.JSONField
@@ -63,15 +65,24 @@ def _from_row(model, row):
 
 # -- runs ---------------------------------------------------------------------
 
+# The database's clock, with the rows that lock a run (engine/store/clock.py): a run
+# transaction's ``now`` is the database's, whatever this process's clock says.
+_DB_NOW = "clock_timestamp()"
+
+
 @functools.cache
 def _run_lock_sql(skip_locked: bool) -> str:
-    return (f'SELECT {_select_list(WorkflowRun)} FROM "engine_workflowrun" WHERE "id" = %s '
+    return (f'SELECT {_select_list(WorkflowRun)}, {_DB_NOW} FROM "engine_workflowrun" WHERE "id" = %s '
             f'FOR UPDATE{" SKIP LOCKED" if skip_locked else ""}')
 
 
 def run_lock(run_id, *, skip_locked: bool = False) -> WorkflowRun | None:
     """Lock a run row (inside a transaction) and return it."""
-    return _from_row(WorkflowRun, execute(_run_lock_sql(skip_locked), (run_id,)).fetchone())
+    row = execute(_run_lock_sql(skip_locked), (run_id,)).fetchone()
+    if row is None:
+        return None
+    clock.seen(row[-1])
+    return _from_row(WorkflowRun, row[:-1])
 
 
 # A step id drawn with the lock (under the run's lock, so a run's step ids still grow in
@@ -83,7 +94,7 @@ _NEXT_STEP_ID = """nextval('"engine_steprun_id_seq"')"""
 @functools.cache
 def _run_and_step_sql(by_run: bool, ids: int) -> str:
     also_run = ' AND r."id" = %s' if by_run else ""
-    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, '
+    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, {_DB_NOW}, '
             f'{", ".join([_NEXT_STEP_ID] * ids)} '
             f'FROM "engine_workflowrun" r JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s'
             f'{also_run} FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
@@ -97,12 +108,14 @@ def run_and_step_lock(step_id: int, run_id=None, *, ids: int = 1
     if row is None:
         return None, None, []
     n, m = len(_fields(WorkflowRun)), len(_fields(StepRun))
-    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), sorted(row[n + m:])
+    clock.seen(row[n + m])
+    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), sorted(row[n + m + 1:])
 
 
 # The guard of a transaction on a run held from the worker's previous one (tx.held_tx): locks
-# the run, checks it is as that transaction left it, draws a step id (migration 0009).
-RUN_EXPECT = "SELECT engine_run_expect(%s, %s, %s)"
+# the run, checks it is as that transaction left it, draws a step id (migration 0009), and
+# reads the database's clock (evaluated after the lock: the target list goes left to right).
+RUN_EXPECT = f"SELECT engine_run_expect(%s, %s, %s), {_DB_NOW}"
 
 
 _VERSION_COLUMNS = ("id", "definition_id", "number", "status", "is_test")
@@ -114,7 +127,7 @@ def _version_sql(by_number: bool) -> str:
     which = ('v."number" = %s AND v."status" IN (\'published\', \'archived\')' if by_number
              else 'v."status" = \'published\' AND NOT v."is_test"')
     columns = ", ".join([f'v."{c}"' for c in _VERSION_COLUMNS] + [f'd."{c}"' for c in _DEFINITION_COLUMNS])
-    return (f'SELECT {columns}, {_NEXT_STEP_ID}, {_NEXT_STEP_ID} FROM "engine_workflowversion" v '
+    return (f'SELECT {columns}, {_DB_NOW}, {_NEXT_STEP_ID}, {_NEXT_STEP_ID} FROM "engine_workflowversion" v '
             f'JOIN "engine_workflowdefinition" d ON d."id" = v."definition_id" WHERE d."key" = %s AND {which} '
             f'ORDER BY v."number" DESC LIMIT 1')
 
@@ -128,9 +141,10 @@ def version_for_start(definition_key: str, number: int | None) -> tuple[Workflow
     if row is None:
         return None, []
     n, m = len(_VERSION_COLUMNS), len(_DEFINITION_COLUMNS)
+    clock.seen(row[n + m])
     version = WorkflowVersion.from_db(connection.alias, _VERSION_COLUMNS, row[:n])
     version.definition = WorkflowDefinition.from_db(connection.alias, _DEFINITION_COLUMNS, row[n:n + m])
-    return version, list(row[n + m:])
+    return version, list(row[n + m + 1:])
 
 
 # Runs started from the same process on a definition's latest version: the version as last
@@ -157,8 +171,9 @@ def step_ids_take(n: int) -> list[int]:
             _pool.clear()
             _pool_pid = os.getpid()
         if len(_pool) < n:
-            rows = execute(f'SELECT {_NEXT_STEP_ID} FROM generate_series(1, {_POOL_SIZE})').fetchall()
+            rows = execute(f'SELECT {_NEXT_STEP_ID}, {_DB_NOW} FROM generate_series(1, {_POOL_SIZE})').fetchall()
             _pool.extend(sorted(row[0] for row in rows))
+            clock.seen(rows[-1][1])
         taken = _pool[:n]
         del _pool[:n]
     return taken
@@ -206,11 +221,32 @@ def _plan(model) -> _Plan:
                  serial_pk=isinstance(model._meta.pk, models.AutoField))
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+def json_checked(obj, attname: str, value, limit: str, what: str) -> None:
+    """Refuse ``value`` for ``obj.attname`` if over ``limit`` (engine/limits.py, TooLarge);
+    else keep its JSON text for the write, which then sends it without encoding it again."""
+    text = json.dumps(value)
+    limits.check(len(text), limit, what)
+    obj.__dict__.setdefault("_flowdeck_json", {})[attname] = (value, text)
+
+
+def _jsonb(obj, attname: str, value) -> Jsonb:
+    kept = obj.__dict__.get("_flowdeck_json")
+    if kept is not None:
+        hit = kept.get(attname)
+        if hit is not None and hit[0] is value:  # the very object measured (values are replaced, never edited)
+            return Jsonb(hit[1], dumps=_as_is)
+    return Jsonb(value)
+
+
 def _values(plan: _Plan, obj, skip_pk: bool = False) -> list:
     values = list(plan.values(obj))
     for i in plan.json:
         if values[i] is not None:
-            values[i] = Jsonb(values[i])
+            values[i] = _jsonb(obj, _attnames(type(obj))[i], values[i])
     if skip_pk:  # the serial pk is the first field
         del values[0]
     return values
@@ -293,26 +329,27 @@ def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _update_plan(model, names: frozenset) -> tuple[str, tuple[str, ...], object, tuple[int, ...]]:
-    """UPDATE of ``names`` plus the auto_now fields: (sql, auto_now attnames, values getter, JSON positions)."""
+def _update_plan(model, names: frozenset) -> tuple[str, tuple[str, ...], object, tuple[tuple[int, str], ...]]:
+    """UPDATE of ``names`` plus the auto_now fields: (sql, auto_now attnames, values getter, JSON
+    fields' (position, attname))."""
     plan = _plan(model)
     fields = tuple(sorted({model._meta.get_field(n) for n in names} |
                           {model._meta.get_field(n) for n in plan.auto_now}, key=lambda f: f.name))
     sets = ", ".join(f'"{f.column}" = %s' for f in fields)
     sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s'
     return (sql, plan.auto_now, operator.attrgetter(*(f.attname for f in fields), model._meta.pk.attname),
-            tuple(i for i, f in enumerate(fields) if isinstance(f, _JSON)))
+            tuple((i, f.attname) for i, f in enumerate(fields) if isinstance(f, _JSON)))
 
 
 def update(obj, fields, *, now) -> None:
     """``obj.save(update_fields=fields)`` without the ORM; ``updated_at`` (auto_now) is set to ``now``."""
-    sql, auto_now, getter, json_positions = _update_plan(type(obj), frozenset(fields))
+    sql, auto_now, getter, json_fields = _update_plan(type(obj), frozenset(fields))
     for name in auto_now:
         setattr(obj, name, now)
     values = list(getter(obj))
-    for i in json_positions:
+    for i, attname in json_fields:
         if values[i] is not None:
-            values[i] = Jsonb(values[i])
+            values[i] = _jsonb(obj, attname, values[i])
     write(sql, values, row=(obj._meta.db_table, obj.pk))
 
 
@@ -327,9 +364,14 @@ _EVENTS_INSERT = ('INSERT INTO "engine_runevent" ("run_id", "seq", "type", "node
 
 
 def _event_arrays(events) -> list:
-    return [Jsonb([{"run_id": str(e.run_id), "seq": e.seq, "type": e.type, "node_id": e.node_id,
-                    "payload": e.payload, "actor": e.actor, "user_id": e.user_id, "reason": e.reason,
-                    "created_at": e.created_at.isoformat()} for e in events])]
+    rows = [{"run_id": str(e.run_id), "seq": e.seq, "type": e.type, "node_id": e.node_id,
+             "payload": e.payload, "actor": e.actor, "user_id": e.user_id, "reason": e.reason,
+             "created_at": e.created_at.isoformat()} for e in events]
+    text = json.dumps(rows)
+    if len(text) > limits.limit(limits.EVENT):  # one of them may be too large (FLOWDECK_MAX_EVENT_BYTES)
+        for row in rows:
+            limits.check(len(json.dumps(row)), limits.EVENT, f"event {row['type']} of node {row['node_id'] or '-'}")
+    return [Jsonb(text, dumps=_as_is)]
 
 
 def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool = False) -> None:

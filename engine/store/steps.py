@@ -9,15 +9,14 @@ import logging
 
 from django.db import DatabaseError
 from django.db.models import F, Value
-from django.db.models.functions import Least
-from django.utils import timezone
+from django.db.models.functions import Least, Now
 
 from engine import protocol
 from engine.models import StepRun
 from engine.errors import InvalidInput
 from engine.spec import evaluate_mapping
 from engine.states import RunStatus, StepStatus
-from engine.store import advance, db, reopen, sql
+from engine.store import advance, db, outbox, reopen, sql
 from engine.store.tx import Held, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,10 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
                                                       (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING)):
             return f"run is {tx.run.status}"
         if step.next_attempt_at and step.next_attempt_at > tx.now + DUE_TOLERANCE:
+            # Early by the database's clock: a delayed message's eta is on its sender's clock and
+            # is held back by its consumer's (Dramatiq's), and one of them may be off. Due here
+            # means due: send it again for when it is (a consumer that is ahead takes it then).
+            tx.send("execute_step", step.id, delay_ms=int((step.next_attempt_at - tx.now).total_seconds() * 1000))
             return f"not due until {step.next_attempt_at.isoformat()}"
         claim = _start_attempt(tx, step, worker)
     return claim if isinstance(claim, str) else dataclasses.replace(claim, held=hold(tx, step))
@@ -80,7 +83,7 @@ def _start_attempt(tx, step: StepRun, worker: str) -> Claim | str:
         prepared = _attempt_input(tx, step)
     except InvalidInput as exc:
         step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
-        advance.fail_step(tx, step, {"type": "MappingError", "message": str(exc), "attempt": step.attempt})
+        advance.fail_step(tx, step, {**advance.expression_error(exc, "MappingError"), "attempt": step.attempt})
         return "input mapping failed"
     started = _attempt_begin(tx, step, worker, prepared)
     sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
@@ -129,19 +132,33 @@ def step_heartbeat(*, claim: Claim) -> bool:
     """Extend the attempt's lease (bounded by its timeout). False: the attempt is no longer ours."""
     if claim.heartbeat_timeout is None:
         return StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt).exists()
-    now = timezone.now()
-    # Never past the attempt's own deadline (started_at + timeout).
-    lease = Least(Value(now + dt.timedelta(seconds=claim.heartbeat_timeout)),
+    # On the database's clock (engine/store/clock.py), never past the attempt's own deadline
+    # (started_at + timeout).
+    lease = Least(Now() + Value(dt.timedelta(seconds=claim.heartbeat_timeout)),
                   F("started_at") + dt.timedelta(seconds=claim.timeout))
     rows = (StepRun.objects.filter(pk=claim.step_id, status=StepStatus.RUNNING, attempt=claim.attempt)
-            .update(heartbeat_at=now, lease_expires_at=lease))
+            .update(heartbeat_at=Now(), lease_expires_at=lease))
     return rows == 1
 
 
+# The step keeps its last attempts: written whole on every attempt, a list of all of them made
+# the 1,000th attempt rewrite 999 others. Every attempt is also in the run's events (step.started,
+# and step.failed / step.timed_out with the whole error), where the older ones are read.
+INLINE_ATTEMPTS = 20
+INLINE_TRACEBACKS = 3   # of those, the last ones keep their traceback (the events keep them all)
+
+
 def _attempt_record(step: StepRun, now, status: str, error: dict | None = None) -> None:
-    step.attempts = [*step.attempts, {"attempt": step.attempt, "status": status, "worker": step.worker,
-                                      "started_at": step.started_at.isoformat() if step.started_at else None,
-                                      "finished_at": now.isoformat(), "error": error}]
+    kept = step.attempts[len(step.attempts) - INLINE_ATTEMPTS + 1:] if len(step.attempts) >= INLINE_ATTEMPTS \
+        else list(step.attempts)
+    if len(kept) >= INLINE_TRACEBACKS:
+        old = kept[-INLINE_TRACEBACKS]
+        if isinstance(old.get("error"), dict) and "traceback" in old["error"]:
+            kept[-INLINE_TRACEBACKS] = {**old, "error": {k: v for k, v in old["error"].items() if k != "traceback"}}
+    kept.append({"attempt": step.attempt, "status": status, "worker": step.worker,
+                 "started_at": step.started_at.isoformat() if step.started_at else None,
+                 "finished_at": now.isoformat(), "error": error})
+    step.attempts = kept
 
 
 def _ours(step: StepRun | None, attempt: int | None) -> bool:
@@ -283,12 +300,10 @@ def step_fire_timer(*, step_id: int, run_id=None, skip_locked: bool = False) -> 
 def step_requeue(*, step_id: int) -> bool:
     """Re-send a scheduled step whose message no worker took (lost between
     commit and send, or the broker lost it). Duplicates are harmless: claim is guarded."""
-    now = timezone.now()
     rows = (StepRun.objects.filter(pk=step_id, status=StepStatus.SCHEDULED)
-            .update(enqueued_at=now, requeues=F("requeues") + 1))
+            .update(enqueued_at=Now(), requeues=F("requeues") + 1))
     if rows:
-        from engine import messages
-        messages.send("execute_step", step_id)
+        outbox.send("execute_step", step_id)
     return rows == 1
 
 

@@ -14,14 +14,14 @@ import functools
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
 from engine import events as publisher
+from engine.store import outbox
 from engine import stuck
 from engine.graphs import graph_for_version
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
-from engine.store import db, sql
+from engine.store import clock, db, sql
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,9 @@ class NewEvent:
 class RunTx:
     def __init__(self, run: WorkflowRun, actor: Actor = SYSTEM):
         self.run, self.actor = run, actor
-        self.now = timezone.now()
+        # The database's time (engine/store/clock.py): what this transaction writes (leases, due
+        # times) and compares with (due yet? expired?) agrees with every other process.
+        self.now = clock.now()
         self._events: list[NewEvent] = []
         self._messages: list[tuple] = []
         self._after: list = []
@@ -159,9 +161,9 @@ class RunTx:
             self.new_run = False
         elif self._run_fields:
             sql.update(self.run, self._run_fields, now=self.now)
-        events, messages, after = list(self._events), list(self._messages), list(self._after)
-        if messages:
-            transaction.on_commit(lambda: _send_all(messages))
+        events, queued, after = list(self._events), list(self._messages), list(self._after)
+        if queued:
+            transaction.on_commit(lambda: _send_all(queued))
         if events:
             transaction.on_commit(lambda: publisher.publish([publisher.event_dict(e) for e in events]))
         for fn in after:
@@ -169,9 +171,8 @@ class RunTx:
         self._events, self._messages, self._after, self._run_fields = [], [], [], set()
 
 
-def _send_all(messages) -> None:
-    from engine import messages as outbox
-    for actor_name, args, delay_ms in messages:
+def _send_all(queued) -> None:
+    for actor_name, args, delay_ms in queued:
         outbox.send(actor_name, *args, delay_ms=delay_ms)
 
 
@@ -254,5 +255,7 @@ def held_tx(held: Held):
         yield tx, held.step
         tx.flush()
     row = db.guard_row()
-    if row is not None and tx.ids_in_order:
-        tx.step_ids.append(row[0])  # drawn under the lock, after every id this transaction used
+    if row is not None:
+        clock.seen(row[1])
+        if tx.ids_in_order:
+            tx.step_ids.append(row[0])  # drawn under the lock, after every id this transaction used

@@ -121,7 +121,7 @@ def test_retry_step_in_a_run_failed_at_two_steps_is_refused_until_one_is_skipped
 
 def test_retry_of_a_failed_signal_waits_again_instead_of_executing_it(ledger):
     publish("sigfail", {"schema_version": 1, "nodes": [node("start", "start"), node("s", "signal", signal="go",
-                                                                                      timeout=0.01, on_failure="incident"),
+                                                                                      timeout=3600, on_failure="incident"),
                                                          node("end", "end")],
                         "edges": [edge("start", "s"), edge("s", "end")]})
     run, _ = runs.run_start(definition_key="sigfail")
@@ -207,3 +207,60 @@ def test_operator_events_carry_the_user_and_what_follows_is_the_systems(ops, led
     assert actors["run.created"] == "olivia" and actors["operator.retry"] == "olivia"
     assert actors["step.scheduled"] == "system" and actors["run.started"] == "system"
     assert actors["run.running"] == "system"
+
+
+# Found by the operator model (tests/support/operator_model.py); each failed before its fix.
+
+def test_skipping_the_failed_step_counts_its_arrival_at_the_join_the_failure_closed(ledger):
+    spec = forked(task("a", activity="test.boom", retry=ONE, on_failure="incident"), task("b"))
+    spec["edges"].append(edge("fork", "join"))  # a third, empty branch: it arrives at once
+    publish("skipjoin", spec)
+    run, _ = runs.run_start(definition_key="skipjoin")
+    drain(run.id)
+    assert status(run) == "failed"
+    act(run, "skip", node_id="a", output={})
+    drain(run.id)
+    assert status(run) == "completed" and step(run, "join").arrivals == 3
+    assert_gapless(run.id)
+
+
+def test_a_first_of_join_reached_by_an_empty_branch_opens_nothing_after_the_end(ledger):
+    spec = forked(task("a"), task("b"), mode="first")
+    spec["edges"].insert(1, edge("fork", "join"))  # the empty branch is activated first
+    publish("emptyfirst", spec)
+    run, _ = runs.run_start(definition_key="emptyfirst")
+    drain(run.id)
+    assert status(run) == "completed"
+    assert not StepRun.objects.filter(run_id=run.id, status__in=["scheduled", "running", "waiting"]).exists()
+    assert event_types(run.id)[-1] == "run.completed"
+
+
+def test_a_step_claimed_inline_and_cancelled_in_the_same_transaction_is_not_run(ledger):
+    from engine.executor import step_execute
+    publish("inlinecancel", {"schema_version": 1, "nodes": [
+        node("start", "start"), task("t0"), node("fork", "parallel"), task("a"),
+        node("join", "join", fork="fork", mode="first"), node("end", "end")],
+        "edges": [edge("start", "t0"), edge("t0", "fork"), edge("fork", "a"), edge("fork", "join"),
+                  edge("a", "join"), edge("join", "end")]})
+    run, _ = runs.run_start(definition_key="inlinecancel")
+    step_execute(step_id=step(run, "t0").id, inline=True)  # what the execute_step actor does
+    assert status(run) == "completed" and step(run, "a").status == "cancelled"
+    assert "a" not in ledger.names()  # its side effect never happened
+    assert event_types(run.id)[-1] == "run.completed"
+
+
+def test_the_scheduler_cancels_a_child_whose_cancel_message_was_lost(ledger, monkeypatch):
+    from engine.scheduler import cancel_orphans
+    from engine.store import outbox
+    publish("kid", {"schema_version": 1, "nodes": [node("start", "start"), node("s", "signal", signal="go"),
+                                                    node("end", "end")], "edges": [edge("start", "s"), edge("s", "end")]})
+    publish("mum", {"schema_version": 1, "nodes": [node("start", "start"), node("sub", "subworkflow", definition="kid"),
+                                                    node("end", "end")], "edges": [edge("start", "sub"), edge("sub", "end")]})
+    run, _ = runs.run_start(definition_key="mum")
+    child = step(run, "sub").child_run
+    sent = outbox.send
+    monkeypatch.setattr(outbox, "send", lambda name, *a, **k: None if name == "cancel_child" else sent(name, *a, **k))
+    act(run, "cancel")
+    assert status(run) == "cancelled" and status(child) == "waiting"
+    assert cancel_orphans() == 1
+    assert status(child) == "cancelled" and cancel_orphans() == 0

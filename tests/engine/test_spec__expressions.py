@@ -340,8 +340,11 @@ def test_condition_depth_limit():
         evaluate_condition({"not": cond}, CONTEXT)
 
 
+# What a run's data can hold: JSON, so finite numbers and 64-bit integers (the others are refused:
+# tests/engine/test_spec__bounded.py).
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    st.none() | st.booleans() | st.integers(-(2 ** 63), 2 ** 63 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=10,
 )

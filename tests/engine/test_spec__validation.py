@@ -253,7 +253,7 @@ INVALID = [
     ("node id pattern", _set([("node", "done"), "id"], "1-done"), "E001", "1-done", None),
     ("id with trailing newline", _set([("edge", "e_pause"), "id"], "e_pause\n"), "E001", None, None),
     ("max_attempts 0", _set([("node", "charge"), "retry", "max_attempts"], 0), "E001", "charge", None),
-    ("jitter above 1", _set([("node", "charge"), "retry", "jitter"], 1.5), "E001", "charge", None),
+    ("jitter above 1", _set([("node", "charge"), "retry", "jitter"], 1.5), "E029", "charge", None),
     ("negative timeout", _set([("node", "charge"), "timeout"], 0), "E001", "charge", None),
     ("status out of range", _set([("node", "notify"), "expected_statuses"], [99]), "E001", "notify", None),
     ("mapping leaf not a string", _set([("node", "charge"), "input", "amount"], 42), "E001", "charge", None),
@@ -331,6 +331,15 @@ INVALID = [
     ("two edges between one pair", _duplicate_pair, "E027", "fanout", "e_fan_charge2"),
     ("duplicate parallel branch", _duplicate_parallel_branch, "E027", "fanout", "e_fan_notify"),
     ("two timeout edges", _two_timeouts, "E027", "review", "e_review_timeout2"),
+    ("exponential expression", _set([("node", "audit"), "input"], {"x": "|".join(["[@,@]"] * 20)}), "E028",
+     "audit", None),
+    ("exponential placeholder", _set([("node", "notify"), "url"], "https://x/{{ " + "|".join(["[@,@]"] * 63) + " }}"),
+     "E028", "notify", None),
+    ("exponential condition", _set([("node", "route"), "rules", 1, "condition", "field"],
+                                   "length(to_string(" + "|".join(["[@,@,@,@]"] * 8) + "))"), "E028", "route", None),
+    ("non-finite literal", _set([("node", "audit"), "input"], {"x": "`1e400`"}), "E029", "audit", None),
+    ("NaN literal", _set([("node", "pause"), "until"], "`NaN`"), "E029", "pause", None),
+    ("wait of 1e12 s", _set([("node", "cooldown"), "seconds"], 1e12), "E029", "cooldown", None),
 ]
 
 
@@ -357,6 +366,47 @@ def test_every_code_is_exercised_and_documented():
     docs = (ROOT / "docs/spec.md").read_text()
     for code in ERROR_CODES:
         assert code.removeprefix("spec.") in docs, code
+
+
+# Every duration, timeout, interval and count with its maximum: the maximum passes, past it is E029.
+RANGES = [
+    ([("node", "cooldown"), "seconds"], 365 * 86400),
+    ([("node", "review"), "timeout"], 365 * 86400),
+    ([("node", "charge"), "timeout"], 86400),
+    ([("node", "charge"), "heartbeat_timeout"], 86400),
+    ([("node", "notify"), "timeout"], 86400),
+    ([("node", "charge"), "retry", "max_attempts"], 1000),
+    ([("node", "charge"), "retry", "max_interval"], 86400),
+    ([("node", "charge"), "retry", "backoff_coefficient"], 100),
+    ([("node", "charge"), "retry", "jitter"], 1),
+    ([("node", "charge"), "compensation", "retry", "max_attempts"], 1000),
+    ([("node", "validate"), "stuck_after"], 365 * 86400),
+    (["settings", "stuck_after"], 365 * 86400),
+    ([("node", "ship"), "version"], 2 ** 31 - 1),
+    ([("node", "notify"), "expected_statuses", 0], 599),
+]
+
+
+@pytest.mark.parametrize("path, maximum", RANGES, ids=["/".join(str(p[1] if isinstance(p, tuple) else p)
+                                                               for p in case[0]) for case in RANGES])
+def test_ranges_have_a_maximum_reported_as_e029(path, maximum):
+    at_max = copy.deepcopy(BASE)
+    _set(path, maximum)(at_max)
+    assert check(at_max) == [], path
+    for past in (maximum + 1, maximum * 2, 1e12, 1e308):
+        spec = copy.deepcopy(BASE)
+        _set(path, past)(spec)
+        errors = check(spec)
+        assert [e["code"] for e in errors] == ["spec.E029"], (past, errors)
+        assert str(maximum) in errors[0]["message"] and errors[0]["path"].endswith(f"/{path[-1]}"), errors
+
+
+def test_initial_interval_has_a_maximum():
+    spec = copy.deepcopy(BASE)
+    node(spec, "charge")["retry"].update(initial_interval=86400, max_interval=86400)
+    assert check(spec) == []
+    node(spec, "charge")["retry"]["initial_interval"] = 86401
+    assert "spec.E029" in codes(check(spec))
 
 
 def test_errors_are_all_reported_at_once():

@@ -30,8 +30,10 @@ def test_sigkilled_worker_step_is_retried_after_lease_expiry(stack, ledger):
 
 
 def test_a_late_result_after_lease_expiry_is_discarded(stack, ledger):
-    publish("late", chain(task("slow", activity="test.sleep_once", input={"seconds": "`4`"}, timeout=1,
-                               retry=FAST_RETRY)))
+    # The lease (no heartbeat for 1 s) runs out well before the attempt's timeout, past which the
+    # attempt would be interrupted (engine/watchdog.py) and have no late result at all.
+    publish("late", chain(task("slow", activity="test.sleep_once", input={"seconds": "`4`"}, timeout=30,
+                               heartbeat_timeout=1, retry=FAST_RETRY)))
     stack.worker(threads=4)
     stack.scheduler()
     run, _ = run_start(definition_key="late")
@@ -45,7 +47,7 @@ def test_a_late_result_after_lease_expiry_is_discarded(stack, ledger):
 
 
 def test_message_dropped_after_commit_is_recovered_by_the_scheduler(stack, ledger, monkeypatch):
-    from engine import messages
+    from engine.store import outbox as messages
     dropped = []
     monkeypatch.setattr(messages, "send", lambda *a, **k: dropped.append(a))  # the broker "loses" it
     publish("lost", chain(task("a")))

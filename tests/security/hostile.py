@@ -280,6 +280,65 @@ def _bad_expression(draw, spec):
     return spec, {}
 
 
+# Expressions that parse but can provably build too much (E028): k pipes of a multi-select, up to
+# the 63 that fit in 1000 characters, alone or inside a function that walks the expansion.
+_COSTLY_PARTS = ["[@,@]", "[@,@,@]", "{a: @, b: @}", "[[@,@],[@,@]]"]
+_COSTLY_WRAPS = ["{}", "to_string({})", "length(to_string({}))", "contains({}, `1`)", "sort(to_array({}))"]
+
+
+def _costly_expression(draw, spec):
+    part = draw(st.sampled_from(_COSTLY_PARTS))
+    factor = {"[@,@]": 2, "[@,@,@]": 3, "{a: @, b: @}": 2, "[[@,@],[@,@]]": 4}[part]
+    fewest = next(k for k in range(1, 64) if factor ** k > 10_000)
+    most = (900 // (len(part) + 1))
+    text = draw(st.sampled_from(_COSTLY_WRAPS)).format("|".join([part] * draw(st.integers(fewest, most))))
+    node = _pick_node(draw, spec, {"task", "choice", "http", "wait"})
+    kind = node.get("type")
+    if kind == "choice":
+        node["rules"] = [{"id": "big", "condition": {"field": text, "op": "exists"}}]
+    elif kind == "http":
+        node["url"] = "http://127.0.0.1:9/{{ " + text + " }}"
+    elif kind == "wait":
+        node.pop("seconds", None)
+        node["until"] = text
+    else:
+        node["type"], node["activity"], node["input"] = "task", node.get("activity", "flowdeck.noop"), {"x": text}
+    return spec, {}
+
+
+def _number_literal(draw, spec):
+    """A number literal inside an expression that is not finite or not 64-bit (E029)."""
+    literal = draw(st.sampled_from(["`1e400`", "`-1e400`", "`NaN`", "`Infinity`", "`-Infinity`",
+                                    "`9223372036854775808`", "`[1, 2, 1e999]`", "`{\"a\": NaN}`"]))
+    node = _pick_node(draw, spec, {"task"})
+    node["input"] = {"x": draw(st.sampled_from(["{}", "sum([{}, `1`])", "[{}]", "input || {}"])).format(literal)}
+    return spec, {}
+
+
+def _huge_duration(draw, spec):
+    """A duration, interval or count past its maximum (E029): 1e12 s and the like."""
+    value = draw(st.sampled_from([1e12, 1e308, 10 ** 15, 365 * 86400 + 1, 86401]))
+    where = draw(st.sampled_from(["task.timeout", "task.heartbeat_timeout", "retry.initial_interval",
+                                  "retry.max_interval", "retry.max_attempts", "retry.backoff_coefficient",
+                                  "wait.seconds", "signal.timeout", "stuck_after", "settings.stuck_after"]))
+    if where == "settings.stuck_after":
+        spec["settings"] = {"stuck_after": 1e12}
+        return spec, {}
+    kind, field = where.split(".") if "." in where else ("any", where)
+    node = _pick_node(draw, spec, {"task" if kind == "retry" else kind} if kind != "any" else None)
+    if kind == "retry":
+        value = value if field != "max_attempts" else int(min(value, 10 ** 15))
+        node["retry"] = {field: value, **({"initial_interval": 1} if field == "max_interval" else {})}
+    elif kind == "wait":
+        node.pop("until", None)
+        node[field] = value if value > 365 * 86400 else 1e12
+    elif kind == "signal":
+        node[field] = value if value > 365 * 86400 else 1e12
+    else:
+        node[field] = value if kind != "any" or value > 365 * 86400 else 1e12
+    return spec, {}
+
+
 def _null_byte(draw, spec):
     node = _pick_node(draw, spec)
     where = draw(st.sampled_from(["label", "id", "key", "description"]))
@@ -376,7 +435,8 @@ def _nested_not(depth):
 SPEC_DEFECTS = {f.__name__.lstrip("_"): f for f in [
     _not_object, _drop_top_key, _wrong_top_type, _unknown_top_key, _bad_schema_version, _unknown_node_type,
     _drop_node_field, _wrong_node_field, _duplicate_node_id, _cycle, _dangling_edge, _many_nodes, _many_edges,
-    _deep_value, _long_label, _huge_string, _bad_expression, _null_byte, _lone_surrogate, _raw_number, _big_int,
+    _deep_value, _long_label, _huge_string, _bad_expression, _costly_expression, _number_literal, _huge_duration,
+    _null_byte, _lone_surrogate, _raw_number, _big_int,
     _edge_out_of_end, _no_start, _two_starts, _choice_without_default, _bad_http, _bad_retry, _bad_condition,
 ]}
 # Defects that only exist as bytes on the wire (the validator never sees them as Python values).

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS fuzz_effects (
 CREATE TABLE IF NOT EXISTS fuzz_attempts (
     id bigserial PRIMARY KEY, idempotency_key text NOT NULL, run_id uuid NOT NULL, node_id text NOT NULL,
     kind text NOT NULL, attempt int NOT NULL, step_id bigint NOT NULL, worker text NOT NULL,
-    outcome text NOT NULL DEFAULT 'started', started_at timestamptz NOT NULL DEFAULT clock_timestamp());
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE INDEX IF NOT EXISTS fuzz_effects_run ON fuzz_effects (run_id);
 CREATE INDEX IF NOT EXISTS fuzz_attempts_run ON fuzz_attempts (run_id);
 """
@@ -50,21 +50,17 @@ def tables_drop() -> None:
         cur.execute("DROP TABLE IF EXISTS fuzz_effects; DROP TABLE IF EXISTS fuzz_attempts")
 
 
-def _attempt(ctx, kind: str) -> int:
+def _attempt(ctx, kind: str) -> None:
+    """Before anything else: an attempt that dies midway is on record too."""
     with connection.cursor() as cur:
         cur.execute("INSERT INTO fuzz_attempts (idempotency_key, run_id, node_id, kind, attempt, step_id, worker) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     [ctx.idempotency_key, ctx.run_id, ctx.node_id, kind, ctx.attempt, ctx.step_id,
                      f"{os.getpid()}:{threading.current_thread().name}"])
-        return cur.fetchone()[0]
-
-
-def _outcome(row_id: int, outcome: str) -> None:
-    with connection.cursor() as cur:
-        cur.execute("UPDATE fuzz_attempts SET outcome = %s WHERE id = %s", [outcome, row_id])
 
 
 def _effect(ctx, kind: str) -> bool:
+    """The side effect, once per idempotency key."""
     with connection.cursor() as cur:
         cur.execute("INSERT INTO fuzz_effects (idempotency_key, run_id, node_id, kind, attempt) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
@@ -75,18 +71,16 @@ def _effect(ctx, kind: str) -> bool:
 def _behave(ctx, data, kind: str):
     data = data if isinstance(data, dict) else {}
     plan = data.get("f") if isinstance(data.get("f"), dict) else {}
-    row = _attempt(ctx, kind)
+    _attempt(ctx, kind)
     if plan.get("sleep"):
         time.sleep(float(plan["sleep"]))
     if ctx.attempt <= int(plan.get("hang") or 0):
         time.sleep(float(data.get("t") or 1) + float(plan.get("over") or 0.5))
     fixed = bool(plan.get("fixable")) and data.get("fix") is True
     if ctx.attempt <= int(plan.get("fail") or 0) and not fixed:
-        _outcome(row, "failed")
         raise ActivityError(f"{kind} {ctx.node_id}: attempt {ctx.attempt} fails ({plan.get('err', 'Transient')})",
                             error_type=plan.get("err") or "Transient")
-    first = _effect(ctx, kind)
-    _outcome(row, "effect" if first else "duplicate")
+    _effect(ctx, kind)
     return {"attempt": ctx.attempt, "node": ctx.node_id, "kind": kind}
 
 

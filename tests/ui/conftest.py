@@ -44,8 +44,9 @@ def _ensure_frontend_built() -> None:
 
 
 def _daphne(env: dict, port: int) -> Proc:
-    daphne = str(Path(sys.executable).parent / "daphne")
-    return Proc("daphne", [daphne, "-b", "127.0.0.1", "-p", str(port), "flowdeck.asgi:application"], env)
+    # The web server as `make run` starts it (flowdeck/supervisord.conf): daphne with bounded protocols.
+    return Proc("daphne", [sys.executable, "-m", "flowdeck.daphne_server", "-b", "127.0.0.1", "-p", str(port),
+                           "flowdeck.asgi:application"], env)
 
 
 def _wait_listening(proc: Proc, port: int, others=()) -> None:

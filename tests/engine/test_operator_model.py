@@ -1,0 +1,223 @@
+"""Operator-proof runs, model-based: random definitions with random faults run on a real
+worker and scheduler while a hypothesis state machine acts on them as an operator would
+(every action of the policy, chosen from what ``run_available_actions`` lists, bulk actions,
+a scheduler that stops and comes back, a SIGKILLed worker); after each sequence settles
+the checker of tests/support/operator_model.py looks at every run. See bench/operator_fuzz.py
+for the same model at scale."""
+from __future__ import annotations
+
+import collections
+import random
+import signal
+import time
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings as hypothesis_settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+
+from engine.models import WorkflowRun
+from engine.states import RunStatus
+from tests.support import fuzz_activities
+from tests.support.operator_model import Pool, Sequence, check_runs
+from tests.support.users import make_user
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+POOL_SEED = 20261201
+MAX_EXAMPLES = 16   # hypothesis plays a few more sequences than this (about 20-25 in all)
+MAX_KILLS = 2       # worker SIGKILLs per test (a restart costs seconds)
+# Workers beat often and are declared dead soon, so force_retry on a dead worker's step is reachable.
+WORKER_ENV = {"FLOWDECK_BEAT_INTERVAL": "0.5"}
+
+
+class Harness:
+    """What the state machine drives: the pool, the operator, the processes."""
+
+    def __init__(self, stack, pool, user):
+        self.stack, self.pool, self.user = stack, pool, user
+        self.worker = stack.worker(threads=8, env=WORKER_ENV)
+        self.scheduler = stack.scheduler()
+        self.kills = 0
+        self.scheduler_paused = False
+        self.examples = 0
+        self.sequences: list[Sequence] = []
+
+    def scheduler_up(self) -> None:
+        if self.scheduler_paused:
+            self.scheduler.kill(signal.SIGCONT)
+            self.scheduler_paused = False
+        if not self.scheduler.alive():
+            self.scheduler = self.stack.scheduler()
+
+
+@pytest.fixture
+def harness(stack, settings):
+    settings.FLOWDECK_WORKER_DEAD_AFTER = 5.0  # this process judges liveness (selectors, services)
+    fuzz_activities.tables_create()
+    pool = Pool.publish(seed=POOL_SEED, size=16, child_count=3)
+    harness = Harness(stack, pool, make_user("fuzz-operator", "operator"))
+    yield harness
+    harness.scheduler.kill(signal.SIGCONT)  # never leave a frozen scheduler to the stack's SIGTERM
+    fuzz_activities.tables_drop()
+
+
+def _fail(seq: Sequence, stack) -> None:
+    raise AssertionError(f"{len(seq.violations)} violation(s). Hypothesis prints the failing program below (each rule "
+                         f"with its seed) and a @reproduce_failure blob; the definition pool is seed {POOL_SEED}.\n"
+                         f"{seq.report()}\n{stack.logs()[-3000:]}")
+
+
+def test_one_sequence_on_a_worker_settles_and_checks(harness):
+    """The model end to end, once: a seeded sequence plays, settles and passes the checker."""
+    seq = Sequence(seed=7, pool=harness.pool, tag="one-", user=harness.user)
+    seq.play()
+    if seq.violations:
+        _fail(seq, harness.stack)
+    assert seq.stats.runs >= 1 and seq.runs
+    statuses = set(WorkflowRun.objects.filter(pk__in=seq.runs).values_list("status", flat=True))
+    assert statuses <= RunStatus.TERMINAL | RunStatus.NEEDS_OPERATOR | {RunStatus.WAITING, RunStatus.RUNNING}
+    assert check_runs(seq.run_ids(), user=harness.user) == []
+
+
+@pytest.fixture
+def fuzz_tables(transactional_db):
+    fuzz_activities.tables_create()
+    yield
+    fuzz_activities.tables_drop()
+
+
+def test_the_checker_sees_planted_violations(fuzz_tables):
+    """The checker is not vacuous: a clean run passes, and each planted breakage is reported."""
+    from django.db import connection
+
+    from engine.models import RunEvent, StepRun
+    from engine.services.runs import run_start
+    from tests.support.flows import chain, drain, publish, task
+
+    t = {"activity": "fuzz.step", "input": {"f": "`null`", "t": "`1`"},
+         "compensation": {"activity": "fuzz.undo", "input": {"f": "`null`"}}}
+    publish("planted", chain(task("a", **t), task("b", **t)))
+    run, _ = run_start(definition_key="planted")
+    drain(run.id)
+    assert WorkflowRun.objects.get(pk=run.id).status == RunStatus.COMPLETED
+    assert check_runs([run.id]) == []
+
+    def found():
+        return {v.what for v in check_runs([run.id], orphan_grace=0)}
+
+    with connection.cursor() as cur:  # the downstream system saw b's effect twice, under another key
+        cur.execute("INSERT INTO fuzz_effects (idempotency_key, run_id, node_id, kind, attempt) "
+                    "VALUES (%s, %s, 'b', 'step', 1)", [f"{run.id}:b:again", str(run.id)])
+    assert found() == {"side effect twice"}
+    StepRun.objects.filter(run=run, node_id="b").update(status="scheduled")
+    assert "open step on a terminal run" in found()
+    run.refresh_from_db()
+    RunEvent.objects.create(run=run, seq=run.next_seq + 5, type="step.succeeded", node_id="a",
+                            payload={"kind": "node"}, created_at=run.created_at)
+    assert {"event seq not gapless", "succeeded twice", "events after the end"} <= found()
+
+
+class OperatorMachine(RuleBasedStateMachine):
+    """One example = one sequence: runs started, acted on, settled, checked. Each rule draws a seed
+    for its own ``random.Random`` (what it does depends on the live system, so hypothesis must not
+    see those draws); preconditions depend on the drawn rules only, never on the processes."""
+    h: Harness = None  # set by the test
+
+    def __init__(self):
+        super().__init__()
+        h = self.h
+        h.examples += 1
+        h.scheduler_up()
+        self.seq = Sequence(seed=f"hypothesis#{h.examples}", pool=h.pool, tag=f"hm{h.examples:03d}-", user=h.user,
+                            settle_timeout=40)
+        h.sequences.append(self.seq)
+
+    @initialize(seed=st.integers(0, 2**32 - 1))
+    def start(self, seed):
+        self.seq.start_run(random.Random(seed))
+        self._burst(seed)
+
+    @precondition(lambda self: len(self.seq.runs) < 3)
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def start_another(self, seed):
+        self.seq.start_run(random.Random(seed))
+
+    def _burst(self, seed):
+        """One to four operator actions, a moment apart."""
+        rng = random.Random(seed)
+        for _ in range(rng.randint(1, 4)):
+            self.seq.operate(rng)
+            time.sleep(rng.uniform(0.05, 0.4))
+
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def operate(self, seed):
+        self._burst(seed)
+
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def operate_again(self, seed):  # twice the weight of the other rules
+        self._burst(seed)
+
+    @rule(seed=st.integers(0, 2**32 - 1))
+    def bulk(self, seed):
+        self.seq.bulk_act(random.Random(seed))
+
+    @rule(seconds=st.sampled_from([0.05, 0.2, 0.5, 1.0]))
+    def pause(self, seconds):
+        time.sleep(seconds)
+
+    @rule()
+    def stop_scheduler(self):
+        """The scheduler stops sweeping (SIGSTOP: frozen, no beats; cheaper than a restart)."""
+        if not self.h.scheduler_paused:
+            self.seq.note("scheduler paused (SIGSTOP)")
+            self.h.scheduler.kill(signal.SIGSTOP)
+            self.h.scheduler_paused = True
+
+    @rule()
+    def start_scheduler(self):
+        if self.h.scheduler_paused:
+            self.seq.note("scheduler resumed (SIGCONT)")
+        self.h.scheduler_up()
+
+    @rule()
+    def kill_worker(self):
+        if self.h.kills >= MAX_KILLS:
+            return  # the test's budget of restarts is spent
+        self.seq.note("worker SIGKILLed")
+        self.h.kills += 1
+        self.h.worker.kill()
+        self.h.worker.popen.wait(5)
+        self.h.worker = self.h.stack.worker(threads=8, env=WORKER_ENV)
+
+    @rule()
+    def settle_and_check(self):
+        self.h.scheduler_up()
+        self.seq.check(settled=self.seq.settle())
+        if self.seq.violations:
+            _fail(self.seq, self.h.stack)
+
+    def teardown(self):
+        self.h.scheduler_up()
+        self.seq.check(settled=self.seq.settle())
+        if self.seq.violations:
+            _fail(self.seq, self.h.stack)
+
+
+def test_operator_model(harness):
+    OperatorMachine.h = harness
+    started = time.monotonic()
+    run_state_machine_as_test(OperatorMachine, settings=hypothesis_settings(
+        max_examples=MAX_EXAMPLES, stateful_step_count=10, deadline=None, print_blob=True,
+        phases=[Phase.generate], suppress_health_check=list(HealthCheck), database=None))
+    sequences = harness.sequences
+    actions = sum(s.stats.actions for s in sequences)
+    # The model really acted: runs were started and operated on, and the checker ran on each.
+    assert len(sequences) >= MAX_EXAMPLES and actions >= 2 * MAX_EXAMPLES
+    assert sum(s.stats.runs for s in sequences) >= MAX_EXAMPLES
+    print(f"operator model: {len(sequences)} sequences, {sum(s.stats.runs for s in sequences)} runs, "
+          f"{actions} actions ({sum(s.stats.refused for s in sequences)} refused), {harness.kills} kills, "
+          f"{time.monotonic() - started:.0f}s")
+    outcomes = collections.Counter()
+    for s in sequences:
+        outcomes.update(s.stats.outcomes)
+    print("  outcomes: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
