@@ -81,17 +81,19 @@ DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # statements (engine/store/db.py) live as long as their connection.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=300))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No statement, lock wait or idle transaction holds a run's lock for long (docs/reliability.md,
-# "Limits"): set on every connection at its start (no round trip). Seconds; 0 turns one off.
+# No statement, lock wait or idle transaction holds a run's lock for long (docs/engine.md, "Sizes"):
+# set on every connection as it starts (no round trip). Seconds; 0 leaves one to the server (or the
+# role: behind pgbouncer, which refuses startup options, set all three to 0 and ALTER ROLE ... SET them).
 # `manage.py migrate` runs without the statement and idle timeouts (engine's migrate command).
 FLOWDECK_DB_STATEMENT_TIMEOUT = env.float("FLOWDECK_DB_STATEMENT_TIMEOUT", default=30.0)
 FLOWDECK_DB_LOCK_TIMEOUT = env.float("FLOWDECK_DB_LOCK_TIMEOUT", default=10.0)
 FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT = env.float("FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT", default=60.0)
-_db_options = DATABASES["default"].setdefault("OPTIONS", {})
-_db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), *(
-    f"-c {name}={int(seconds * 1000)}" for name, seconds in (
-        ("statement_timeout", FLOWDECK_DB_STATEMENT_TIMEOUT), ("lock_timeout", FLOWDECK_DB_LOCK_TIMEOUT),
-        ("idle_in_transaction_session_timeout", FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT)))]))
+_db_timeouts = [f"-c {name}={int(seconds * 1000)}" for name, seconds in (
+    ("statement_timeout", FLOWDECK_DB_STATEMENT_TIMEOUT), ("lock_timeout", FLOWDECK_DB_LOCK_TIMEOUT),
+    ("idle_in_transaction_session_timeout", FLOWDECK_DB_IDLE_IN_TRANSACTION_TIMEOUT)) if seconds > 0]
+if _db_timeouts:
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = " ".join(filter(None, [_db_options.get("options", ""), *_db_timeouts]))
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("FLOWDECK_TEST_DB", default="test_flowdeck")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -276,20 +276,22 @@ def step_skip(*, run_id, node_id: str, output=None, kind: str | None = None, use
             return tx.run
         if step.child_run_id and step.status == StepStatus.WAITING:
             tx.send("cancel_child", str(step.child_run_id))
-        others = StepRun.objects.filter(run=tx.run, kind=StepRun.NODE, status=StepStatus.FAILED).exclude(pk=step.pk)
-        remaining = others.order_by("id").first() if tx.run.status == RunStatus.FAILED else None
-        if remaining is not None:
-            # Still failed at another step: this one is done, what follows it waits for the run to resume.
-            advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+        failed = tx.run.status == RunStatus.FAILED
+        # In a failed run the skip is recorded first, its successors held back (successors_pending)
+        # like any step done while failed; the run resumes once no failed step is left: resume()
+        # reopens what the failure closed (a join waits again), then activates what follows.
+        advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+        if not failed:
+            return tx.run
+        remaining = (StepRun.objects.filter(run=tx.run, kind=StepRun.NODE, status=StepStatus.FAILED)
+                     .order_by("id").first())
+        if remaining is not None:  # still failed at another step
             tx.run.error = {**(remaining.error or {}), "node_id": remaining.node_id}
             tx.touch("error")
             return tx.run
-        if tx.run.status == RunStatus.FAILED:
-            # Reopen first (a join the failure closed waits again), then go on from this step:
-            # its arrival at that join counts.
-            _go_on(tx)
-            reopen.resume(tx)
-        advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
+        _go_on(tx)
+        reopen.resume(tx)
+        advance.settle(tx)
         return tx.run
 
 

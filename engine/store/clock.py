@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from engine.store import db
+
 MAX_AGE = 30.0      # seconds an anchor is trusted without a fresh reading
 KEEP_BEST = 5.0     # seconds a reading that arrived sooner (less lag) beats a later one
 
@@ -49,8 +51,7 @@ def now() -> dt.datetime:
 
 
 def refresh() -> None:
-    from engine.store.db import execute
-    seen(execute("SELECT clock_timestamp()").fetchone()[0])
+    seen(db.execute("SELECT clock_timestamp()").fetchone()[0])
 
 
 def forget() -> None:

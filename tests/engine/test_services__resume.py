@@ -264,3 +264,17 @@ def test_the_scheduler_cancels_a_child_whose_cancel_message_was_lost(ledger, mon
     assert status(run) == "cancelled" and status(child) == "waiting"
     assert cancel_orphans() == 1
     assert status(child) == "cancelled" and cancel_orphans() == 0
+
+
+def test_a_skip_that_resumes_into_the_end_is_recorded_before_it(ledger):
+    publish("skipend", forked(task("a", activity="test.boom", retry=ONE, on_failure="incident"), task("b"),
+                              mode="first"))
+    run, _ = runs.run_start(definition_key="skipend")
+    claim = steps.step_claim(step_id=step(run, "b").id, worker="test:1:main")  # b in flight...
+    drain(run.id)                                                              # ...when a fails
+    assert steps.step_record_success(claim=claim, output={}) is True           # b done while failed
+    act(run, "skip", node_id="a", output={})
+    drain(run.id)
+    assert status(run) == "completed" and event_types(run.id)[-1] == "run.completed"
+    assert step(run, "a").status == "skipped"
+    assert_gapless(run.id)
