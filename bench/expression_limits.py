@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import jmespath  # noqa: E402
 
 from engine.errors import ExpressionLimit, InvalidInput  # noqa: E402
-from engine.spec import Budget, evaluate_expression, validate_spec  # noqa: E402
+from engine.spec import Budget, evaluate_expression  # noqa: E402
+from engine.spec.validate import validate_spec  # noqa: E402
 from engine.spec import bounded  # noqa: E402
 
 SMALL = {"input": {"order": {"id": "ORD-1", "amount": 1250, "currency": "EUR",

@@ -7,6 +7,7 @@ import ipaddress
 import httpx
 from django.conf import settings
 
+from engine import nodes
 from engine.spec import Budget, evaluate_mapping, render_template
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -74,7 +75,7 @@ def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float
     headers = {name: render_template(value, ctx, budget=budget) for name, value in (node.get("headers") or {}).items()}
     headers["Idempotency-Key"] = idempotency_key
     body = evaluate_mapping(node["body"], ctx, budget=budget) if node.get("body") is not None else None
-    expected = node.get("expected_statuses") or [200, 201, 202, 204]
+    expected = nodes.setting(node, "expected_statuses")
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             response = client.request(node.get("method", "GET"), target, headers=headers, json=body)

@@ -9,11 +9,11 @@ import dataclasses
 import random
 from typing import Iterable
 
-from engine.spec import Budget, evaluate_condition, retry_delay, retry_policy
+from engine import nodes
+from engine.spec import retry_delay, retry_policy
 from engine.spec.schema import DEFAULT_FAILURE_POLICY
 from engine.states import StepStatus
 
-TASK_TYPES = frozenset({"task", "http"})
 # Retrying cannot help these, whatever the policy says.
 ALWAYS_FINAL = frozenset({"ExpressionLimit", "HttpClientError", "HostNotAllowed", "MappingError",
                           "OutputSchemaError", "OutputTooLarge"})
@@ -28,36 +28,9 @@ class StepState:
 
 
 def next_nodes(graph, node_id: str, *, output=None, context: dict | None = None) -> list[str]:
-    """The nodes to activate after ``node_id`` succeeded with ``output``."""
+    """The nodes to activate after ``node_id`` succeeded with ``output`` (its type decides)."""
     node = graph.node(node_id)
-    kind = node["type"]
-    if kind in ("end", "fail"):
-        return []
-    if kind == "choice":   # the branch the step recorded; evaluated again only without one
-        branch = output.get("branch") if isinstance(output, dict) else None
-        return graph.next_nodes(node_id, branch or choice_branch(node, context or {}))
-    if kind == "parallel":
-        return [edge["target"] for edge in graph.outgoing(node_id)]
-    if kind == "signal" and isinstance(output, dict) and output.get("timed_out"):
-        return graph.next_nodes(node_id, "timeout")
-    return graph.next_nodes(node_id, "next")
-
-
-def choice_branch(node: dict, context: dict) -> str:
-    """The first rule whose condition holds, else "default". The rules share one expression
-    budget; past it, ExpressionLimit."""
-    budget = Budget()
-    for rule in node.get("rules", []):
-        if evaluate_condition(rule["condition"], context, budget=budget):
-            return rule["id"]
-    return "default"
-
-
-def join_ready(graph, join_id: str, arrivals: int) -> bool:
-    node = graph.node(join_id)
-    if node.get("mode", "all") == "first":
-        return arrivals >= 1
-    return arrivals >= graph.fork_branch_count(join_id)
+    return nodes.of(node).next_nodes(graph, node_id, node, output, context or {})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 
+from engine import nodes
 from engine.models import StepRun
 from engine.states import StepStatus
 
@@ -56,11 +57,9 @@ def describe(step: StepRun, graph, now) -> str:
             return f"{step.node_id}: lease expired on worker {step.worker} at {step.lease_expires_at.isoformat()}"
         return f"{step.node_id}: running on worker {step.worker} for {ago(now, step.started_at or now)}"
     if step.status == StepStatus.WAITING:
-        if step.node_type == "signal":
-            timeout = f" (times out at {step.next_attempt_at.isoformat()})" if step.next_attempt_at else " (no timeout)"
-            return f"{step.node_id}: awaiting signal {node.get('signal')} for {ago(now, step.scheduled_at)}{timeout}"
-        if step.node_type == "wait":
-            return f"{step.node_id}: waiting until {step.next_attempt_at.isoformat()}"
+        told = nodes.of(node).describe_waiting(step, node, now, ago) if node else None
+        if told:
+            return told
         return f"{step.node_id}: {step.wait_reason or 'waiting'} for {ago(now, step.scheduled_at)}"
     return f"{step.node_id}: {step.status}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from engine import policy, protocol
+from engine import nodes, policy, protocol
 from engine.graphs import graph_for_version
 from engine.models import StepRun
 from engine.selectors.processes import worker_liveness
@@ -55,7 +55,7 @@ def _after_text(after: str, undo: list[str]) -> str:
 def _detail(step: StepRun, graph, states, now, liveness) -> dict:
     node = graph.node(step.node_id)
     spec = node.get("compensation", {}) if step.kind == StepRun.COMPENSATION else node
-    max_attempts = retry_policy(spec)["max_attempts"] if node["type"] in protocol.TASK_TYPES else None
+    max_attempts = retry_policy(spec)["max_attempts"] if node["type"] in nodes.ACTIVITY_TYPES else None
     error_type = (step.error or {}).get("type")
     out = {"node_id": step.node_id, "kind": step.kind, "status": step.status, "since": step.scheduled_at,
            "at": None, "attempt": step.attempt, "max_attempts": max_attempts, "error_type": error_type,

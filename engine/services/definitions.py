@@ -8,7 +8,8 @@ from django.utils import timezone
 from engine.errors import Conflict, InvalidInput, NotFound, SpecInvalid
 from engine.models import WorkflowDefinition, WorkflowVersion
 from engine.services.audit import audit_record
-from engine.spec import checksum, validate_spec
+from engine.spec import checksum
+from engine.spec.validate import validate_spec
 from engine.states import VersionStatus
 
 EMPTY_SPEC = {

@@ -153,7 +153,7 @@ def run_cancel(*, run_id, user=None, reason: str = "") -> WorkflowRun:
         _audit(tx, "cancel", status=tx.run.status)
         advance.cancel_open(tx)
         tx.set_status(RunStatus.CANCELLED)
-        advance._notify_parent(tx)
+        advance.notify_parent(tx)
         return tx.run
 
 
@@ -183,7 +183,7 @@ def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
             tx.set_status(RunStatus.COMPENSATING)
             _rearm_failed(tx, kind=StepRun.COMPENSATION)
             return tx.run
-        advance._cancel_open(tx, kind=StepRun.NODE, keep_running=True)
+        advance.cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True)
         tx.set_status(RunStatus.COMPENSATING, error=tx.run.error)
         advance.compensation_continue(tx)
         return tx.run
@@ -193,7 +193,7 @@ def _rearm_failed(tx: RunTx, *, kind: str) -> list[StepRun]:
     steps = list(StepRun.objects.select_for_update().filter(run=tx.run, kind=kind, status=StepStatus.FAILED)
                  .order_by("id"))
     for step in steps:
-        reopen.rearm(tx, step)
+        advance.rearm(tx, step)
     return steps
 
 
@@ -208,12 +208,12 @@ def step_retry(*, run_id, node_id: str, kind: str | None = None, user=None, reas
         _audit(tx, "retry_step", node_id=node_id, kind=kind, attempt=step.attempt)
         if kind == StepRun.COMPENSATION:
             tx.set_status(RunStatus.COMPENSATING)
-            reopen.rearm(tx, step) if step.status == StepStatus.FAILED else reopen.reschedule(tx, step)
+            advance.rearm(tx, step) if step.status == StepStatus.FAILED else advance.reschedule(tx, step)
             return tx.run
         resuming = tx.run.status == RunStatus.FAILED
         if resuming:
             _go_on(tx)
-        reopen.rearm(tx, step) if step.status == StepStatus.FAILED else reopen.reschedule(tx, step)
+        advance.rearm(tx, step) if step.status == StepStatus.FAILED else advance.reschedule(tx, step)
         if resuming:
             reopen.resume(tx)
         advance.settle(tx)

@@ -11,7 +11,6 @@ import hashlib
 import json
 from typing import Any
 
-from engine.spec.retry import retry_delay, retry_policy, should_retry  # noqa: F401  (runtime helpers live together)
 from engine.spec.schema import DEFAULT_BRANCH
 
 

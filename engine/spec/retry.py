@@ -41,9 +41,3 @@ def _backoff(initial: float, coefficient: float, exponent: int, cap: float) -> f
     if exponent * math.log(coefficient) >= math.log(cap) - math.log(initial):   # logs: 5e-324 divides badly
         return cap
     return initial * coefficient ** exponent
-
-
-def should_retry(policy: dict, *, attempt: int, error_type: str) -> bool:
-    """May attempt ``attempt`` (1-based, just failed with ``error_type``) be retried?"""
-    policy = {**RETRY_DEFAULTS, **policy}
-    return error_type not in policy["non_retryable_errors"] and attempt < policy["max_attempts"]

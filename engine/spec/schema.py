@@ -65,19 +65,11 @@ SIGNAL_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
 DEFINITION_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 HEADER_NAME_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$"   # RFC 9110 token
 
-NODE_TYPES = ("start", "end", "fail", "task", "http", "choice", "parallel", "join",
-              "wait", "signal", "subworkflow")
-TERMINAL_TYPES = frozenset({"end", "fail"})
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-JOIN_MODES = ("all", "first")
 UNARY_OPS = frozenset({"exists", "not_exists", "is_true", "is_false"})
 CONDITION_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains",
                  "starts_with", "ends_with", "exists", "not_exists", "is_true", "is_false")
 
 DEFAULT_BRANCH = "next"
-DEFAULT_TIMEOUT = 300                 # seconds per attempt, task and http
-DEFAULT_EXPECTED_STATUSES = (200, 201, 202, 204)
-DEFAULT_JOIN_MODE = "all"
 # What follows a node's last failed attempt (docs/spec.md, "Failure policy").
 FAILURE_POLICIES = ("compensate", "incident", "fail")
 DEFAULT_FAILURE_POLICY = "compensate"
@@ -101,7 +93,10 @@ def spec_size_ok(raw_bytes_len: int) -> bool:
     return 0 <= raw_bytes_len <= MAX_SPEC_BYTES
 
 
-_ID = {"type": "string", "pattern": ID_PATTERN}
+
+ID = {"type": "string", "pattern": ID_PATTERN}
+
+
 def _seconds(maximum: int, what: str, *, minimum: str = "exclusiveMinimum") -> dict:
     # "description" is what spec.E029's message says about the maximum.
     return {"type": "number", minimum: 0, "maximum": maximum, "description": what}
@@ -111,123 +106,92 @@ def _days(seconds: int) -> str:
     return f"{seconds // DAY} days" if seconds >= 2 * DAY else f"{seconds // 3600} h"
 
 
-_WAIT_SECONDS = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}", minimum="minimum")
-_SIGNAL_TIMEOUT = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}")
-_STUCK_AFTER = _seconds(MAX_STUCK_AFTER, f"seconds, at most {_days(MAX_STUCK_AFTER)}")
-_TIMEOUT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds per attempt, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
-_HEARTBEAT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
-_INTERVAL = _seconds(MAX_RETRY_INTERVAL, f"seconds, at most {_days(MAX_RETRY_INTERVAL)}")
-_MAPPING = {"$ref": "#/$defs/mapping"}
-_RETRY = {"$ref": "#/$defs/retry"}
-_COMPENSATION = {"$ref": "#/$defs/compensation"}
-_ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
+WAIT_SECONDS = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}", minimum="minimum")
+SIGNAL_TIMEOUT = _seconds(MAX_WAIT_SECONDS, f"seconds, at most {_days(MAX_WAIT_SECONDS)}")
+STUCK_AFTER = _seconds(MAX_STUCK_AFTER, f"seconds, at most {_days(MAX_STUCK_AFTER)}")
+TIMEOUT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds per attempt, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
+HEARTBEAT = _seconds(MAX_ATTEMPT_TIMEOUT, f"seconds, at most {_days(MAX_ATTEMPT_TIMEOUT)}")
+INTERVAL = _seconds(MAX_RETRY_INTERVAL, f"seconds, at most {_days(MAX_RETRY_INTERVAL)}")
+MAPPING = {"$ref": "#/$defs/mapping"}
+RETRY = {"$ref": "#/$defs/retry"}
+COMPENSATION = {"$ref": "#/$defs/compensation"}
+ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
 
 # Fields every node may carry. Labels are plain strings here: their length is a
 # limit (E020), not a shape error.
 _COMMON = {
-    "id": _ID,
-    "type": {"enum": list(NODE_TYPES)},
+    "id": ID,
     "label": {"type": "string"},
     "description": {"type": "string"},
     "position": {"$ref": "#/$defs/position"},
-    "stuck_after": _STUCK_AFTER,
-}
-
-# Per type: (fields, required). HTTP methods, header names, wait's seconds/until
-# exclusivity and conditions are checked by the validator for sharper codes.
-_TYPE_FIELDS: dict[str, tuple[dict, list[str]]] = {
-    "start": ({}, []),
-    "end": ({"output": _MAPPING}, []),
-    "fail": ({"error": {"type": "string", "minLength": 1},
-              "code": {"type": "string", "minLength": 1, "maxLength": 100}}, ["error"]),
-    "task": ({"activity": {"type": "string", "minLength": 1, "maxLength": 200},
-              "input": _MAPPING, "retry": _RETRY, "timeout": _TIMEOUT,
-              "heartbeat_timeout": _HEARTBEAT, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
-             ["activity"]),
-    "http": ({"method": {"type": "string"},
-              "url": {"type": "string", "minLength": 1},
-              "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-              "body": _MAPPING,
-              "expected_statuses": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                    "items": {"type": "integer", "minimum": 100, "maximum": 599,
-                                              "description": "an HTTP status"}},
-              "retry": _RETRY, "timeout": _TIMEOUT, "compensation": _COMPENSATION, "on_failure": _ON_FAILURE},
-             ["method", "url"]),
-    "choice": ({"rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}}}, ["rules"]),
-    "parallel": ({}, []),
-    "join": ({"mode": {"enum": list(JOIN_MODES)}, "fork": _ID}, ["fork"]),
-    "wait": ({"seconds": _WAIT_SECONDS, "until": {"type": "string"}, "on_failure": _ON_FAILURE},
-             []),
-    "signal": ({"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": _SIGNAL_TIMEOUT,
-                "on_failure": _ON_FAILURE}, ["signal"]),
-    "subworkflow": ({"definition": {"type": "string", "pattern": DEFINITION_KEY_PATTERN},
-                     "version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER,
-                                 "description": "a version number"}, "input": _MAPPING, "on_failure": _ON_FAILURE},
-                    ["definition"]),
+    "stuck_after": STUCK_AFTER,
 }
 
 
-def _node_schema() -> dict:
+def _node_schema(types: dict[str, tuple[dict, tuple]]) -> dict:
     # One if/then per type: errors then name the missing or unexpected field
     # instead of oneOf's "not valid under any of the given schemas".
     branches = [
         {"if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
          # id and type are checked once, outside the branches (True: any value).
-         "then": {"properties": {**_COMMON, "id": True, "type": True, **fields}, "required": required,
+         "then": {"properties": {**_COMMON, "id": True, "type": True, **fields}, "required": list(required),
                   "additionalProperties": False}}
-        for kind, (fields, required) in _TYPE_FIELDS.items()
+        for kind, (fields, required) in types.items()
     ]
     return {"type": "object", "required": ["id", "type"],
-            "properties": {"id": _COMMON["id"], "type": _COMMON["type"]}, "allOf": branches}
+            "properties": {"id": _COMMON["id"], "type": {"enum": list(types)}}, "allOf": branches}
 
 
-SPEC_JSON_SCHEMA: dict = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://flowdeck.dev/schemas/spec-v1.json",
-    "title": "Flowdeck workflow spec, schema_version 1",
-    "type": "object",
-    "required": ["schema_version", "nodes", "edges"],
-    "additionalProperties": False,
-    "properties": {
-        "schema_version": {"type": "integer"},
-        "settings": {"type": "object", "additionalProperties": False,
-                     "properties": {"stuck_after": _STUCK_AFTER}},
-        "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
-        "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
-    },
-    "$defs": {
-        "node": _node_schema(),
-        "edge": {
-            "type": "object", "required": ["id", "source", "target"], "additionalProperties": False,
-            "properties": {"id": _ID, "source": _ID, "target": _ID, "branch": _ID,
-                           "label": {"type": "string"}},
+def spec_json_schema(types: dict[str, tuple[dict, tuple]]) -> dict:
+    """The spec's JSON Schema for node ``types`` ({type: (fields, required)}: engine/nodes builds it
+    from its registry, each node type declaring its own fields)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://flowdeck.dev/schemas/spec-v1.json",
+        "title": "Flowdeck workflow spec, schema_version 1",
+        "type": "object",
+        "required": ["schema_version", "nodes", "edges"],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"type": "integer"},
+            "settings": {"type": "object", "additionalProperties": False,
+                         "properties": {"stuck_after": STUCK_AFTER}},
+            "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
         },
-        "position": {"type": "object", "required": ["x", "y"], "additionalProperties": False,
-                     "properties": {"x": {"type": "number"}, "y": {"type": "number"}}},
-        # A mapping is an expression string or an object of mappings.
-        "mapping": {"type": ["string", "object"], "additionalProperties": {"$ref": "#/$defs/mapping"}},
-        "retry": {
-            "type": "object", "additionalProperties": False,
-            "properties": {
-                "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS,
-                                 "description": "attempts in total"},
-                "initial_interval": _INTERVAL,
-                "backoff_coefficient": {"type": "number", "minimum": 1, "maximum": MAX_BACKOFF_COEFFICIENT,
-                                        "description": "a factor per attempt"},
-                "max_interval": _INTERVAL,
-                "jitter": {"type": "number", "minimum": 0, "maximum": 1, "description": "a fraction of the delay"},
-                "non_retryable_errors": {"type": "array", "uniqueItems": True,
-                                         "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+        "$defs": {
+            "node": _node_schema(types),
+            "edge": {
+                "type": "object", "required": ["id", "source", "target"], "additionalProperties": False,
+                "properties": {"id": ID, "source": ID, "target": ID, "branch": ID,
+                               "label": {"type": "string"}},
+            },
+            "position": {"type": "object", "required": ["x", "y"], "additionalProperties": False,
+                         "properties": {"x": {"type": "number"}, "y": {"type": "number"}}},
+            # A mapping is an expression string or an object of mappings.
+            "mapping": {"type": ["string", "object"], "additionalProperties": {"$ref": "#/$defs/mapping"}},
+            "retry": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "max_attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS,
+                                     "description": "attempts in total"},
+                    "initial_interval": INTERVAL,
+                    "backoff_coefficient": {"type": "number", "minimum": 1, "maximum": MAX_BACKOFF_COEFFICIENT,
+                                            "description": "a factor per attempt"},
+                    "max_interval": INTERVAL,
+                    "jitter": {"type": "number", "minimum": 0, "maximum": 1, "description": "a fraction of the delay"},
+                    "non_retryable_errors": {"type": "array", "uniqueItems": True,
+                                             "items": {"type": "string", "minLength": 1, "maxLength": 200}},
+                },
+            },
+            "compensation": {
+                "type": "object", "required": ["activity"], "additionalProperties": False,
+                "properties": {"activity": {"type": "string", "minLength": 1, "maxLength": 200},
+                               "input": MAPPING, "retry": RETRY},
+            },
+            "rule": {
+                "type": "object", "required": ["id", "condition"], "additionalProperties": False,
+                "properties": {"id": ID, "label": {"type": "string"}, "condition": {"type": "object"}},
             },
         },
-        "compensation": {
-            "type": "object", "required": ["activity"], "additionalProperties": False,
-            "properties": {"activity": {"type": "string", "minLength": 1, "maxLength": 200},
-                           "input": _MAPPING, "retry": _RETRY},
-        },
-        "rule": {
-            "type": "object", "required": ["id", "condition"], "additionalProperties": False,
-            "properties": {"id": _ID, "label": {"type": "string"}, "condition": {"type": "object"}},
-        },
-    },
-}
+    }

@@ -2,31 +2,21 @@
 start or continue compensation. Decisions come from ``engine.protocol``."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from engine import limits, protocol
+from engine import limits, nodes, protocol
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
-from engine.errors import InvalidInput, NotFound, TooLarge
-from engine.spec import evaluate_expression, evaluate_mapping
-from engine.spec.schema import MAX_WAIT_SECONDS
+from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
 from engine.store import sql, versions
 from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
-CONTROL_TYPES = frozenset({"start", "choice", "parallel", "join", "end", "fail"})  # their steps add nothing to data
 
 
 def context_of(run) -> dict:
     """What expressions see: the run's input, step outputs by node id, the run."""
     return {"input": run.input, "data": run.data, "run": {"id": str(run.id), "business_key": run.business_key}}
-
-
-def expression_error(exc: InvalidInput, error_type: str) -> dict:
-    """The step error for an expression that failed: ``error_type``, or the limit's own
-    (ExpressionLimit, never retried) when it went past one."""
-    return {"type": getattr(exc, "error_type", None) or error_type, "message": str(exc)}
 
 
 def step_states(run) -> list[protocol.StepState]:
@@ -125,7 +115,7 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     """Record ``step`` as done (it must be locked or just created) and move on; ``then_settle``
     False when the caller sets the run's status itself right after (an end or fail node)."""
     data = None
-    if step.kind == StepRun.NODE and step.node_type not in CONTROL_TYPES:
+    if step.kind == StepRun.NODE and nodes.REGISTRY[step.node_type].adds_data:
         data = {**tx.run.data, step.node_id: output}
         try:  # measured now, so nothing of it is written if it is too large (engine/limits.py)
             sql.json_checked(tx.run, "data", data, limits.RUN_DATA, f"the run's data with {step.node_id}'s output")
@@ -182,133 +172,124 @@ def _too_large(tx: RunTx, step: StepRun, exc: TooLarge) -> None:
 
 
 def activate(tx: RunTx, node_id: str) -> None:
+    """Activate ``node_id``: what that means is its node type's (engine/nodes)."""
     node = tx.graph.node(node_id)
-    kind = node["type"]
-    if kind == "join":
-        return _join_arrive(tx, node_id)
-    if kind in protocol.TASK_TYPES:
-        schedule_task(tx, node_id, if_absent=True)  # the unique (run, node, kind) says "already activated"
-        return
-    if not _single_entry(tx, node_id) and sql.step_exists(tx.run.id, node_id, StepRun.NODE):
+    node_type = nodes.of(node)
+    if (not node_type.runs_activity and not getattr(node_type, "counts_arrivals", False)
+            and not _single_entry(tx, node_id) and sql.step_exists(tx.run.id, node_id, StepRun.NODE)):
         log.info("run %s: %s already activated", tx.run.id, node_id)
         return
-    if kind in ("start", "choice", "parallel"):
-        step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
-        try:
-            output = {"branch": protocol.choice_branch(node, context_of(tx.run))} if kind == "choice" else None
-        except InvalidInput as exc:   # the step fails, whoever activated it (a start, a worker, the scheduler)
-            return fail_step(tx, step, expression_error(exc, "MappingError"))
-        succeed(tx, step, output, **(output or {}))
-    elif kind == "end":
-        end(tx, node_id)
-    elif kind == "fail":
-        _fail_node(tx, node_id)
-    elif kind == "wait":
-        _wait(tx, node_id, node)
-    elif kind == "signal":
-        signal_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
-    elif kind == "subworkflow":
-        subworkflow_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
-    else:  # the validator makes this unreachable
-        raise ValueError(f"unknown node type {kind!r}")
+    node_type.activate(Activation(tx), node_id, node)
 
 
-def signal_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
-    """``step`` (new, or failed and run again) waits for its signal, until ``due`` or its timeout."""
-    if due is None and node.get("timeout"):
-        due = tx.now + dt.timedelta(seconds=node["timeout"])
-    step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
-    step.wait_reason = f"awaiting signal {node['signal']}"
-    _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
-    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, signal=node["signal"],
-             timeout_at=due.isoformat() if due else None)
-    if due:
-        tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
+def rearm(tx: RunTx, step: StepRun) -> None:
+    """Run a failed step again from its start: a task's next attempt; a wait, signal or
+    subworkflow waits again (a new timeout; a new child run); a choice or end evaluates again."""
+    step.error = None
+    if step.kind == StepRun.COMPENSATION:
+        reschedule(tx, step)
+        return
+    node = tx.graph.node(step.node_id)
+    nodes.of(node).rearm(Activation(tx), step, node)
 
 
-def _join_arrive(tx: RunTx, node_id: str) -> None:
-    step = StepRun.objects.select_for_update().filter(run=tx.run, node_id=node_id, kind=StepRun.NODE).first()
-    if step is None:
-        step = _create(tx, node_id, status=StepStatus.WAITING, wait_reason="waiting for branches")
-    if step.status != StepStatus.WAITING:
-        return  # a first-of join already fired; late branches end here
-    step.arrivals += 1
-    sql.update(step, ["arrivals"], now=tx.now)
-    needed = tx.graph.fork_branch_count(node_id)
-    tx.event("join.arrived", node_id=node_id, step_id=step.id, arrivals=step.arrivals, needed=needed)
-    if protocol.join_ready(tx.graph, node_id, step.arrivals):
-        succeed(tx, step, None)
+def reopen(tx: RunTx, step: StepRun) -> None:
+    """A step the run's failure cancelled opens again (docs/engine.md, "Resuming a failed run")."""
+    node = tx.graph.node(step.node_id)
+    tx.event("step.reopened", node_id=step.node_id, step_id=step.id, kind=step.kind, previous=step.status)
+    nodes.of(node).reopen(Activation(tx), step, node)
 
 
-def _wait(tx: RunTx, node_id: str, node: dict) -> None:
-    wait_arm(tx, _create(tx, node_id, status=StepStatus.WAITING, insert=False), node)
+def fire_timer(tx: RunTx, step: StepRun) -> None:
+    """A waiting step's due time came (a wait's time, a signal's timeout)."""
+    node = tx.graph.node(step.node_id)
+    nodes.of(node).on_timer(Activation(tx), step, node)
 
 
-def wait_arm(tx: RunTx, step: StepRun, node: dict, *, due=None) -> None:
-    """``step`` (new, or run again) waits until ``due``, else its node's time."""
-    if due is None and "seconds" in node:
-        due = tx.now + dt.timedelta(seconds=float(node["seconds"]))
-    elif due is None:
-        step.status = StepStatus.RUNNING   # what fail_step expects, if it comes to that
-        try:
-            value = evaluate_expression(node["until"], context_of(tx.run))
-        except InvalidInput as exc:
-            return fail_step(tx, step, expression_error(exc, "InvalidWaitUntil"))
-        try:
-            due = dt.datetime.fromisoformat(str(value))
-            due = due if due.tzinfo else due.replace(tzinfo=dt.timezone.utc)
-            due.astimezone(dt.timezone.utc)   # OverflowError: year 1 or 9999 shifted past the calendar
-        except (ValueError, OverflowError):
-            return fail_step(tx, step, {"type": "InvalidWaitUntil",
-                                        "message": f"wait.until gave {str(value)[:100]!r}, not an ISO-8601 time"})
-        if (due - tx.now).total_seconds() > MAX_WAIT_SECONDS:
-            return fail_step(tx, step, {"type": "InvalidWaitUntil", "message": f"wait.until gave {due.isoformat()}, "
-                                        f"more than {MAX_WAIT_SECONDS // 86400} days ahead (MAX_WAIT_SECONDS)"})
-    step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
-    step.wait_reason = f"waiting until {due.isoformat()}"
-    _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
-    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, until=due.isoformat())
-    tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
+def reschedule(tx: RunTx, step: StepRun) -> None:
+    """Run a task step's next attempt now (an operator's retry, or a reopened task)."""
+    step.status, step.next_attempt_at, step.enqueued_at, step.finished_at = StepStatus.SCHEDULED, None, tx.now, None
+    step.lease_expires_at = None
+    sql.update(step, ["status", "next_attempt_at", "enqueued_at", "finished_at", "lease_expires_at"], now=tx.now)
+    tx.event("step.scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+             manual=True)
+    if step.kind == StepRun.NODE:
+        tx.scheduled_node_step = True
+    tx.send("execute_step", step.id)
 
 
-def subworkflow_arm(tx: RunTx, step: StepRun, node: dict) -> None:
-    """``step`` (new, or failed and run again: a new child run) waits for a child run."""
-    step.status, step.finished_at = StepStatus.WAITING, None
-    step.wait_reason = f"waiting for a run of {node['definition']}"
-    _store(tx, step, ["status", "finished_at", "wait_reason", "error"])
-    try:
-        child_input = evaluate_mapping(node.get("input", "input"), context_of(tx.run))
-        child = child_run_create(parent=tx.run, node_id=step.node_id, definition_key=node["definition"],
-                                 version=node.get("version"), input=child_input)
-    except (InvalidInput, LookupError) as exc:
-        step.status = StepStatus.RUNNING
-        return fail_step(tx, step, expression_error(exc, "SubworkflowStartFailed"))
-    step.child_run = child
-    sql.update(step, ["child_run"], now=tx.now)
-    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, child_run_id=str(child.id))
+class Activation:
+    """The store's guarded writes on one locked run, as node types use them (engine/nodes/base.py)."""
+    __slots__ = ("tx",)
 
+    def __init__(self, tx: RunTx):
+        self.tx = tx
 
-def end(tx: RunTx, node_id: str, step: StepRun | None = None) -> None:
-    """An end node completes the run (``step``: its failed step, evaluated again)."""
-    node = tx.graph.node(node_id)
-    step = step or _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
-    try:
-        output = evaluate_mapping(node["output"], context_of(tx.run)) if node.get("output") else tx.run.data
-    except InvalidInput as exc:
-        return fail_step(tx, step, expression_error(exc, "MappingError"))
-    succeed(tx, step, None, then_settle=False)  # completed just below
-    _cancel_open(tx, kind=StepRun.NODE)
-    tx.run.output = output
-    tx.touch("output")
-    tx.set_status(RunStatus.COMPLETED)
-    _notify_parent(tx)
+    now = property(lambda self: self.tx.now)
+    graph = property(lambda self: self.tx.graph)
+    run = property(lambda self: self.tx.run)
 
+    def context(self) -> dict:
+        return context_of(self.tx.run)
 
-def _fail_node(tx: RunTx, node_id: str) -> None:
-    node = tx.graph.node(node_id)
-    step = _create(tx, node_id, status=StepStatus.RUNNING, insert=False)
-    succeed(tx, step, None, then_settle=False)  # failed just below
-    run_fail(tx, {"type": node.get("code") or "WorkflowFailed", "message": node["error"], "node_id": node_id})
+    def create(self, node_id: str, *, status: str, insert: bool = False, **fields) -> StepRun:
+        """A new step of ``node_id`` (written by its first save, unless ``insert``)."""
+        return _create(self.tx, node_id, status=status, insert=insert, **fields)
+
+    def existing(self, node_id: str) -> StepRun | None:
+        """The node's step, locked, if it has one."""
+        return StepRun.objects.select_for_update().filter(run=self.tx.run, node_id=node_id,
+                                                          kind=StepRun.NODE).first()
+
+    def save(self, step: StepRun, fields: list[str]) -> None:
+        _store(self.tx, step, fields)
+
+    def event(self, type: str, **payload) -> None:
+        self.tx.event(type, **payload)
+
+    def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None:
+        self.tx.send(actor_name, *args, delay_ms=delay_ms)
+
+    def schedule(self, node_id: str) -> StepRun | None:
+        return schedule_task(self.tx, node_id, if_absent=True)
+
+    def reschedule(self, step: StepRun) -> None:
+        reschedule(self.tx, step)
+
+    def hold(self, step: StepRun, *, reason: str, due=None, **payload) -> None:
+        """``step`` waits (for ``reason``), its timer at ``due`` if any: ``on_timer`` then."""
+        tx = self.tx
+        step.status, step.next_attempt_at, step.finished_at = StepStatus.WAITING, due, None
+        step.wait_reason = reason
+        _store(tx, step, ["status", "next_attempt_at", "finished_at", "wait_reason", "error"])
+        tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, **payload)
+        if due:
+            tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
+
+    def child_run(self, step: StepRun, *, definition_key: str, version: int | None, input) -> WorkflowRun:
+        child = child_run_create(parent=self.tx.run, node_id=step.node_id, definition_key=definition_key,
+                                 version=version, input=input)
+        step.child_run = child
+        sql.update(step, ["child_run"], now=self.tx.now)
+        return child
+
+    def succeed(self, step: StepRun, output, *, then_settle: bool = True, **payload) -> None:
+        succeed(self.tx, step, output, then_settle=then_settle, **payload)
+
+    def fail(self, step: StepRun, error: dict) -> None:
+        fail_step(self.tx, step, error)
+
+    def run_complete(self, output) -> None:
+        """An end node was reached: the run completes with ``output``."""
+        tx = self.tx
+        cancel_open_steps(tx, kind=StepRun.NODE)
+        tx.run.output = output
+        tx.touch("output")
+        tx.set_status(RunStatus.COMPLETED)
+        notify_parent(tx)
+
+    def run_fail(self, error: dict) -> None:
+        run_fail(self.tx, error)
 
 
 def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False) -> None:
@@ -322,7 +303,7 @@ def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False)
         tx.run.error = {**(tx.run.error or {}), "compensation": {"node_id": step.node_id, **error}}
         tx.touch("error")
         tx.set_status(RunStatus.COMPENSATION_FAILED)
-        _notify_parent(tx)
+        notify_parent(tx)
         return
     run_fail(tx, {**error, "node_id": step.node_id}, node=tx.graph.node(step.node_id), exhausted=exhausted)
 
@@ -337,17 +318,17 @@ def run_fail(tx: RunTx, error: dict, *, node: dict | None = None, exhausted: boo
     if outcome == "incident":
         # Closed, not ended: resume() reopens these if an operator sends the run on. Stragglers
         # keep running and child runs keep going (their parent may still want them).
-        _cancel_open(tx, kind=StepRun.NODE, keep_running=True, children=False)
+        cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True, children=False)
         tx.set_status(RunStatus.FAILED, error=error)
     elif outcome == "compensate":
-        _cancel_open(tx, kind=StepRun.NODE, keep_running=True)
+        cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True)
         tx.set_status(RunStatus.COMPENSATING, error=error)
         compensation_continue(tx)
         return
     else:  # aborted is terminal: nothing may stay open, a running attempt's result is discarded
-        _cancel_open(tx, kind=StepRun.NODE)
+        cancel_open_steps(tx, kind=StepRun.NODE)
         tx.set_status(RunStatus.ABORTED, error=error)
-    _notify_parent(tx)
+    notify_parent(tx)
 
 
 def compensation_continue(tx: RunTx) -> None:
@@ -364,10 +345,10 @@ def compensation_continue(tx: RunTx) -> None:
     if any(s.kind == StepRun.NODE and s.status == StepStatus.RUNNING for s in states):
         return  # a straggler may still succeed and need compensating
     tx.set_status(RunStatus.COMPENSATED)
-    _notify_parent(tx)
+    notify_parent(tx)
 
 
-def _cancel_open(tx: RunTx, *, kind: str, keep_running: bool = False, children: bool = True) -> None:
+def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, children: bool = True) -> None:
     statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
     if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
         sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
@@ -393,7 +374,7 @@ def cancel_orphans(tx: RunTx) -> None:
 
 def cancel_open(tx: RunTx) -> None:
     for kind in (StepRun.NODE, StepRun.COMPENSATION):
-        _cancel_open(tx, kind=kind)
+        cancel_open_steps(tx, kind=kind)
 
 
 def settle(tx: RunTx) -> None:
@@ -406,7 +387,7 @@ def settle(tx: RunTx) -> None:
         tx.set_status(status)
 
 
-def _notify_parent(tx: RunTx) -> None:
+def notify_parent(tx: RunTx) -> None:
     if tx.run.parent_run_id and tx.run.status in (RunStatus.COMPLETED, RunStatus.COMPENSATED, RunStatus.CANCELLED,
                                                   RunStatus.ABORTED, RunStatus.FAILED,
                                                   RunStatus.COMPENSATION_FAILED):

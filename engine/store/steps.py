@@ -11,17 +11,17 @@ from django.db import DatabaseError
 from django.db.models import F, Value
 from django.db.models.functions import Least, Now
 
-from engine import protocol
+from engine import nodes, protocol
 from engine.models import StepRun
 from engine.errors import InvalidInput
-from engine.spec import evaluate_mapping
+from engine.nodes.base import expression_error
+from engine.spec import task_input
 from engine.states import RunStatus, StepStatus
-from engine.store import advance, db, outbox, reopen, sql
+from engine.store import advance, db, outbox, sql
 from engine.store.tx import Held, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
 DUE_TOLERANCE = dt.timedelta(milliseconds=250)
-DEFAULT_TIMEOUT = 300.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,9 +42,10 @@ class Claim:
     held: Held | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
-def _attempt_fields(node: dict, kind: str) -> tuple[float, float | None]:
-    timeout = float(node.get("timeout") or DEFAULT_TIMEOUT)
-    heartbeat = node.get("heartbeat_timeout")
+def _attempt_fields(node: dict) -> tuple[float, float | None]:
+    """The attempt's timeout and heartbeat timeout (a compensation's are its node's)."""
+    timeout = float(nodes.setting(node, "timeout"))
+    heartbeat = nodes.setting(node, "heartbeat_timeout")
     return timeout, (float(heartbeat) if heartbeat else None)
 
 
@@ -73,8 +74,7 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
 def _attempt_input(tx, step: StepRun):
     node = tx.graph.node(step.node_id)
     spec = node["compensation"] if step.kind == StepRun.COMPENSATION else node
-    return node, spec, (evaluate_mapping(spec["input"], advance.context_of(tx.run)) if "input" in spec
-                        else tx.run.input)
+    return node, spec, task_input(spec, advance.context_of(tx.run))
 
 
 def _start_attempt(tx, step: StepRun, worker: str) -> Claim | str:
@@ -83,7 +83,7 @@ def _start_attempt(tx, step: StepRun, worker: str) -> Claim | str:
         prepared = _attempt_input(tx, step)
     except InvalidInput as exc:
         step.status, step.attempt = StepStatus.RUNNING, step.attempt + 1
-        advance.fail_step(tx, step, {**advance.expression_error(exc, "MappingError"), "attempt": step.attempt})
+        advance.fail_step(tx, step, {**expression_error(exc, "MappingError"), "attempt": step.attempt})
         return "input mapping failed"
     started = _attempt_begin(tx, step, worker, prepared)
     sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
@@ -95,7 +95,7 @@ def _attempt_begin(tx, step: StepRun, worker: str, prepared):
     """Set the attempt's fields on ``step`` (the caller writes them); returns what to call once
     the row is written: it records ``step.started`` and returns the Claim."""
     node, spec, data = prepared
-    timeout, heartbeat = _attempt_fields(node, step.kind)
+    timeout, heartbeat = _attempt_fields(node)
     step.status, step.attempt, step.started_at, step.worker = StepStatus.RUNNING, step.attempt + 1, tx.now, worker
     step.input, step.heartbeat_at = data, None
     step.lease_expires_at = tx.now + dt.timedelta(seconds=min(timeout, heartbeat or timeout))
@@ -254,7 +254,7 @@ def step_abandon(tx, step: StepRun, *, worker_alive: bool | None) -> None:
     sql.update(step, ["attempts", "error"], now=tx.now)
     tx.event("step.abandoned", node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
              error=error)
-    reopen.reschedule(tx, step)
+    advance.reschedule(tx, step)
 
 
 def step_expire_lease(*, step_id: int, run_id) -> bool:
@@ -285,17 +285,8 @@ def step_fire_timer(*, step_id: int, run_id=None, skip_locked: bool = False) -> 
             return False
         if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING):
             return False
-        if step.node_type == "wait":
-            advance.succeed(tx, step, {"fired_at": tx.now.isoformat()}, event="step.succeeded", timer=True)
-            return True
-        node = tx.graph.node(step.node_id)
-        if tx.graph.next_nodes(step.node_id, "timeout"):
-            advance.succeed(tx, step, {"timed_out": True}, signal=node["signal"], timed_out=True)
-        else:
-            advance.fail_step(tx, step, {"type": "SignalTimeout",
-                                         "message": f"signal {node['signal']} not received within {node['timeout']}s"})
+        advance.fire_timer(tx, step)
         return True
-
 
 def step_requeue(*, step_id: int) -> bool:
     """Re-send a scheduled step whose message no worker took (lost between

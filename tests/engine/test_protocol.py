@@ -3,6 +3,7 @@ import pytest
 
 from engine import protocol
 from engine.protocol import StepState
+from engine.nodes.join import join_ready
 from engine.spec import Graph
 from tests.engine.test_executor__inprocess import parallel_spec
 from tests.support.flows import chain, edge, node, task
@@ -48,7 +49,7 @@ def test_next_nodes_of_a_parallel_flow(node_id, output, expected):
     ("first", 0, False), ("first", 1, True), ("first", 2, True),
 ])
 def test_join_ready(mode, arrivals, ready):
-    assert protocol.join_ready(Graph(parallel_spec(mode)), "join", arrivals) is ready
+    assert join_ready(Graph(parallel_spec(mode)), "join", arrivals) is ready
 
 
 RETRY = {"max_attempts": 3, "initial_interval": 1, "backoff_coefficient": 2, "max_interval": 3, "jitter": 0,

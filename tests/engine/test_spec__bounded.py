@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from engine.errors import ExpressionLimit, InvalidInput
 from engine.spec import (Budget, compile_expression, evaluate_condition, evaluate_expression, evaluate_mapping,
-                         expansion, render_template, validate_spec)
+                         expansion, render_template)
+from engine.spec.validate import validate_spec
 from engine.spec import bounded
 from engine.spec.retry import retry_delay
 from engine.spec.schema import (MAX_ATTEMPTS, MAX_BACKOFF_COEFFICIENT, MAX_EXPRESSION_EXPANSION,
@@ -174,7 +175,7 @@ def test_a_mapping_shares_one_budget_and_one_size_limit():
 
 
 def test_a_choice_shares_one_budget_across_its_rules():
-    from engine.protocol import choice_branch
+    from engine.nodes.choice import choice_branch
     rule = {"field": "length(input[?@ > `5`])", "op": "eq", "value": -1}
     node = {"rules": [{"id": f"r{i}", "condition": rule} for i in range(20)]}
     assert choice_branch({"rules": node["rules"][:1]}, {"input": list(range(30_000))}) == "default"

@@ -15,11 +15,11 @@ from engine.spec import (
     evaluate_condition,
     evaluate_expression,
     evaluate_mapping,
-    iter_expressions,
     parse_template,
     render_template,
     task_input,
 )
+from engine.nodes import iter_expressions
 from engine.spec.schema import MAX_EXPRESSION_LENGTH
 
 CONTEXT = {

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.spec import Graph, checksum, diff_specs, retry_delay, retry_policy, should_retry
+from engine.protocol import retry_decide
+from engine.spec import Graph, checksum, diff_specs, retry_delay, retry_policy
 from engine.spec.schema import RETRY_DEFAULTS
 from tests.engine.test_spec__validation import BASE
 
@@ -80,9 +81,9 @@ def test_retry_delay_rejects_attempt_zero():
 @pytest.mark.parametrize("attempt, error_type, expected", [
     (1, "Timeout", True), (2, "Timeout", True), (3, "Timeout", False), (1, "CardDeclined", False),
 ])
-def test_should_retry(attempt, error_type, expected):
-    policy = retry_policy({"retry": {"max_attempts": 3, "non_retryable_errors": ["CardDeclined"]}})
-    assert should_retry(policy, attempt=attempt, error_type=error_type) is expected
+def test_retry_decide_follows_the_policy(attempt, error_type, expected):
+    node = {"retry": {"max_attempts": 3, "non_retryable_errors": ["CardDeclined"]}}
+    assert retry_decide(node, attempt=attempt, error_type=error_type).retry is expected
 
 
 # --- Graph ----------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import SpecInvalid
-from engine.spec import ERROR_CODES, MAX_SPEC_BYTES, assert_valid, validate_spec
-from engine.spec.schema import SPEC_JSON_SCHEMA, spec_size_ok
+from engine.nodes import SPEC_JSON_SCHEMA
+from engine.spec import MAX_SPEC_BYTES
+from engine.spec.schema import spec_size_ok
+from engine.spec.validate import ERROR_CODES, assert_valid, validate_spec
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ACTIVITIES = {"orders.validate", "payments.charge", "payments.refund", "audit.write", "log.write", "flowdeck.noop"}

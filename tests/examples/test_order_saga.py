@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from engine.models import StepRun
 from engine.services.runs import run_signal, run_start
-from engine.spec import validate_spec
+from engine.spec.validate import validate_spec
 from examples.shop.demo import DEMO_ORDERS, SOLD_OUT_SKU, order
 from tests.support.flows import assert_gapless, wait_status
 

@@ -20,10 +20,11 @@ import re
 
 from hypothesis import strategies as st
 
-from engine.spec.schema import MAX_JSON_DEPTH, NODE_TYPES
+from engine.nodes import NODE_TYPES
+from engine.spec.schema import MAX_JSON_DEPTH
 
 MAX_BODY = 2 * 1024 * 1024          # settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-BODY_MAX_DEPTH = 100                 # flowdeck.parsers.MAX_DEPTH
+BODY_MAX_DEPTH = 100                 # webapi.parsers.MAX_DEPTH
 
 # Strings that are legal as data (labels, reasons, inputs) and must stay inert.
 ATTACK_TEXT = [

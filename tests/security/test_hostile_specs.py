@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 
 from engine.errors import InvalidInput
-from engine.spec import compile_expression, validate_spec
-from engine.spec.validate import ERROR_CODES
+from engine.spec import compile_expression
+from engine.spec.validate import ERROR_CODES, validate_spec
 from tests.security import hostile
 from tests.security.conftest import HANG_SECONDS, assert_refused, examples, profile, send
 

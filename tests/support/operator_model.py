@@ -91,7 +91,7 @@ def why(run) -> list[str]:
 
 def on_failure_supported() -> bool:
     """Does the validator accept ``on_failure`` (docs/spec.md)?"""
-    from engine.spec import validate_spec
+    from engine.spec.validate import validate_spec
     spec = {"schema_version": 1, "nodes": [{"id": "start", "type": "start"},
                                            {"id": "t", "type": "task", "activity": "fuzz.step", "on_failure": "fail"},
                                            {"id": "end", "type": "end"}],
@@ -300,7 +300,7 @@ class Pool:
     @classmethod
     def publish(cls, *, seed: int, size: int, child_count: int = 4, prefix: str = "fz") -> "Pool":
         from engine.services.definitions import definition_create, version_publish
-        from engine.spec import validate_spec
+        from engine.spec.validate import validate_spec
         rng = random.Random(seed)
         on_failure = on_failure_supported()
 

@@ -1,0 +1,166 @@
+"""What a node type is: one class per type, one module each (engine/nodes/<type>.py).
+
+A node type declares its spec fields (its fragment of the JSON Schema) and their defaults,
+checks what the schema cannot (``check``, ``check_outgoing``), names where its expressions are,
+decides what follows a step of it (pure), and says what its steps do at run time. The run-time
+hooks get an ``Activation`` (engine/store/advance.py): the store's guarded writes on one locked
+run, so a node type never touches the database itself and this package imports no store.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Protocol
+
+from engine.spec.expressions import mapping_expressions
+from engine.spec.problems import Edge, is_number, pointer, short
+from engine.spec.schema import DEFAULT_BRANCH, RETRY_DEFAULTS
+
+
+class Check(Protocol):
+    """The validator, as a node type's checks see it (engine/spec/validate.py)."""
+    def add(self, code: str, message: str, *, node_id: str | None = None, edge_id: str | None = None,
+            path: str | None = None) -> None: ...
+    def edge_error(self, code: str, message: str, edge: Edge, *, node_id: str | None = None,
+                   field: str | None = None) -> None: ...
+    def node_path(self, node_id: str, *parts: Any) -> str: ...
+    def activity_exists(self, name: str) -> bool: ...
+    definition_exists: Any   # Callable[[str], bool] | None: None when definitions are not looked up
+
+
+class Activation(Protocol):
+    """The store's writes on one locked run, for a node type's run-time hooks."""
+    now: Any
+    graph: Any
+    run: Any
+    def context(self) -> dict: ...
+    def create(self, node_id: str, *, status: str, insert: bool = False, **fields): ...
+    def save(self, step, fields: list[str]) -> None: ...
+    def event(self, type: str, **payload) -> None: ...
+    def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None: ...
+    def schedule(self, node_id: str): ...
+    def reschedule(self, step) -> None: ...
+    def hold(self, step, *, reason: str, due=None, **payload) -> None: ...
+    def succeed(self, step, output, *, then_settle: bool = True, **payload) -> None: ...
+    def fail(self, step, error: dict) -> None: ...
+    def run_complete(self, output) -> None: ...
+    def run_fail(self, error: dict) -> None: ...
+
+
+def expression_error(exc, error_type: str) -> dict:
+    """The step error for an expression that failed: ``error_type``, or the limit's own
+    (ExpressionLimit, never retried) when it went past one."""
+    return {"type": getattr(exc, "error_type", None) or error_type, "message": str(exc)}
+
+
+class NodeType:
+    type: str = ""
+    fields: dict = {}            # its JSON Schema properties (beyond id, type, label, ...)
+    required: tuple = ()
+    defaults: dict = {}          # what an absent field means: the one place it is written
+    terminal = False             # ends a path: no outgoing edges (end, fail)
+    runs_activity = False        # its steps are attempts that workers claim (task, http)
+    adds_data = True             # its output is kept in the run's data under its id
+    unique_branches = False      # its outgoing edges are told apart by branch
+
+    def setting(self, node: dict, field: str):
+        """``node``'s ``field``, or its default."""
+        value = node.get(field)
+        return self.defaults.get(field) if value is None else value
+
+    # --- Validation (what the JSON Schema cannot say) ------------------------------
+    def expressions(self, node: dict) -> Iterator[tuple[str, str]]:
+        """Every expression in ``node`` as (JSON pointer relative to the node, text); tolerant of
+        malformed parts (the schema check reports them)."""
+        return iter(())
+
+    def check(self, v: Check, node_id: str, index: int, node: dict) -> None:
+        pass
+
+    def check_outgoing(self, v: Check, node_id: str, node: dict, outs: list[Edge]) -> None:
+        check_single_next(v, node_id, self.type, outs)
+
+    # --- Decisions (pure) ------------------------------------------------------------
+    def next_nodes(self, graph, node_id: str, node: dict, output, context: dict) -> list[str]:
+        """What to activate after a step of this node succeeded with ``output``."""
+        return graph.next_nodes(node_id, DEFAULT_BRANCH)
+
+    def describe_waiting(self, step, node: dict, now, ago) -> str | None:
+        """Why a waiting step of this type waits, for the console (None: its wait_reason)."""
+        return None
+
+    # --- Run time ---------------------------------------------------------------------
+    def activate(self, a: Activation, node_id: str, node: dict) -> None:
+        raise NotImplementedError(self.type)
+
+    def rearm(self, a: Activation, step, node: dict) -> None:
+        """Run a failed step again from its start (an operator's retry)."""
+        raise ValueError(f"a {self.type} step does not fail, so it is not run again")
+
+    def reopen(self, a: Activation, step, node: dict) -> None:
+        """A step the run's failure cancelled opens again as it was (the run resumes)."""
+        raise ValueError(f"a {self.type} step is never left open")
+
+    def on_timer(self, a: Activation, step, node: dict) -> None:
+        """The step's due time came (its ``next_attempt_at``, while waiting)."""
+        raise ValueError(f"a {self.type} step has no timer")
+
+
+def check_single_next(v: Check, node_id: str, kind: str, outs: list[Edge]) -> None:
+    """Exactly one outgoing edge, branch "next"."""
+    for edge in outs:
+        if edge.branch != DEFAULT_BRANCH:
+            unknown_branch(v, node_id, kind, edge, '"next"')
+    nexts = sum(edge.branch == DEFAULT_BRANCH for edge in outs)
+    if nexts != 1:
+        v.add("E021", f"{kind} node {node_id!r} has {nexts} \"next\" edges; it needs exactly one",
+              node_id=node_id, path=v.node_path(node_id))
+
+
+def unknown_branch(v: Check, node_id: str, kind: str, edge: Edge, allowed: str) -> None:
+    v.edge_error("E017", f"edge out of {kind} {node_id!r} has branch {edge.branch!r}; allowed: {allowed}", edge,
+                 node_id=node_id, field="branch")
+
+
+def check_retry(v: Check, node_id: str, retry: Any, path: str) -> None:
+    if not isinstance(retry, dict):
+        return
+    initial = retry.get("initial_interval", RETRY_DEFAULTS["initial_interval"])
+    maximum = retry.get("max_interval", RETRY_DEFAULTS["max_interval"])
+    if is_number(initial) and is_number(maximum) and maximum < initial:
+        v.add("E022", f"max_interval ({maximum}) is less than initial_interval ({initial}); defaults "
+                      f"are {RETRY_DEFAULTS['initial_interval']} and {RETRY_DEFAULTS['max_interval']}",
+              node_id=node_id, path=path)
+
+
+def check_compensation(v: Check, node_id: str, index: int, node: dict) -> None:
+    """An activity node's retry policy and its compensation (activity registered, its retry)."""
+    check_retry(v, node_id, node.get("retry"), pointer("nodes", index, "retry"))
+    compensation = node.get("compensation")
+    if isinstance(compensation, dict):
+        activity = compensation.get("activity")
+        if isinstance(activity, str) and activity and not v.activity_exists(activity):
+            v.add("E014", f"compensation activity {short(activity)!r} is not registered",
+                  node_id=node_id, path=pointer("nodes", index, "compensation", "activity"))
+        check_retry(v, node_id, compensation.get("retry"), pointer("nodes", index, "compensation", "retry"))
+
+
+class ActivityNode(NodeType):
+    """A node whose steps are attempts a worker claims and runs (task, http): retried per its
+    ``retry``, undone by its ``compensation``, each attempt bounded by its ``timeout``."""
+    runs_activity = True
+
+    def expressions(self, node: dict) -> Iterator[tuple[str, str]]:
+        compensation = node.get("compensation")
+        if isinstance(compensation, dict) and "input" in compensation:
+            yield from mapping_expressions(compensation["input"], "/compensation/input")
+
+    def check(self, v: Check, node_id: str, index: int, node: dict) -> None:
+        check_compensation(v, node_id, index, node)
+
+    def activate(self, a: Activation, node_id: str, node: dict) -> None:
+        a.schedule(node_id)   # the unique (run, node, kind) says "already activated"
+
+    def rearm(self, a: Activation, step, node: dict) -> None:
+        a.reschedule(step)
+
+    def reopen(self, a: Activation, step, node: dict) -> None:
+        a.reschedule(step)

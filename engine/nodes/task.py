@@ -1,0 +1,31 @@
+"""``task``: run a registered activity (engine/activities.py) with the node's input."""
+from __future__ import annotations
+
+from engine.nodes.base import ActivityNode
+from engine.spec.expressions import mapping_expressions
+from engine.spec.problems import pointer, short
+from engine.spec.schema import COMPENSATION, DEFAULT_FAILURE_POLICY, HEARTBEAT, MAPPING, ON_FAILURE, RETRY, TIMEOUT
+
+
+class Task(ActivityNode):
+    type = "task"
+    fields = {"activity": {"type": "string", "minLength": 1, "maxLength": 200},
+              "input": MAPPING, "retry": RETRY, "timeout": TIMEOUT,
+              "heartbeat_timeout": HEARTBEAT, "compensation": COMPENSATION, "on_failure": ON_FAILURE}
+    required = ("activity",)
+    defaults = {"timeout": 300, "heartbeat_timeout": None, "on_failure": DEFAULT_FAILURE_POLICY}
+
+    def expressions(self, node):
+        if "input" in node:
+            yield from mapping_expressions(node["input"], "/input")
+        yield from super().expressions(node)
+
+    def check(self, v, node_id, index, node):
+        activity = node.get("activity")
+        if isinstance(activity, str) and activity and not v.activity_exists(activity):
+            v.add("E013", f"activity {short(activity)!r} is not registered", node_id=node_id,
+                  path=pointer("nodes", index, "activity"))
+        super().check(v, node_id, index, node)
+
+
+NODE = Task()
