@@ -36,8 +36,10 @@ chromium:
 	scripts/ensure-chromium.sh
 
 # supervisord restarts whichever process dies (flowdeck/supervisord.conf names them).
+# The demo: flowdeck.settings plus the shop (flowdeck/settings_shop.py).
 run: setup
-	export FLOWDECK_PORT=$${FLOWDECK_PORT:-8000} FLOWDECK_SHOP_PORT=$${FLOWDECK_SHOP_PORT:-8001} \
+	export DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-flowdeck.settings_shop} \
+	       FLOWDECK_PORT=$${FLOWDECK_PORT:-8000} FLOWDECK_SHOP_PORT=$${FLOWDECK_SHOP_PORT:-8001} \
 	       FLOWDECK_STATE_DIR=$${FLOWDECK_STATE_DIR:-$(CURDIR)/.flowdeck}; \
 	export FLOWDECK_SHOP_URL=$${FLOWDECK_SHOP_URL:-http://127.0.0.1:$$FLOWDECK_SHOP_PORT}; \
 	exec $(STACK) sh -c '$(PY) manage.py flowdeck_setup && $(PY) manage.py shop_demo && exec $(VENV)/bin/supervisord -n -c flowdeck/supervisord.conf'

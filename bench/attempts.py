@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.peers.common import python  # noqa: E402
-from bench.throughput import Servers  # noqa: E402
+from bench.throughput_servers import Servers  # noqa: E402
 
 KEY = "bench.attempts"
 WINDOW = 50

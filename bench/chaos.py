@@ -84,7 +84,7 @@ class Chaos:
                if k not in ("BROKER_URL", "SHOP_DATABASE_URL", "FLOWDECK_TEST_DB", "DJANGO_SETTINGS_MODULE")}
         env.update({
             "DATABASE_URL": self.servers.database_url, "REDIS_URL": self.servers.redis_url,
-            "DJANGO_SETTINGS_MODULE": "flowdeck.settings", "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "flowdeck.settings_shop", "PYTHONUNBUFFERED": "1",
             "FLOWDECK_SHOP_URL": f"http://127.0.0.1:{self.shop_port}", "FLOWDECK_PORT": str(self.web_port),
             "FLOWDECK_REQUEUE_AFTER": "10", "FLOWDECK_SCHEDULER_INTERVAL": "0.5",
             "FLOWDECK_CHANNEL_PREFIX": "flowdeck-chaos", "FLOWDECK_ADMIN_USER": "chaos",

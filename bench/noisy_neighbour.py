@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.peers.common import Proc, percentile, python, wait_until  # noqa: E402
-from bench.throughput import Servers  # noqa: E402
+from bench.throughput_servers import Servers  # noqa: E402
 
 ORDER, EXPRESSION, OUTPUT, HANG = "bench.order", "bench.poison.expression", "bench.poison.output", "bench.poison.hang"
 BLOWUP = "|".join(["input.blob", *["[@,@]"] * 13])  # 2^13 times its input: the validator's ceiling is 10,000

@@ -38,6 +38,7 @@ from engine import selectors
 from engine.errors import EngineError, NotFound
 from engine.roles import user_can
 from engine.services import actions
+from webapi.parsers import BodyRefused, parse_json_body
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 256 * 1024
@@ -50,7 +51,6 @@ class SafeJsonConsumer(AsyncJsonWebsocketConsumer):
     never a crashed socket."""
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        from flowdeck.parsers import BodyRefused, parse_json_body
         raw = text_data.encode("utf-8", "surrogatepass") if text_data is not None else (bytes_data or b"")
         if len(raw) > MAX_MESSAGE:
             await self.send_json({"type": "error", "code": "message.too_large",

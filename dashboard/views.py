@@ -9,6 +9,7 @@ from dashboard import serializers as s
 from dashboard.filters import run_filters, whole_number
 from engine import selectors
 from engine.services import actions, bulk, runs
+from webapi.permissions import CanAudit
 
 FILTER_PARAMS = [
     OpenApiParameter("definition", str), OpenApiParameter("version", int),
@@ -159,7 +160,6 @@ class StatsView(APIView):
 
 class AuditExportView(APIView):
     """Admin only: every operator and designer action as JSON Lines."""
-    from flowdeck.permissions import CanAudit
     permission_classes = [CanAudit]
 
     @extend_schema(parameters=[OpenApiParameter("after_id", int)], responses={(200, "application/jsonl"): str})

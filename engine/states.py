@@ -1,7 +1,10 @@
 """Every status and every allowed transition, in one place.
 
-Writes elsewhere are guarded updates: ``... WHERE status IN sources(target)``,
-so a duplicate or late message can never move a row backwards.
+Both tables are enforced where the writes are: a run's status changes only through
+``RunTx.set_status`` (``run_can``), a step's only through the store's writes, which refuse a
+move the table does not allow (``step_move``, raising TransitionRefused: the transaction rolls
+back). Writes that race a message are also guarded in SQL (``WHERE status = ...``), so a
+duplicate or late message can never move a row backwards.
 """
 from __future__ import annotations
 
@@ -68,33 +71,42 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
     RunStatus.ABORTED: frozenset(),
 }
 
+# A step's moves. Terminal: succeeded, skipped. A failed step runs again (an operator's retry: a
+# task is scheduled, a wait/signal/subworkflow waits again, a choice or end is evaluated again and
+# may succeed at once); a cancelled one reopens when its failed run resumes (docs/engine.md,
+# "Resuming a failed run"). A scheduled step fails without running when its input mapping fails.
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
-    StepStatus.SCHEDULED: frozenset({StepStatus.RUNNING, StepStatus.SKIPPED, StepStatus.CANCELLED,
-                                     StepStatus.SCHEDULED}),
+    StepStatus.SCHEDULED: frozenset({StepStatus.RUNNING, StepStatus.FAILED, StepStatus.SKIPPED,
+                                     StepStatus.CANCELLED}),
     StepStatus.RUNNING: frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.SCHEDULED,
-                                   StepStatus.CANCELLED, StepStatus.WAITING}),
+                                   StepStatus.CANCELLED}),
     StepStatus.WAITING: frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED,
-                                   StepStatus.SKIPPED, StepStatus.SCHEDULED}),
-    StepStatus.FAILED: frozenset({StepStatus.SCHEDULED, StepStatus.SKIPPED, StepStatus.CANCELLED}),
+                                   StepStatus.SKIPPED}),
+    StepStatus.FAILED: frozenset({StepStatus.SCHEDULED, StepStatus.WAITING, StepStatus.SUCCEEDED,
+                                  StepStatus.SKIPPED, StepStatus.CANCELLED}),
+    StepStatus.CANCELLED: frozenset({StepStatus.SCHEDULED, StepStatus.WAITING}),
     StepStatus.SUCCEEDED: frozenset(),
     StepStatus.SKIPPED: frozenset(),
-    StepStatus.CANCELLED: frozenset(),
 }
 
 
-def run_sources(target: str) -> list[str]:
-    """Statuses a run may move to ``target`` from."""
-    return sorted(s for s, targets in RUN_TRANSITIONS.items() if target in targets)
-
-
-def step_sources(target: str) -> list[str]:
-    """Statuses a step may move to ``target`` from."""
-    return sorted(s for s, targets in STEP_TRANSITIONS.items() if target in targets)
+class TransitionRefused(RuntimeError):
+    """A write would move a step in a way STEP_TRANSITIONS does not allow: a bug, refused."""
 
 
 def run_can(current: str, target: str) -> bool:
     return target in RUN_TRANSITIONS.get(current, ())
 
 
-def step_can(current: str, target: str) -> bool:
-    return target in STEP_TRANSITIONS.get(current, ())
+def step_can(current: str | None, target: str) -> bool:
+    """``current`` None: a step not yet stored (any first status)."""
+    return current is None or current == target or target in STEP_TRANSITIONS.get(current, ())
+
+
+def step_move(step) -> None:
+    """Check the write of ``step``'s status against the status it was stored with, and note the
+    new one as stored (the caller writes it)."""
+    current = getattr(step, "stored_status", None)
+    if not step_can(current, step.status):
+        raise TransitionRefused(f"step {step.pk} ({step.node_id}): {current} -> {step.status} is not allowed")
+    step.stored_status = step.status

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 
@@ -21,6 +22,32 @@ def floor(graph) -> float:
     if cached is None:
         cached = graph._stuck_floor = max(min_threshold(), min([_default(graph), *_node_values(graph, graph.node_ids)]))
     return cached
+
+
+@functools.cache
+def _progress_resolution() -> dt.timedelta:
+    """How stale last_progress_at may be: a fraction of the shortest stuck threshold."""
+    return dt.timedelta(seconds=min(1.0, min_threshold() / 10))
+
+
+def progress(run, now, event_types, graph_of) -> tuple[str, ...]:
+    """A transaction on ``run`` wrote events of ``event_types``: note the progress (not for
+    flagging it stuck) and clear the flag. ``graph_of()``: the run's graph, asked for only when
+    needed. Returns the run fields it changed."""
+    if all(t == "run.stuck" for t in event_types):
+        return ()
+    changed: tuple[str, ...] = ()
+    if (run.stuck_check_at is None or run.last_progress_at is None
+            or now - run.last_progress_at >= _progress_resolution()):
+        # stuck_check_at is indexed (run_stuck_check_idx): rewriting it on every transaction
+        # would make every run update a non-HOT one that touches all of the run's indexes.
+        run.last_progress_at = now
+        run.stuck_check_at = now + dt.timedelta(seconds=floor(graph_of()))
+        changed = ("last_progress_at", "stuck_check_at")
+    if run.stuck:
+        run.stuck, run.stuck_reason, run.stuck_since = False, "", None
+        changed += ("stuck", "stuck_reason", "stuck_since")
+    return changed
 
 
 def _default(graph) -> float:

@@ -1,4 +1,6 @@
-"""Settings from the environment (django-environ). See README "Configuration"."""
+"""Settings from the environment (django-environ). See README "Configuration".
+
+The product only: the demo shop (examples/shop) is added by the overlay flowdeck/settings_shop.py."""
 from pathlib import Path
 
 import environ
@@ -41,16 +43,16 @@ INSTALLED_APPS = [
     "channels",
     "django_dramatiq",
     "engine",
+    "webapi",  # the REST API's parser, permissions and error bodies (designer, dashboard)
     "designer",
     "dashboard",
-    "examples.shop",  # the demo shop: only its management commands (shop_serve, shop_demo)
 ]
 
 MIDDLEWARE = [
-    "flowdeck.security.SecurityHeadersMiddleware",  # outermost: static files get the CSP too
+    "webapi.security.SecurityHeadersMiddleware",  # outermost: static files get the CSP too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "flowdeck.security.NullByteGuardMiddleware",
+    "webapi.security.NullByteGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,12 +153,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["flowdeck.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["webapi.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "flowdeck.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "webapi.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,
-    # JSON only, with size/depth/NUL/NaN checks before and after json.loads (flowdeck/parsers.py).
-    "DEFAULT_PARSER_CLASSES": ["flowdeck.parsers.JSONParser"],
+    # JSON only, with size/depth/NUL/NaN checks before and after json.loads (webapi/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["webapi.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -193,14 +195,15 @@ USE_TZ = True
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/designer/"
 
-# Browser headers (tests/security/test_browser.py); the CSP is flowdeck/security.py's.
+# Browser headers (tests/security/test_browser.py); the CSP is webapi/security.py's.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Engine
-FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities", "examples.shop.activities"] + env("FLOWDECK_ACTIVITY_MODULES")
+FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities"] + env("FLOWDECK_ACTIVITY_MODULES")
+FLOWDECK_DEFINITION_PATHS: list[str] = []   # what `manage.py load_definitions` loads without arguments (the overlay: the demo's)
 FLOWDECK_HTTP_ALLOWED_HOSTS = env("FLOWDECK_HTTP_ALLOWED_HOSTS")
 FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without progress before "stuck"
 FLOWDECK_STUCK_MIN = env("FLOWDECK_STUCK_MIN")  # no threshold is shorter than this
@@ -221,10 +224,6 @@ FLOWDECK_MAX_EVENT_BYTES = env.int("FLOWDECK_MAX_EVENT_BYTES", default=1024 * 10
 # LOST_THREADS_REPLACED per worker process (0: its thread count).
 FLOWDECK_THREAD_LOST_AFTER = env.float("FLOWDECK_THREAD_LOST_AFTER", default=5.0)
 FLOWDECK_LOST_THREADS_REPLACED = env.int("FLOWDECK_LOST_THREADS_REPLACED", default=0)
-
-# The demo shop (examples/shop): where its activities call it, and its ledgers' database (default: ours).
-FLOWDECK_SHOP_URL = env("FLOWDECK_SHOP_URL", default="http://127.0.0.1:8001")
-SHOP_DATABASE_URL = env("SHOP_DATABASE_URL", default="")
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from flowdeck.health import healthz
+from webapi.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,8 +1,9 @@
-"""Settings for the test suite: flowdeck.settings plus the test activities,
+"""Settings for the test suite: flowdeck.settings_shop (the product and the demo shop,
+which tests/examples and tests/ui exercise) plus the test activities,
 short scheduler thresholds and a separate channel-layer prefix. Spawned
 workers and schedulers use this module too."""
-from flowdeck.settings import *  # noqa: F401,F403
-from flowdeck.settings import CHANNEL_LAYERS, DRAMATIQ_BROKER, FLOWDECK_ACTIVITY_MODULES
+from flowdeck.settings_shop import *  # noqa: F401,F403
+from flowdeck.settings_shop import CHANNEL_LAYERS, DRAMATIQ_BROKER, FLOWDECK_ACTIVITY_MODULES
 
 FLOWDECK_ACTIVITY_MODULES = FLOWDECK_ACTIVITY_MODULES + ["tests.support.activities", "tests.support.fuzz_activities",
                                                      "tests.support.limits_activities"]

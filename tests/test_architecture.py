@@ -3,10 +3,11 @@ protocol/spec), no cycles, and no import placed inside a function to hide one.""
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("engine", "designer", "dashboard", "flowdeck")
+PACKAGES = ("engine", "webapi", "designer", "dashboard", "flowdeck")
 # Imports inside functions allowed here, and why: an AppConfig's ready() runs once the app
 # registry is loaded (importing those modules at the top would be too early).
 FUNCTION_IMPORTS_ALLOWED = {"engine/apps.py"}
@@ -60,48 +61,19 @@ def _graph():
     return modules, {name: _imports(path, name, known) for name, path in modules.items()}
 
 
-def _cycles(graph) -> list[list[str]]:
-    """Strongly connected groups of more than one module (Tarjan, iterative)."""
-    edges = {v: sorted({t for t, _, _ in targets}) for v, targets in graph.items()}
-    index, low, on_stack, stack, groups, counter = {}, {}, set(), [], [], 0
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            v, i = work.pop()
-            if i == 0:
-                index[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on_stack.add(v)
-            if i < len(edges[v]):
-                work.append((v, i + 1))
-                w = edges[v][i]
-                if w not in index:
-                    work.append((w, 0))
-                elif w in on_stack:
-                    low[v] = min(low[v], index[w])
-                continue
-            for w in edges[v]:
-                if w in on_stack:
-                    low[v] = min(low[v], low[w])
-            if low[v] == index[v]:
-                group = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    group.append(w)
-                    if w == v:
-                        break
-                if len(group) > 1:
-                    groups.append(sorted(group))
-    return groups
+def _cycle(graph) -> list[str]:
+    """One import cycle (the modules on it, the first repeated at the end), or [] when there is none."""
+    edges = {v: {t for t, _, _ in targets} for v, targets in graph.items()}
+    try:
+        graphlib.TopologicalSorter(edges).prepare()
+    except graphlib.CycleError as exc:
+        return list(exc.args[1])
+    return []
 
 
 def test_no_import_cycles():
     _, graph = _graph()
-    assert _cycles(graph) == []
+    assert _cycle(graph) == []
 
 
 def test_no_engine_module_imports_inside_a_function():
@@ -120,11 +92,22 @@ def test_imports_point_down():
     wrong = []
     for name, targets in graph.items():
         for target, line, _ in targets:
-            if name.startswith("engine") and target.split(".")[0] in ("designer", "dashboard"):
-                wrong.append(f"{name}:{line} -> {target} (engine has no HTTP and imports neither app)")
+            if name.startswith("engine") and target.split(".")[0] in ("webapi", "designer", "dashboard"):
+                wrong.append(f"{name}:{line} -> {target} (engine has no HTTP and imports no web app)")
+            if name.startswith("webapi") and target.split(".")[0] in ("designer", "dashboard", "flowdeck"):
+                wrong.append(f"{name}:{line} -> {target} (webapi is shared by the apps: it imports none of them)")
             if name.startswith("engine.store") and target.startswith(above_the_store):
                 wrong.append(f"{name}:{line} -> {target} (the store is the bottom: it is handed what it needs)")
-            if name.startswith(("engine.spec", "engine.protocol", "engine.policy", "engine.states")) and \
+            if name.startswith(("engine.spec", "engine.nodes", "engine.protocol", "engine.policy", "engine.states")) and \
                     target.startswith(("engine.store", *above_the_store)):
                 wrong.append(f"{name}:{line} -> {target} (decisions are pure)")
     assert wrong == []
+
+
+def test_base_settings_know_nothing_of_the_demo_shop():
+    """flowdeck.settings is the product; the demo shop comes with the overlay flowdeck.settings_shop."""
+    import flowdeck.settings as base
+    import flowdeck.settings_shop as demo
+    demo_names = [n for n in [*base.INSTALLED_APPS, *base.FLOWDECK_ACTIVITY_MODULES] if n.startswith("examples")]
+    assert demo_names == [] and not hasattr(base, "FLOWDECK_SHOP_URL")
+    assert "examples.shop" in demo.INSTALLED_APPS and "examples.shop.activities" in demo.FLOWDECK_ACTIVITY_MODULES

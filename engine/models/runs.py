@@ -114,6 +114,13 @@ class StepRun(models.Model):
             models.Index(fields=["child_run"], name="step_child_idx", condition=models.Q(child_run__isnull=False)),
         ]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        step = super().from_db(db, field_names, values)
+        # The status as stored: a write of another status is checked against it (states.step_move).
+        step.stored_status = step.__dict__.get("status")
+        return step
+
     @property
     def idempotency_key(self) -> str:
         suffix = ":compensate" if self.kind == self.COMPENSATION else ""

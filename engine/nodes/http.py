@@ -22,7 +22,7 @@ class Http(ActivityNode):
                                               "description": "an HTTP status"}},
               "retry": RETRY, "timeout": TIMEOUT, "compensation": COMPENSATION, "on_failure": ON_FAILURE}
     required = ("method", "url")
-    defaults = {"timeout": 300, "heartbeat_timeout": None, "expected_statuses": [200, 201, 202, 204],
+    defaults = {"timeout": 300, "expected_statuses": [200, 201, 202, 204],
                 "on_failure": DEFAULT_FAILURE_POLICY}
 
     def expressions(self, node):

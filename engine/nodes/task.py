@@ -13,7 +13,7 @@ class Task(ActivityNode):
               "input": MAPPING, "retry": RETRY, "timeout": TIMEOUT,
               "heartbeat_timeout": HEARTBEAT, "compensation": COMPENSATION, "on_failure": ON_FAILURE}
     required = ("activity",)
-    defaults = {"timeout": 300, "heartbeat_timeout": None, "on_failure": DEFAULT_FAILURE_POLICY}
+    defaults = {"timeout": 300, "on_failure": DEFAULT_FAILURE_POLICY}
 
     def expressions(self, node):
         if "input" in node:

@@ -18,7 +18,7 @@ from engine import policy
 from engine.selectors.processes import worker_liveness
 from engine.states import RunStatus, StepStatus
 from engine.services.audit import audit_record
-from engine.store import advance, db, reopen, sql, versions
+from engine.store import advance, db, reopen, rows, sql, versions
 from engine.store.steps import step_abandon
 from engine.store.tx import Actor, RunTx, run_tx
 from engine.store.tx import atomic as tx_atomic
@@ -77,7 +77,7 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         with tx_atomic():
             if kept:
                 db.guard(sql.VERSION_EXPECT, (definition.id, pinned.id))
-            run = sql.new(WorkflowRun, related={"definition": definition, "version": pinned, "created_by": user},
+            run = rows.new(WorkflowRun, related={"definition": definition, "version": pinned, "created_by": user},
                           definition_id=definition.id, version_id=pinned.id, business_key=business_key, input=input,
                           created_by_id=user.pk if user is not None else None, is_test=is_test or pinned.is_test)
             # No lock needed: no other transaction sees the row before we commit.

@@ -8,7 +8,7 @@ from engine import limits, nodes, protocol
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
 from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
-from engine.store import sql, versions
+from engine.store import rows, sql, versions
 from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
     """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
     With ``insert=False`` the step is inserted by its first ``_store`` (a step born finished: one statement)."""
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
-    step = sql.new(StepRun, related={"run": tx.run}, run_id=tx.run.id, node_id=node_id, node_type=node_type,
+    step = rows.new(StepRun, related={"run": tx.run}, run_id=tx.run.id, node_id=node_id, node_type=node_type,
                    kind=kind, status=status, scheduled_at=tx.now, **fields)
     if if_absent and _single_entry(tx, node_id):
         if_absent = False
@@ -46,14 +46,14 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
         tx.ids_in_order = False
     if not insert:
         return step
-    return step if sql.insert(step, now=tx.now, skip_conflicts=if_absent) else None
+    return step if rows.insert(step, now=tx.now, skip_conflicts=if_absent) else None
 
 
 def _store(tx: RunTx, step: StepRun, fields: list[str]) -> None:
     if step._state.adding:
-        sql.insert(step, now=tx.now)
+        rows.insert(step, now=tx.now)
     else:
-        sql.update(step, fields, now=tx.now)
+        rows.update(step, fields, now=tx.now)
 
 
 def run_begin(run, actor, *, insert: bool = False, step_ids=()):
@@ -87,15 +87,15 @@ def child_run_create(*, parent, node_id: str, definition_key: str, version: int 
 
 
 def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absent: bool = False) -> StepRun | None:
-    inline = kind == StepRun.NODE and tx.claim_inline is not None and tx.inline_claim is None
+    inline = kind == StepRun.NODE and tx.inline is not None and tx.inline.open
     if_absent = if_absent and not _single_entry(tx, node_id)
     step = _create(tx, node_id, status=StepStatus.SCHEDULED, kind=kind, enqueued_at=tx.now, if_absent=if_absent,
                    insert=not inline)
     started = None
     if inline:
         # The recording worker runs it next, with no message: the row is written already running.
-        started = tx.claim_inline(step)
-        if not sql.insert(step, now=tx.now, skip_conflicts=if_absent):
+        started = tx.inline.claimer(step)
+        if not rows.insert(step, now=tx.now, skip_conflicts=if_absent):
             step = None
     if step is None:
         log.info("run %s: %s already activated", tx.run.id, node_id)
@@ -104,7 +104,7 @@ def schedule_task(tx: RunTx, node_id: str, *, kind: str = StepRun.NODE, if_absen
         tx.scheduled_node_step = True
     tx.event("step.scheduled", node_id=node_id, step_id=step.id, kind=kind, status=StepStatus.SCHEDULED)
     if started is not None:
-        tx.inline_claim, tx.inline_step = started(), step
+        tx.inline.claim, tx.inline.step = started(), step
         return step
     tx.send("execute_step", step.id)
     return step
@@ -118,7 +118,7 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     if step.kind == StepRun.NODE and nodes.REGISTRY[step.node_type].adds_data:
         data = {**tx.run.data, step.node_id: output}
         try:  # measured now, so nothing of it is written if it is too large (engine/limits.py)
-            sql.json_checked(tx.run, "data", data, limits.RUN_DATA, f"the run's data with {step.node_id}'s output")
+            rows.json_checked(tx.run, "data", data, limits.RUN_DATA, f"the run's data with {step.node_id}'s output")
         except TooLarge as exc:
             return _too_large(tx, step, exc)
     tx.run.completions += 1
@@ -210,7 +210,7 @@ def reschedule(tx: RunTx, step: StepRun) -> None:
     """Run a task step's next attempt now (an operator's retry, or a reopened task)."""
     step.status, step.next_attempt_at, step.enqueued_at, step.finished_at = StepStatus.SCHEDULED, None, tx.now, None
     step.lease_expires_at = None
-    sql.update(step, ["status", "next_attempt_at", "enqueued_at", "finished_at", "lease_expires_at"], now=tx.now)
+    rows.update(step, ["status", "next_attempt_at", "enqueued_at", "finished_at", "lease_expires_at"], now=tx.now)
     tx.event("step.scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              manual=True)
     if step.kind == StepRun.NODE:
@@ -270,7 +270,7 @@ class Activation:
         child = child_run_create(parent=self.tx.run, node_id=step.node_id, definition_key=definition_key,
                                  version=version, input=input)
         step.child_run = child
-        sql.update(step, ["child_run"], now=self.tx.now)
+        rows.update(step, ["child_run"], now=self.tx.now)
         return child
 
     def succeed(self, step: StepRun, output, *, then_settle: bool = True, **payload) -> None:
@@ -358,10 +358,8 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
         if child_run_id and children:
             tx.send("cancel_child", str(child_run_id))
-        if tx.inline_step is not None and tx.inline_step.id == step_id:
-            # Claimed for the recording worker in this transaction, cancelled before it ran:
-            # the worker must not run it (its held snapshot would still say running).
-            tx.inline_claim = tx.inline_step = None
+        if tx.inline is not None:
+            tx.inline.drop(step_id)
     if children and kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
         cancel_orphans(tx)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.models import StepRun
 from engine.states import StepStatus
-from engine.store import advance, sql
+from engine.store import advance, rows
 from engine.store.tx import RunTx
 
 
@@ -21,7 +21,7 @@ def resume(tx: RunTx) -> None:
     for step in StepRun.objects.select_for_update().filter(run=tx.run, kind=StepRun.NODE,
                                                            successors_pending=True).order_by("completion_order"):
         step.successors_pending = False
-        sql.update(step, ["successors_pending"], now=tx.now)
+        rows.update(step, ["successors_pending"], now=tx.now)
         if tx.run.status not in advance.FORWARD:
             return  # what was activated ended or failed the run again
         advance.activate_next(tx, step.node_id, step.output)

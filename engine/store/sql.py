@@ -11,56 +11,24 @@ Models still carry the rows, so the rest of the engine keeps working on
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
-import operator
 import os
 import threading
 
 from django.db import connection, models
-from django.db.models.base import ModelState
 from psycopg.types.json import Jsonb
 
 from engine import limits
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from engine.states import RunStatus, StepStatus
 from engine.store import clock
+from engine.store import rows
 from engine.store.db import ALONE, execute, write
+from engine.store.rows import (as_is, fields_of, from_row, insert_with_pk_sql, plan_of, prepare_auto, select_list,
+                               values_of)
 
 _JSON = models.JSONField
-
-
-@functools.cache
-def _fields(model) -> tuple:
-    return tuple(f for f in model._meta.concrete_fields)
-
-
-@functools.cache
-def _select_list(model, alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + f'"{f.column}"' for f in _fields(model))
-
-
-@functools.cache
-def _json_positions(model) -> tuple[int, ...]:
-    return tuple(i for i, f in enumerate(_fields(model)) if isinstance(f, _JSON))
-
-
-@functools.cache
-def _attnames(model) -> list[str]:
-    return [f.attname for f in _fields(model)]
-
-
-def _from_row(model, row):
-    """A model instance from a row of ``_select_list(model)`` (jsonb comes back as text on Django's connection)."""
-    if row is None:
-        return None
-    values = list(row)
-    for i in _json_positions(model):
-        if values[i] is not None:
-            values[i] = json.loads(values[i])
-    return model.from_db(connection.alias, _attnames(model), values)
 
 
 # -- runs ---------------------------------------------------------------------
@@ -72,7 +40,7 @@ _DB_NOW = "clock_timestamp()"
 
 @functools.cache
 def _run_lock_sql(skip_locked: bool) -> str:
-    return (f'SELECT {_select_list(WorkflowRun)}, {_DB_NOW} FROM "engine_workflowrun" WHERE "id" = %s '
+    return (f'SELECT {select_list(WorkflowRun)}, {_DB_NOW} FROM "engine_workflowrun" WHERE "id" = %s '
             f'FOR UPDATE{" SKIP LOCKED" if skip_locked else ""}')
 
 
@@ -82,7 +50,7 @@ def run_lock(run_id, *, skip_locked: bool = False) -> WorkflowRun | None:
     if row is None:
         return None
     clock.seen(row[-1])
-    return _from_row(WorkflowRun, row[:-1])
+    return from_row(WorkflowRun, row[:-1])
 
 
 # A step id drawn with the lock (under the run's lock, so a run's step ids still grow in
@@ -94,7 +62,7 @@ _NEXT_STEP_ID = """nextval('"engine_steprun_id_seq"')"""
 @functools.cache
 def _run_and_step_sql(by_run: bool, ids: int) -> str:
     also_run = ' AND r."id" = %s' if by_run else ""
-    return (f'SELECT {_select_list(WorkflowRun, "r")}, {_select_list(StepRun, "s")}, {_DB_NOW}, '
+    return (f'SELECT {select_list(WorkflowRun, "r")}, {select_list(StepRun, "s")}, {_DB_NOW}, '
             f'{", ".join([_NEXT_STEP_ID] * ids)} '
             f'FROM "engine_workflowrun" r JOIN "engine_steprun" s ON s."run_id" = r."id" WHERE s."id" = %s'
             f'{also_run} FOR UPDATE OF r, s')  # rows are locked in this order: the run first, as everywhere
@@ -107,9 +75,9 @@ def run_and_step_lock(step_id: int, run_id=None, *, ids: int = 1
                   (step_id,) if run_id is None else (step_id, run_id)).fetchone()
     if row is None:
         return None, None, []
-    n, m = len(_fields(WorkflowRun)), len(_fields(StepRun))
+    n, m = len(fields_of(WorkflowRun)), len(fields_of(StepRun))
     clock.seen(row[n + m])
-    return _from_row(WorkflowRun, row[:n]), _from_row(StepRun, row[n:n + m]), sorted(row[n + m + 1:])
+    return from_row(WorkflowRun, row[:n]), from_row(StepRun, row[n:n + m]), sorted(row[n + m + 1:])
 
 
 # The guard of a transaction on a run held from the worker's previous one (tx.held_tx): locks
@@ -181,11 +149,11 @@ def step_ids_take(n: int) -> list[int]:
 
 @functools.cache
 def _step_get_sql(lock: bool) -> str:
-    return f'SELECT {_select_list(StepRun)} FROM "engine_steprun" WHERE "id" = %s{" FOR UPDATE" if lock else ""}'
+    return f'SELECT {select_list(StepRun)} FROM "engine_steprun" WHERE "id" = %s{" FOR UPDATE" if lock else ""}'
 
 
 def step_get(step_id: int, *, lock: bool = False) -> StepRun | None:
-    return _from_row(StepRun, execute(_step_get_sql(lock), (step_id,)).fetchone())
+    return from_row(StepRun, execute(_step_get_sql(lock), (step_id,)).fetchone())
 
 
 def step_states(run_id) -> list[tuple]:
@@ -197,160 +165,6 @@ def step_states(run_id) -> list[tuple]:
 def step_exists(run_id, node_id: str, kind: str) -> bool:
     return execute('SELECT 1 FROM "engine_steprun" WHERE "run_id" = %s AND "node_id" = %s AND "kind" = %s',
                    (run_id, node_id, kind)).fetchone() is not None
-
-
-# -- generic insert / update of a model instance --------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    """How to write a model's rows, worked out once per model (the hot path writes several
-    rows per transaction; looking at every field each time cost more than the rest)."""
-    auto_now: tuple[str, ...]          # attnames set to now on every write
-    auto_now_add: tuple[str, ...]      # attnames set to now on insert, when empty
-    values: object                     # obj -> every concrete field's value, in _fields order
-    json: tuple[int, ...]              # positions of JSON fields among them
-    serial_pk: bool                    # the pk comes from the database unless set
-
-
-@functools.cache
-def _plan(model) -> _Plan:
-    fields = _fields(model)
-    return _Plan(auto_now=tuple(f.attname for f in fields if getattr(f, "auto_now", False)),
-                 auto_now_add=tuple(f.attname for f in fields if getattr(f, "auto_now_add", False)),
-                 values=operator.attrgetter(*(f.attname for f in fields)), json=_json_positions(model),
-                 serial_pk=isinstance(model._meta.pk, models.AutoField))
-
-
-def _as_is(text: str) -> str:
-    return text
-
-
-def json_checked(obj, attname: str, value, limit: str, what: str) -> None:
-    """Refuse ``value`` for ``obj.attname`` if over ``limit`` (engine/limits.py, TooLarge);
-    else keep its JSON text for the write, which then sends it without encoding it again."""
-    text = json.dumps(value)
-    limits.check(len(text), limit, what)
-    obj.__dict__.setdefault("_flowdeck_json", {})[attname] = (value, text)
-
-
-def _jsonb(obj, attname: str, value) -> Jsonb:
-    kept = obj.__dict__.get("_flowdeck_json")
-    if kept is not None:
-        hit = kept.get(attname)
-        if hit is not None and hit[0] is value:  # the very object measured (values are replaced, never edited)
-            return Jsonb(hit[1], dumps=_as_is)
-    return Jsonb(value)
-
-
-def _values(plan: _Plan, obj, skip_pk: bool = False) -> list:
-    values = list(plan.values(obj))
-    for i in plan.json:
-        if values[i] is not None:
-            values[i] = _jsonb(obj, _attnames(type(obj))[i], values[i])
-    if skip_pk:  # the serial pk is the first field
-        del values[0]
-    return values
-
-
-@functools.cache
-def _defaults(model) -> tuple[dict, tuple]:
-    """Each concrete field's default as ``Model.__init__`` gives it: (values that can be shared,
-    (attname, factory) for the rest, e.g. ``list``)."""
-    shared, made = {}, []
-    for f in _fields(model):
-        value = f.get_default()
-        if value is None or isinstance(value, (str, int, float, bool)):
-            shared[f.attname] = value
-        else:
-            made.append((f.attname, f._get_default))
-    return shared, tuple(made)
-
-
-def new(model, *, related: dict | None = None, **values):
-    """``model(**values)`` for the hot path: the same instance (defaults, unsaved state) without
-    ``Model.__init__``'s per-field work. ``values`` by attname (``run_id``, not ``run``);
-    ``related`` caches related objects already at hand (``{"run": run}``), as ``run=run`` would."""
-    shared, made = _defaults(model)
-    obj = model.__new__(model)
-    obj._state = ModelState()
-    fields = obj.__dict__
-    fields.update(shared)
-    for name, factory in made:
-        fields[name] = factory()
-    fields.update(values)
-    for name, other in (related or {}).items():
-        obj._state.fields_cache[name] = other
-    return obj
-
-
-def _prepare_auto(obj, now) -> None:
-    plan = _plan(type(obj))
-    for name in plan.auto_now:
-        setattr(obj, name, now)
-    for name in plan.auto_now_add:
-        if getattr(obj, name) is None:
-            setattr(obj, name, now)
-
-
-@functools.cache
-def _insert_sql(model, skip_conflicts: bool) -> str:
-    fields = [f for f in _fields(model) if not (f.primary_key and isinstance(f, models.AutoField))]
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    pk = model._meta.pk.column
-    return (f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})'
-            f'{" ON CONFLICT DO NOTHING" if skip_conflicts else ""} RETURNING "{pk}"')
-
-
-@functools.cache
-def _insert_with_pk_sql(model) -> str:
-    columns = ", ".join(f'"{f.column}"' for f in _fields(model))
-    return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({", ".join(["%s"] * len(_fields(model)))})'
-
-
-def insert(obj, *, now, skip_conflicts: bool = False) -> bool:
-    """INSERT ``obj`` (auto_now fields set to ``now``). With its pk already set, the write
-    waits (see ``write``); else its pk is set from the row. With ``skip_conflicts``, a
-    unique-constraint clash inserts nothing and returns False."""
-    model = type(obj)
-    plan = _plan(model)
-    _prepare_auto(obj, now)
-    if obj.pk is not None and not skip_conflicts:
-        write(_insert_with_pk_sql(model), _values(plan, obj), row=(model._meta.db_table, obj.pk))
-    else:
-        assert plan.serial_pk and _fields(model)[0].primary_key
-        row = execute(_insert_sql(model, skip_conflicts), _values(plan, obj, skip_pk=True)).fetchone()
-        if row is None:
-            return False
-        obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return True
-
-
-@functools.lru_cache(maxsize=1024)
-def _update_plan(model, names: frozenset) -> tuple[str, tuple[str, ...], object, tuple[tuple[int, str], ...]]:
-    """UPDATE of ``names`` plus the auto_now fields: (sql, auto_now attnames, values getter, JSON
-    fields' (position, attname))."""
-    plan = _plan(model)
-    fields = tuple(sorted({model._meta.get_field(n) for n in names} |
-                          {model._meta.get_field(n) for n in plan.auto_now}, key=lambda f: f.name))
-    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
-    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s'
-    return (sql, plan.auto_now, operator.attrgetter(*(f.attname for f in fields), model._meta.pk.attname),
-            tuple((i, f.attname) for i, f in enumerate(fields) if isinstance(f, _JSON)))
-
-
-def update(obj, fields, *, now) -> None:
-    """``obj.save(update_fields=fields)`` without the ORM; ``updated_at`` (auto_now) is set to ``now``."""
-    sql, auto_now, getter, json_fields = _update_plan(type(obj), frozenset(fields))
-    for name in auto_now:
-        setattr(obj, name, now)
-    values = list(getter(obj))
-    for i, attname in json_fields:
-        if values[i] is not None:
-            values[i] = _jsonb(obj, attname, values[i])
-    write(sql, values, row=(obj._meta.db_table, obj.pk))
 
 
 # -- events -------------------------------------------------------------------
@@ -371,7 +185,7 @@ def _event_arrays(events) -> list:
     if len(text) > limits.limit(limits.EVENT):  # one of them may be too large (FLOWDECK_MAX_EVENT_BYTES)
         for row in rows:
             limits.check(len(json.dumps(row)), limits.EVENT, f"event {row['type']} of node {row['node_id'] or '-'}")
-    return [Jsonb(text, dumps=_as_is)]
+    return [Jsonb(text, dumps=as_is)]
 
 
 def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool = False) -> None:
@@ -382,12 +196,12 @@ def events_insert(events, *, run: WorkflowRun, run_fields, now, insert_run: bool
         write(_EVENTS_INSERT, _event_arrays(events))
     if insert_run:
         model = WorkflowRun
-        _prepare_auto(run, now)
-        write(_insert_with_pk_sql(model), _values(_plan(model), run),
+        prepare_auto(run, now)
+        write(insert_with_pk_sql(model), values_of(plan_of(model), run),
               row=(model._meta.db_table, run.pk))
         run._state.adding, run._state.db = False, connection.alias
     elif run_fields:
-        update(run, run_fields, now=now)
+        rows.update(run, run_fields, now=now)
 
 
 def steps_expect_none_open(run_id, *, kind: str, statuses) -> None:

@@ -17,8 +17,8 @@ from engine.errors import InvalidInput
 from engine.nodes.base import expression_error
 from engine.spec import task_input
 from engine.states import RunStatus, StepStatus
-from engine.store import advance, db, outbox, sql
-from engine.store.tx import Held, held_tx, hold, run_tx, step_tx
+from engine.store import advance, db, outbox, rows, sql
+from engine.store.tx import Held, InlineClaim, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
 DUE_TOLERANCE = dt.timedelta(milliseconds=250)
@@ -45,7 +45,7 @@ class Claim:
 def _attempt_fields(node: dict) -> tuple[float, float | None]:
     """The attempt's timeout and heartbeat timeout (a compensation's are its node's)."""
     timeout = float(nodes.setting(node, "timeout"))
-    heartbeat = nodes.setting(node, "heartbeat_timeout")
+    heartbeat = node.get("heartbeat_timeout")   # none: the lease is the whole timeout
     return timeout, (float(heartbeat) if heartbeat else None)
 
 
@@ -86,7 +86,7 @@ def _start_attempt(tx, step: StepRun, worker: str) -> Claim | str:
         advance.fail_step(tx, step, {**expression_error(exc, "MappingError"), "attempt": step.attempt})
         return "input mapping failed"
     started = _attempt_begin(tx, step, worker, prepared)
-    sql.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
+    rows.update(step, ["status", "attempt", "started_at", "worker", "input", "heartbeat_at", "lease_expires_at"],
                now=tx.now)
     return started()
 
@@ -113,7 +113,7 @@ def _attempt_begin(tx, step: StepRun, worker: str, prepared):
 
 
 def _inline_claimer(tx, worker: str):
-    """For ``RunTx.claim_inline``: make a node step being scheduled in this transaction (not yet
+    """For ``RunTx.inline`` (``InlineClaim.claimer``): make a node step being scheduled in this transaction (not yet
     written) an attempt of ``worker``, the thread that runs it next with no message. Returns
     what to call once the row is written (see ``_attempt_begin``), or None to schedule it as
     usual (its input mapping fails: the claim from the message records that, as always)."""
@@ -188,13 +188,13 @@ def _record_success(opened, claim: Claim, output, continue_as: str | None) -> bo
             log.info("step %s attempt %s: result discarded (no longer running)", claim.step_id, claim.attempt)
             return False
         if continue_as is not None:
-            tx.claim_inline = _inline_claimer(tx, continue_as)
+            tx.inline = InlineClaim(_inline_claimer(tx, continue_as))
         _attempt_record(step, tx.now, StepStatus.SUCCEEDED)
         step.error = None
         advance.succeed(tx, step, output)
-    if tx.inline_claim is None:
+    if tx.inline is None or tx.inline.claim is None:
         return True
-    return dataclasses.replace(tx.inline_claim, held=hold(tx, tx.inline_step))
+    return dataclasses.replace(tx.inline.claim, held=hold(tx, tx.inline.step))
 
 
 def step_record_failure(*, claim: Claim, error: dict, event: str = "step.failed") -> bool:
@@ -219,7 +219,7 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
             tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
                      error=error)
         step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
-        sql.update(step, ["status", "error", "finished_at", "lease_expires_at", "attempts"], now=tx.now)
+        rows.update(step, ["status", "error", "finished_at", "lease_expires_at", "attempts"], now=tx.now)
         tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
                  attempt=step.attempt, error=error, final=True, reason=f"the run is {tx.run.status}")
         advance.compensation_continue(tx)
@@ -233,7 +233,7 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
     due = tx.now + dt.timedelta(seconds=decision.delay)
     step.status, step.error, step.next_attempt_at, step.lease_expires_at = StepStatus.SCHEDULED, error, due, None
     step.enqueued_at = tx.now
-    sql.update(step, ["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts"],
+    rows.update(step, ["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts"],
                now=tx.now)
     tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=StepStatus.FAILED,
              attempt=step.attempt, error=error, final=False)
@@ -251,7 +251,7 @@ def step_abandon(tx, step: StepRun, *, worker_alive: bool | None) -> None:
              "message": f"force-retried by an operator: worker {step.worker or '?'} {state}"}
     _attempt_record(step, tx.now, "abandoned", error)
     step.error = error
-    sql.update(step, ["attempts", "error"], now=tx.now)
+    rows.update(step, ["attempts", "error"], now=tx.now)
     tx.event("step.abandoned", node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
              error=error)
     advance.reschedule(tx, step)

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
-import functools
 import logging
 
 from django.db import transaction
 
 from engine import events as publisher
-from engine.store import outbox
 from engine import stuck
 from engine.graphs import graph_for_version
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
-from engine.store import clock, db, sql
+from engine.store import clock, db, outbox, rows, sql
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def _progress_resolution() -> dt.timedelta:
-    """How stale last_progress_at may be: a fraction of the shortest stuck threshold."""
-    from django.conf import settings
-    return dt.timedelta(seconds=min(1.0, getattr(settings, "FLOWDECK_STUCK_MIN", 5.0) / 10))
 
 
 RUN_STATUS_EVENT = {
@@ -70,6 +60,27 @@ class NewEvent:
     created_at: object
 
 
+@dataclasses.dataclass(eq=False)
+class InlineClaim:
+    """The recording worker runs the next node step this transaction schedules, with no message
+    (engine/store/steps.py): ``claimer`` makes a step being scheduled its attempt and returns what
+    to call once the row is written (or None: schedule it as usual); ``claim`` and ``step`` are
+    that attempt, once taken."""
+    claimer: object
+    claim: object = None
+    step: object = None
+
+    @property
+    def open(self) -> bool:
+        return self.claim is None
+
+    def drop(self, step_id: int) -> None:
+        """The step was cancelled in this transaction before it ran: the worker must not run it
+        (its held snapshot would still say running)."""
+        if self.step is not None and self.step.id == step_id:
+            self.claim = self.step = None
+
+
 class RunTx:
     def __init__(self, run: WorkflowRun, actor: Actor = SYSTEM):
         self.run, self.actor = run, actor
@@ -78,16 +89,14 @@ class RunTx:
         self.now = clock.now()
         self._events: list[NewEvent] = []
         self._messages: list[tuple] = []
-        self._after: list = []
         self._run_fields: set[str] = set()
         self._graph = None
         # A node step was scheduled in this transaction: the run is running (settle needs no query).
         self.scheduled_node_step = False
         # A run born in this transaction: no step exists yet; its row is inserted at flush.
         self.new_run = False
-        # Set by the executor's record: claims one step scheduled here for the recording worker.
-        self.claim_inline = None
-        self.inline_claim = self.inline_step = None
+        # Set by the executor's record: the recording worker runs one node step scheduled here.
+        self.inline: InlineClaim | None = None
         # Step ids drawn under the run's lock, for steps created here (engine/store/sql.py);
         # False once a step took its id from its INSERT (a later-drawn id must not be smaller).
         self.step_ids: list[int] = []
@@ -113,9 +122,6 @@ class RunTx:
 
     def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None:
         self._messages.append((actor_name, args, delay_ms))
-
-    def after_commit(self, fn) -> None:
-        self._after.append(fn)
 
     def touch(self, *fields: str) -> None:
         self._run_fields.update(fields)
@@ -144,31 +150,19 @@ class RunTx:
         if self._events:
             self.run.next_seq += len(self._events)
             self.touch("next_seq")
-            if any(e.type != "run.stuck" for e in self._events):  # flagging stuck is not progress
-                if (self.run.stuck_check_at is None or self.run.last_progress_at is None
-                        or self.now - self.run.last_progress_at >= _progress_resolution()):
-                    # stuck_check_at is indexed (run_stuck_check_idx): rewriting it on every transaction
-                    # would make every run update a non-HOT one that touches all of the run's indexes.
-                    self.run.last_progress_at = self.now
-                    self.run.stuck_check_at = self.now + dt.timedelta(seconds=stuck.floor(self.graph))
-                    self.touch("last_progress_at", "stuck_check_at")
-                if self.run.stuck:
-                    self.run.stuck, self.run.stuck_reason, self.run.stuck_since = False, "", None
-                    self.touch("stuck", "stuck_reason", "stuck_since")
+            self.touch(*stuck.progress(self.run, self.now, [e.type for e in self._events], lambda: self.graph))
         if self._events or self.new_run:
             sql.events_insert(self._events, run=self.run, run_fields=self._run_fields, now=self.now,
                               insert_run=self.new_run)
             self.new_run = False
         elif self._run_fields:
-            sql.update(self.run, self._run_fields, now=self.now)
-        events, queued, after = list(self._events), list(self._messages), list(self._after)
+            rows.update(self.run, self._run_fields, now=self.now)
+        events, queued = list(self._events), list(self._messages)
         if queued:
             transaction.on_commit(lambda: _send_all(queued))
         if events:
             transaction.on_commit(lambda: publisher.publish([publisher.event_dict(e) for e in events]))
-        for fn in after:
-            transaction.on_commit(fn)
-        self._events, self._messages, self._after, self._run_fields = [], [], [], set()
+        self._events, self._messages, self._run_fields = [], [], set()
 
 
 def _send_all(queued) -> None:

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from engine.executor import step_execute
 from engine.models import StepRun, WorkflowRun
 from engine.services.runs import run_start
-from engine.store import db, sql
+from engine.store import db, rows, sql
 from engine.store.tx import atomic
 from tests.support.flows import chain, publish, task
 
@@ -93,9 +93,9 @@ def test_a_row_inserted_and_updated_while_waiting_keeps_both_writes(step):
     row = Step(run_id=step.run_id, node_id="extra", node_type="task", status="scheduled", scheduled_at=now)
     with atomic():
         row.id = sql.execute("SELECT nextval('\"engine_steprun_id_seq\"')").fetchone()[0]
-        sql.insert(row, now=now)            # waits, with its id known
+        rows.insert(row, now=now)            # waits, with its id known
         row.worker = "after-insert"
-        sql.update(row, ["worker"], now=now)  # the same row: must not share the INSERT's statement
+        rows.update(row, ["worker"], now=now)  # the same row: must not share the INSERT's statement
     assert _worker(row.id) == "after-insert"
 
 
@@ -104,14 +104,14 @@ def test_new_builds_the_same_instance_as_the_model_constructor(step):
     from engine.models import StepRun as Step
     now = timezone.now()
     run = WorkflowRun.objects.get(pk=step.run_id)
-    fast = sql.new(Step, related={"run": run}, run_id=run.id, node_id="n", node_type="task", kind="node",
+    fast = rows.new(Step, related={"run": run}, run_id=run.id, node_id="n", node_type="task", kind="node",
                    status="scheduled", scheduled_at=now, enqueued_at=now)
     slow = Step(run=run, node_id="n", node_type="task", kind="node", status="scheduled", scheduled_at=now,
                 enqueued_at=now)
     fields = lambda obj: {k: v for k, v in obj.__dict__.items() if k != "_state"}  # noqa: E731
     assert fields(fast) == fields(slow)
     assert fast._state.adding and fast._state.db is None and fast.run is run
-    assert fast.attempts == [] and fast.attempts is not sql.new(Step).attempts  # each its own list
+    assert fast.attempts == [] and fast.attempts is not rows.new(Step).attempts  # each its own list
 
 
 def test_placeholders_are_numbered_once_per_statement():

@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from engine.errors import EngineError
@@ -11,7 +12,7 @@ from engine.states import VersionStatus
 
 
 class Command(BaseCommand):
-    help = "Import definition JSON files (default: examples/definitions/*.json) and publish them."
+    help = "Import definition JSON files (default: settings.FLOWDECK_DEFINITION_PATHS) and publish them."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="files or folders")
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths=(), no_publish=False, **options):
         files = []
-        for raw in paths or ["examples/definitions"]:
+        for raw in paths or settings.FLOWDECK_DEFINITION_PATHS:
             path = Path(raw)
             files += sorted(path.glob("*.json")) if path.is_dir() else [path]
         for path in files:

@@ -1,6 +1,6 @@
 /** Undo and redo: snapshots of the graph taken before each edit. */
 import type { Graph } from "../../spec/graph";
-import type { Slice } from "./types";
+import type { DesignerState, Slice } from "./types";
 
 const LIMIT = 100;
 const COALESCE_MS = 1500;
@@ -22,6 +22,24 @@ export interface HistorySlice {
 const unselect = <T extends { selected?: boolean }>(items: T[]) =>
   items.map((i) => (i.selected ? { ...i, selected: false } : i));
 
+type Stack = "past" | "future";
+
+/** Undo (from past to future) or redo (the other way): the graph becomes the stack's last snapshot. */
+function step(set: Parameters<Slice<HistorySlice>>[0], get: Parameters<Slice<HistorySlice>>[1], from: Stack, to: Stack) {
+  const s = get();
+  if (s.readOnly || !s[from].length) return;
+  const snap = s[from][s[from].length - 1];
+  set({
+    [from]: s[from].slice(0, -1),
+    [to]: [...s[to], { nodes: s.nodes, edges: s.edges, settings: s.settings }],
+    nodes: unselect(snap.nodes),
+    edges: unselect(snap.edges),
+    settings: snap.settings,
+    lastCoalesce: null,
+  } as Partial<DesignerState>);
+  get().touch(true);
+}
+
 export const createHistorySlice: Slice<HistorySlice> = (set, get) => ({
   past: [],
   future: [],
@@ -38,32 +56,10 @@ export const createHistorySlice: Slice<HistorySlice> = (set, get) => ({
     set({ past: [...s.past.slice(-(LIMIT - 1)), snap], future: [], lastCoalesce: coalesce ?? null, lastCheckpointAt: now });
   },
   undo() {
-    const s = get();
-    if (s.readOnly || !s.past.length) return;
-    const prev = s.past[s.past.length - 1];
-    set({
-      past: s.past.slice(0, -1),
-      future: [...s.future, { nodes: s.nodes, edges: s.edges, settings: s.settings }],
-      nodes: unselect(prev.nodes),
-      edges: unselect(prev.edges),
-      settings: prev.settings,
-      lastCoalesce: null,
-    });
-    get().touch(true);
+    step(set, get, "past", "future");
   },
   redo() {
-    const s = get();
-    if (s.readOnly || !s.future.length) return;
-    const next = s.future[s.future.length - 1];
-    set({
-      future: s.future.slice(0, -1),
-      past: [...s.past, { nodes: s.nodes, edges: s.edges, settings: s.settings }],
-      nodes: unselect(next.nodes),
-      edges: unselect(next.edges),
-      settings: next.settings,
-      lastCoalesce: null,
-    });
-    get().touch(true);
+    step(set, get, "future", "past");
   },
   clearHistory() {
     set({ past: [], future: [], lastCoalesce: null });
