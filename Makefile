@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STACK  := $(PY) -m flowdeck.devstack exec --
 PYTEST_ARGS ?=
 
-.PHONY: run test setup frontend frontend-test chromium services-stop clean
+.PHONY: run test setup frontend frontend-test chromium services-stop clean manage
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ run: setup
 	       FLOWDECK_STATE_DIR=$${FLOWDECK_STATE_DIR:-$(CURDIR)/.flowdeck}; \
 	export FLOWDECK_SHOP_URL=$${FLOWDECK_SHOP_URL:-http://127.0.0.1:$$FLOWDECK_SHOP_PORT}; \
 	exec $(STACK) sh -c '$(PY) manage.py flowdeck_setup && $(PY) manage.py shop_demo && exec $(VENV)/bin/supervisord -n -c flowdeck/supervisord.conf'
+
+# manage.py from a second terminal, against the services `make run` started (bin/flowdeck):
+# make manage ARGS="drf_create_token admin"
+manage: $(VENV)/.installed
+	bin/flowdeck $(ARGS)
 
 test: setup chromium frontend-test
 	$(STACK) $(PY) -m pytest $(PYTEST_ARGS)

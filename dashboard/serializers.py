@@ -93,6 +93,9 @@ class ReasonSerializer(serializers.Serializer):
 class SignalSerializer(ReasonSerializer):
     name = serializers.CharField(max_length=100)
     payload = serializers.JSONField(required=False, default=dict)
+    signal_id = serializers.CharField(max_length=200, required=False, allow_null=True, default=None,
+                                      help_text="the sender's id for this signal: a second one with the same id "
+                                                "is ignored (200, nothing changes)")
 
 
 class StepActionSerializer(ReasonSerializer):

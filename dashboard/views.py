@@ -117,8 +117,11 @@ def _act(action, **fields):
 CancelView = _action("CancelView", s.ReasonSerializer, _act("cancel"), "Cancel the run (409 when it already ended).")
 CompensateView = _action("CompensateView", s.ReasonSerializer, _act("compensate"),
                          "Undo what succeeded, in reverse order.")
-SignalView = _action("SignalView", s.SignalSerializer, _act("signal", signal="name", payload="payload"),
-                     "Deliver a signal to the step waiting for it (409 when none waits).")
+SignalView = _action("SignalView", s.SignalSerializer,
+                     _act("signal", signal="name", payload="payload", signal_id="signal_id"),
+                     "Deliver a signal to the step waiting for it, or keep it (at most FLOWDECK_MAX_KEPT_SIGNALS "
+                     "per run) for a signal node the run has not reached yet; 409 when the run is not open or "
+                     "reaches no signal node of that name. A repeated signal_id is ignored.")
 RetryView = _action("RetryView", s.ReasonSerializer, _act("retry"), "Retry from the failed step(s).")
 StepRetryView = _action("StepRetryView", s.StepActionSerializer, _act("retry_step", kind="kind"),
                         "Run a failed or waiting-to-retry step now.")

@@ -87,6 +87,19 @@ class ActivitySerializer(serializers.Serializer):
     output_schema = serializers.JSONField(allow_null=True)
 
 
+class FinalErrorSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    why = serializers.CharField()
+
+
+class NodeTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    runs_activity = serializers.BooleanField()
+    defaults = serializers.DictField()
+    final_errors = FinalErrorSerializer(many=True, help_text="error types an attempt fails with at once, "
+                                                             "whatever its retry policy says")
+
+
 class TestRunSerializer(serializers.Serializer):
     spec = serializers.JSONField(required=False, help_text="A draft spec: run as an ephemeral test version.")
     version = serializers.IntegerField(required=False, min_value=1, help_text="Or a published version number.")

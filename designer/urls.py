@@ -17,4 +17,5 @@ urlpatterns = [
          name="version-diff"),
     path("definitions/<slug:key>/test-runs/", views.TestRunView.as_view(), name="definition-test-run"),
     path("activities/", views.ActivityListView.as_view(), name="activity-list"),
+    path("node-types/", views.NodeTypeListView.as_view(), name="node-type-list"),
 ]

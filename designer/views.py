@@ -134,6 +134,14 @@ class ActivityListView(APIView):
         return Response(s.ActivitySerializer(activity_list(), many=True).data)
 
 
+class NodeTypeListView(APIView):
+    @extend_schema(responses=s.NodeTypeSerializer(many=True),
+                   description="The node types (engine/nodes): their defaults, and for the ones that run an "
+                               "activity the error types no retry policy retries.")
+    def get(self, request):
+        return Response(s.NodeTypeSerializer(selectors.node_type_list(), many=True).data)
+
+
 class TestRunView(APIView):
     write_capability = "design"
 

@@ -14,7 +14,10 @@ from django.conf import settings
 from engine.errors import TooLarge
 
 OUTPUT, RUN_DATA, EVENT = "FLOWDECK_MAX_OUTPUT_BYTES", "FLOWDECK_MAX_RUN_DATA_BYTES", "FLOWDECK_MAX_EVENT_BYTES"
-DEFAULTS = {OUTPUT: 1024 * 1024, RUN_DATA: 8 * 1024 * 1024, EVENT: 1024 * 1024}
+# Not a size: how many signals one run keeps for signal nodes it has not reached (each at most
+# an event's size), so a sender in a loop costs that run its signals, not the database its disk.
+KEPT_SIGNALS = "FLOWDECK_MAX_KEPT_SIGNALS"
+DEFAULTS = {OUTPUT: 1024 * 1024, RUN_DATA: 8 * 1024 * 1024, EVENT: 1024 * 1024, KEPT_SIGNALS: 100}
 
 
 def limit(name: str) -> int:

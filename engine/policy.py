@@ -57,7 +57,8 @@ RULES: dict[str, Rule] = {rule.action: rule for rule in (
          frozenset({R.PENDING, R.RUNNING, R.WAITING, R.FAILED, R.COMPENSATION_FAILED}), destructive=True),
     Rule("cancel", "run", "Cancel", "End the run now, undoing nothing; open steps and child runs are cancelled.",
          _NOT_TERMINAL, destructive=True),
-    Rule("signal", "run", "Send signal", "Deliver a signal to the step waiting for it.", _OPEN_RUN),
+    Rule("signal", "run", "Send signal", "Deliver a signal to the step waiting for it, or keep it for a signal "
+         "node not reached yet.", _OPEN_RUN),
 )}
 ACTIONS = tuple(RULES)
 
@@ -78,6 +79,10 @@ class StepFacts:
 class RunFacts:
     status: str
     steps: tuple[StepFacts, ...]
+    # Signal nodes not reached yet, (node id, signal): a signal for one of them is kept until then.
+    ahead: tuple[tuple[str, str], ...] = ()
+    kept: int = 0                   # signals kept, not yet consumed
+    keep_limit: int = 100           # at most this many (FLOWDECK_MAX_KEPT_SIGNALS)
 
     def step(self, node_id: str, kind: str) -> StepFacts | None:
         return next((s for s in self.steps if s.node_id == node_id and s.kind == kind), None)
@@ -111,12 +116,7 @@ def refusal(action: str, facts: RunFacts, *, node_id: str | None = None, kind: s
             if not facts.failed(failed_kind):
                 return "the run has no failed step to retry"
         if action == "signal":
-            waiting = facts.signals()
-            if not waiting:
-                return "no step is waiting for a signal"
-            if signal is not None and not any(s.signal == signal for s in waiting):
-                return (f"the run is not waiting for signal {signal!r} "
-                        f"(it waits for: {', '.join(sorted({s.signal for s in waiting}))})")
+            return _signal_refusal(facts, signal)
         return None
     if node_id is None:
         return f"{action} needs a step (node_id)"
@@ -143,6 +143,24 @@ def refusal(action: str, facts: RunFacts, *, node_id: str | None = None, kind: s
     return None
 
 
+def _signal_refusal(facts: RunFacts, signal: str | None) -> str | None:
+    """A signal goes to the step waiting for it, else is kept for a signal node not reached yet."""
+    waiting = {s.signal for s in facts.signals()}
+    ahead = {name for _, name in facts.ahead}
+    if not waiting and not ahead:
+        return "no step is waiting for a signal, and no signal node is ahead"
+    if signal is None or signal in waiting:
+        return None
+    if signal in ahead:
+        if facts.kept >= facts.keep_limit:
+            return (f"the run already keeps {facts.kept} signals not yet consumed (at most {facts.keep_limit}, "
+                    f"FLOWDECK_MAX_KEPT_SIGNALS)")
+        return None
+    told = [f"it waits for: {', '.join(sorted(waiting))}"] if waiting else []
+    told += [f"it will reach: {', '.join(sorted(ahead - waiting))}"] if ahead - waiting else []
+    return f"the run is not waiting for signal {signal!r} ({'; '.join(told)})"
+
+
 def _done(action: str) -> str:
     return {"retry_step": "retried", "force_retry": "force-retried", "skip": "skipped"}[action]
 
@@ -154,10 +172,12 @@ def available(facts: RunFacts) -> list[dict]:
     for rule in RULES.values():
         if rule.scope != "run":
             continue
-        if rule.action == "signal" and facts.signals():
-            for step in facts.signals():
-                out.append(_entry(rule, refusal("signal", facts, signal=step.signal), node_id=step.node_id,
-                                  kind="node", signal=step.signal))
+        if rule.action == "signal" and (facts.signals() or facts.ahead):
+            # One per waiting signal step, then one per signal node ahead (sent now, kept for it).
+            targets = [(step.node_id, step.signal) for step in facts.signals()] + list(facts.ahead)
+            for node_id, signal in targets:
+                out.append(_entry(rule, refusal("signal", facts, signal=signal), node_id=node_id, kind="node",
+                                  signal=signal))
             continue
         out.append(_entry(rule, refusal(rule.action, facts)))
     for step in facts.steps:
@@ -173,10 +193,16 @@ def _entry(rule: Rule, why: str | None, *, node_id=None, kind=None, signal=None)
             "label": rule.label, "destructive": rule.destructive, "signal": signal}
 
 
-def facts_of(status: str, steps, graph, *, now, liveness: dict | None = None) -> RunFacts:
+def facts_of(status: str, steps, graph, *, now, liveness: dict | None = None, kept: int = 0,
+             keep_limit: int = 100) -> RunFacts:
     """RunFacts from step rows (StepRun-like objects) and the version's graph; ``liveness`` maps a
-    step's worker name to ``{"alive": bool, ...}`` (engine.selectors.processes.worker_liveness)."""
+    step's worker name to ``{"alive": bool, ...}`` (engine.selectors.processes.worker_liveness);
+    ``kept``: the run's signals kept, not yet consumed."""
     liveness = liveness or {}
+    steps = list(steps)
+    reached = {s.node_id for s in steps if s.kind == "node"}
+    ahead = tuple((node_id, graph.node(node_id)["signal"]) for node_id in graph.node_ids
+                  if node_id not in reached and graph.node(node_id)["type"] == "signal")
     out = []
     for s in steps:
         signal = None
@@ -189,4 +215,4 @@ def facts_of(status: str, steps, graph, *, now, liveness: dict | None = None) ->
                              lease_expired=bool(s.status == S.RUNNING and s.lease_expires_at is not None
                                                 and s.lease_expires_at < now),
                              worker_alive=alive, worker=s.worker or "", signal=signal))
-    return RunFacts(status=status, steps=tuple(out))
+    return RunFacts(status=status, steps=tuple(out), ahead=ahead, kept=kept, keep_limit=keep_limit)

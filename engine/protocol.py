@@ -10,13 +10,13 @@ import random
 from typing import Iterable
 
 from engine import nodes
+from engine.nodes.base import FINAL_ERRORS
 from engine.spec import retry_delay, retry_policy
 from engine.spec.schema import DEFAULT_FAILURE_POLICY
 from engine.states import StepStatus
 
-# Retrying cannot help these, whatever the policy says.
-ALWAYS_FINAL = frozenset({"ExpressionLimit", "HttpClientError", "HostNotAllowed", "MappingError",
-                          "OutputSchemaError", "OutputTooLarge"})
+# Retrying cannot help these, whatever the policy says (engine/nodes/base.py says why, per type).
+ALWAYS_FINAL = frozenset(FINAL_ERRORS)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -219,6 +219,7 @@ FLOWDECK_SCHEDULER_DOWN_AFTER = env("FLOWDECK_SCHEDULER_DOWN_AFTER")
 FLOWDECK_MAX_OUTPUT_BYTES = env.int("FLOWDECK_MAX_OUTPUT_BYTES", default=1024 * 1024)
 FLOWDECK_MAX_RUN_DATA_BYTES = env.int("FLOWDECK_MAX_RUN_DATA_BYTES", default=8 * 1024 * 1024)
 FLOWDECK_MAX_EVENT_BYTES = env.int("FLOWDECK_MAX_EVENT_BYTES", default=1024 * 1024)
+FLOWDECK_MAX_KEPT_SIGNALS = env.int("FLOWDECK_MAX_KEPT_SIGNALS", default=100)  # per run, sent before their node
 # Attempt time limits (flowdeck/timelimits.py): an activity past its node's timeout is interrupted; a
 # thread that does not come back THREAD_LOST_AFTER s later is counted lost and replaced, up to
 # LOST_THREADS_REPLACED per worker process (0: its thread count).

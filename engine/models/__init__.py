@@ -2,5 +2,6 @@ from engine.models.audit import AuditEntry
 from engine.models.definitions import WorkflowDefinition, WorkflowVersion
 from engine.models.processes import EngineProcess
 from engine.models.runs import RunEvent, StepRun, WorkflowRun
+from engine.models.signals import RunSignal
 
-__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent", "EngineProcess"]
+__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent", "RunSignal", "EngineProcess"]

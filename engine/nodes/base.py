@@ -39,10 +39,22 @@ class Activation(Protocol):
     def schedule(self, node_id: str): ...
     def reschedule(self, step) -> None: ...
     def hold(self, step, *, reason: str, due=None, **payload) -> None: ...
+    def take_signal(self, name: str, node_id: str): ...
     def succeed(self, step, output, *, then_settle: bool = True, **payload) -> None: ...
     def fail(self, step, error: dict) -> None: ...
     def run_complete(self, output) -> None: ...
     def run_fail(self, error: dict) -> None: ...
+
+
+# Error types retrying cannot help, whatever a node's retry policy says: the step fails at once.
+FINAL_ERRORS = {
+    "ExpressionLimit": "an expression went past an evaluation limit",
+    "MappingError": "the step's input mapping could not be evaluated",
+    "OutputSchemaError": "the activity's output does not match its output schema",
+    "OutputTooLarge": "the output is over FLOWDECK_MAX_OUTPUT_BYTES",
+    "HttpClientError": "a 4xx answer other than 408, 425 and 429",
+    "HostNotAllowed": "the url's host is not in FLOWDECK_HTTP_ALLOWED_HOSTS",
+}
 
 
 def expression_error(exc, error_type: str) -> dict:
@@ -147,6 +159,8 @@ class ActivityNode(NodeType):
     """A node whose steps are attempts a worker claims and runs (task, http): retried per its
     ``retry``, undone by its ``compensation``, each attempt bounded by its ``timeout``."""
     runs_activity = True
+    # What of FINAL_ERRORS an attempt of this type can fail with (its compensation, an activity: the task's).
+    final_errors: tuple[str, ...] = ("ExpressionLimit", "MappingError", "OutputSchemaError", "OutputTooLarge")
 
     def expressions(self, node: dict) -> Iterator[tuple[str, str]]:
         compensation = node.get("compensation")

@@ -22,6 +22,7 @@ class Http(ActivityNode):
                                               "description": "an HTTP status"}},
               "retry": RETRY, "timeout": TIMEOUT, "compensation": COMPENSATION, "on_failure": ON_FAILURE}
     required = ("method", "url")
+    final_errors = ("ExpressionLimit", "MappingError", "HttpClientError", "HostNotAllowed", "OutputTooLarge")
     defaults = {"timeout": 300, "expected_statuses": [200, 201, 202, 204],
                 "on_failure": DEFAULT_FAILURE_POLICY}
 

@@ -41,10 +41,21 @@ class Signal(NodeType):
         return f"{step.node_id}: awaiting signal {node.get('signal')} for {ago(now, step.scheduled_at)}{timeout}"
 
     def activate(self, a, node_id, node):
-        self._arm(a, a.create(node_id, status=StepStatus.WAITING), node)
+        step = a.create(node_id, status=StepStatus.WAITING)
+        if not self._take_kept(a, step, node):
+            self._arm(a, step, node)
 
     def rearm(self, a, step, node):
-        self._arm(a, step, node)
+        if not self._take_kept(a, step, node):
+            self._arm(a, step, node)
+
+    def _take_kept(self, a, step, node) -> bool:
+        """A signal sent before this node was reached, kept for it: taken now, oldest first."""
+        kept = a.take_signal(node["signal"], step.node_id)
+        if kept is None:
+            return False
+        a.succeed(step, kept.payload if kept.payload is not None else {}, signal=node["signal"], kept=True)
+        return True
 
     def reopen(self, a, step, node):
         self._arm(a, step, node, due=step.next_attempt_at)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from engine import nodes, policy, protocol
+from engine import limits, nodes, policy, protocol
 from engine.graphs import graph_for_version
 from engine.models import StepRun
 from engine.selectors.processes import worker_liveness
 from engine.spec import retry_policy
 from engine.states import RunStatus, StepStatus
+from engine.store import signals
 from engine import stuck
 
 AFTER_LAST = {"compensate": "compensate", "incident": "incident", "abort": "fail"}
@@ -29,7 +30,9 @@ def run_available_actions(*, run, steps=None, liveness=None, now=None) -> list[d
     steps = _steps(run) if steps is None else steps
     liveness = _liveness(steps) if liveness is None else liveness
     return policy.available(policy.facts_of(run.status, steps, graph_for_version(run.version_id),
-                                            now=now or timezone.now(), liveness=liveness))
+                                            now=now or timezone.now(), liveness=liveness,
+                                            kept=signals.signals_kept(run.id),
+                                            keep_limit=limits.limit(limits.KEPT_SIGNALS)))
 
 
 def _hms(when) -> str:

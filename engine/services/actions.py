@@ -14,7 +14,8 @@ MAX_REASON = 2000
 
 
 def run_act(*, run_id, action: str, reason: str, user=None, node_id: str | None = None, kind: str | None = None,
-            output=None, signal: str | None = None, payload=None, data=None) -> WorkflowRun:
+            output=None, signal: str | None = None, payload=None, data=None,
+            signal_id: str | None = None) -> WorkflowRun:
     """Apply operator ``action`` to a run. InvalidInput (400) for a missing reason, an unknown
     action or a step action without ``node_id``; Conflict (409, saying why) when the policy
     refuses it in the run's state; NotFound."""
@@ -47,4 +48,4 @@ def run_act(*, run_id, action: str, reason: str, user=None, node_id: str | None 
         return runs.run_cancel(**common)
     if not isinstance(signal, str) or not signal:
         raise InvalidInput("signal: the signal's name is required")
-    return runs.run_signal(**common, name=signal, payload=payload)
+    return runs.run_signal(**common, name=signal, payload=payload, signal_id=signal_id)

@@ -14,11 +14,11 @@ from django.db import DatabaseError, IntegrityError
 from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
-from engine import policy
+from engine import limits, policy
 from engine.selectors.processes import worker_liveness
 from engine.states import RunStatus, StepStatus
 from engine.services.audit import audit_record
-from engine.store import advance, db, reopen, rows, sql, versions
+from engine.store import advance, db, reopen, rows, signals, sql, versions
 from engine.store.steps import step_abandon
 from engine.store.tx import Actor, RunTx, run_tx
 from engine.store.tx import atomic as tx_atomic
@@ -116,7 +116,8 @@ def _facts(tx: RunTx) -> policy.RunFacts:
     steps = list(StepRun.objects.filter(run=tx.run).order_by("id"))
     workers = [s.worker for s in steps if s.status == StepStatus.RUNNING and s.worker]
     liveness = worker_liveness(worker_names=workers) if workers else {}
-    return policy.facts_of(tx.run.status, steps, tx.graph, now=tx.now, liveness=liveness)
+    return policy.facts_of(tx.run.status, steps, tx.graph, now=tx.now, liveness=liveness,
+                           kept=signals.signals_kept(tx.run.id), keep_limit=limits.limit(limits.KEPT_SIGNALS))
 
 
 def _check(tx: RunTx, action: str, **kwargs) -> None:
@@ -157,17 +158,30 @@ def run_cancel(*, run_id, user=None, reason: str = "") -> WorkflowRun:
         return tx.run
 
 
-def run_signal(*, run_id, name: str, payload=None, user=None, reason: str = "") -> WorkflowRun:
-    """Deliver signal ``name`` to the step waiting for it."""
+def run_signal(*, run_id, name: str, payload=None, signal_id: str | None = None, user=None,
+               reason: str = "") -> WorkflowRun:
+    """Deliver signal ``name`` to the step waiting for it, or keep it for a signal node not reached
+    yet (taken when it is, oldest first). A second signal with the same ``signal_id`` is ignored."""
     _check_json(payload, "signal payload")
+    if signal_id is not None and (not isinstance(signal_id, str) or not 0 < len(signal_id) <= 200):
+        raise InvalidInput("signal_id: a string of 1 to 200 characters, or absent")
     with _locked(run_id, Actor(user, reason)) as tx:
         tx = _require(tx, run_id)
+        if signal_id is not None and signals.signal_seen(tx.run.id, signal_id):
+            log.info("run %s: signal %s with id %r already received; ignored", tx.run.id, name, signal_id)
+            return tx.run
         _check(tx, "signal", signal=name)
-        step = next(s for s in StepRun.objects.select_for_update().filter(
+        step = next((s for s in StepRun.objects.select_for_update().filter(
             run=tx.run, node_type="signal", status=StepStatus.WAITING).order_by("id")
-            if tx.graph.node(s.node_id).get("signal") == name)
-        tx.event("signal.received", node_id=step.node_id, step_id=step.id, signal=name, payload=payload)
-        _audit(tx, "signal", signal=name, node_id=step.node_id, payload=payload)
+            if tx.graph.node(s.node_id).get("signal") == name), None)
+        if step is None:
+            signals.signal_keep(tx, name=name, payload=payload, signal_id=signal_id)
+            _audit(tx, "signal", signal=name, signal_id=signal_id, payload=payload, kept=True)
+            return tx.run
+        signals.signal_delivered(tx, name=name, payload=payload, signal_id=signal_id, node_id=step.node_id)
+        tx.event("signal.received", node_id=step.node_id, step_id=step.id, signal=name, signal_id=signal_id,
+                 payload=payload)
+        _audit(tx, "signal", signal=name, signal_id=signal_id, node_id=step.node_id, payload=payload)
         advance.succeed(tx, step, payload if payload is not None else {}, signal=name)
         return tx.run
 

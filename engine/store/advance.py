@@ -8,7 +8,7 @@ from engine import limits, nodes, protocol
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
 from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
-from engine.store import rows, sql, versions
+from engine.store import rows, signals, sql, versions
 from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
@@ -272,6 +272,10 @@ class Activation:
         step.child_run = child
         rows.update(step, ["child_run"], now=self.tx.now)
         return child
+
+    def take_signal(self, name: str, node_id: str):
+        """The run's oldest kept signal ``name``, now consumed by ``node_id`` (None: none kept)."""
+        return signals.signal_take(self.tx, name, node_id)
 
     def succeed(self, step: StepRun, output, *, then_settle: bool = True, **payload) -> None:
         succeed(self.tx, step, output, then_settle=then_settle, **payload)

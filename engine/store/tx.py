@@ -43,7 +43,7 @@ class Actor:
 
 
 SYSTEM = Actor()
-USER_EVENTS = frozenset({"run.created", "signal.received"})
+USER_EVENTS = frozenset({"run.created", "signal.received", "signal.buffered"})
 
 
 @dataclasses.dataclass(slots=True)

@@ -35,6 +35,7 @@ ENDPOINTS = [  # method, path, capability, body
     ("post", "/api/definitions/import/", "design", {"document": {"key": "imp", "name": "I", "spec": {"a": 1}}}),
     ("post", "/api/definitions/flow/test-runs/", "design", {"version": 1, "input": {}}),
     ("get", "/api/activities/", "view", None),
+    ("get", "/api/node-types/", "view", None),
     ("get", "/api/runs/", "view", None),
     ("post", "/api/runs/", "operate", {"definition": "flow", "input": {}}),
     ("get", "/api/runs/counts/", "view", None),

@@ -31,11 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--node", help="node id (retry-step, force-retry, skip)")
         parser.add_argument("--kind", choices=["node", "compensation"], help="the node's step or its compensation")
         parser.add_argument("--signal", help="signal name")
+        parser.add_argument("--signal-id", help="the sender's id for the signal: a repeated one is ignored")
         parser.add_argument("--user", help="acting username (audited)")
         parser.add_argument("--reason", default="", help="why (audited; required for every action on a run)")
 
     def handle(self, *args, action, target, input=None, business_key=None, node=None, kind=None, signal=None,
-               user=None, reason="", **options):
+               signal_id=None, user=None, reason="", **options):
         actor = get_user_model().objects.filter(username=user).first() if user else None
         if user and actor is None:
             raise CommandError(f"no user {user!r}")
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 return
             data = _json(input)
             run = actions.run_act(run_id=target, action=ACTIONS[action], node_id=node, kind=kind, signal=signal,
-                                  payload=data, output=data, data=data, **common)
+                                  signal_id=signal_id, payload=data, output=data, data=data, **common)
             self.stdout.write(f"{run.id} {run.status}")
         except EngineError as exc:
             raise CommandError(f"{exc.code}: {exc}")

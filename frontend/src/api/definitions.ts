@@ -40,6 +40,19 @@ export interface Activity {
   output_schema: JsonSchema | null;
 }
 
+export interface FinalError {
+  type: string;
+  why: string;
+}
+
+export interface NodeTypeInfo {
+  type: string;
+  runs_activity: boolean;
+  defaults: Record<string, unknown>;
+  /** Error types an attempt fails with at once, whatever its retry policy says. */
+  final_errors: FinalError[];
+}
+
 export interface JsonSchema {
   type?: string | string[];
   title?: string;
@@ -91,6 +104,8 @@ export const exportDefinition = (key: string, version?: number) => get<ExportDoc
 export const importDefinition = (document: unknown, publish = false) =>
   post<Version & { key: string }>("/api/definitions/import/", { document, publish });
 export const listActivities = () => get<Activity[]>("/api/activities/");
+/** The engine's node types (engine/nodes): defaults, and the errors no retry policy retries. */
+export const listNodeTypes = () => get<NodeTypeInfo[]>("/api/node-types/");
 
 /** The server's validation of a spec: [] when valid. */
 export async function validateSpec(key: string, spec: Spec): Promise<SpecError[]> {

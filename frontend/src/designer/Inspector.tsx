@@ -36,6 +36,7 @@ function NodeInspector({ id }: { id: string }) {
   const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
   const activities = useDesigner((s) => s.activities);
   const definitionKeys = useDesigner((s) => s.definitionKeys);
+  const nodeTypes = useDesigner((s) => s.nodeTypes);
   // Data and type only: a drag changes positions, which must not re-render the form.
   const data = useDesigner((s) => s.nodes.find((n) => n.id === id)?.data);
   const type = useDesigner((s) => s.nodes.find((n) => n.id === id)?.type);
@@ -50,6 +51,7 @@ function NodeInspector({ id }: { id: string }) {
     () => ({
       activities,
       definitionKeys,
+      finalErrors: (t) => nodeTypes.find((n) => n.type === t)?.final_errors ?? [],
       nodes: nodeSummaries.map((n) => ({ id: n.id, type: n.type, label: n.data.label })),
       suggestions: contextSuggestions(nodeSummaries.filter((n) => n.id !== id && n.type !== "start" && n.type !== "end").map((n) => n.id)),
       renameBranch(from, to) {
@@ -61,7 +63,7 @@ function NodeInspector({ id }: { id: string }) {
         if (gone.length) s.deleteElements([], gone);
       },
     }),
-    [store, activities, definitionKeys, nodeSummaries, id],
+    [store, activities, definitionKeys, nodeTypes, nodeSummaries, id],
   );
   if (!data || !type) return null;
   const meta = NODE_META[type];

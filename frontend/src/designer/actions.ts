@@ -93,8 +93,8 @@ export function createDesignerActions(store: DesignerStore) {
 
   async function loadCatalogues() {
     try {
-      const [activities, definitions] = await Promise.all([api.listActivities(), api.listDefinitions()]);
-      store.setState({ activities, definitionKeys: definitions.map((d) => d.key) });
+      const [activities, definitions, nodeTypes] = await Promise.all([api.listActivities(), api.listDefinitions(), api.listNodeTypes()]);
+      store.setState({ activities, definitionKeys: definitions.map((d) => d.key), nodeTypes });
     } catch (e) {
       store.getState().notify("error", `Could not load the activity list: ${messageOf(e)}`);
     }

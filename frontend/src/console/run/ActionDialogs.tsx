@@ -227,12 +227,22 @@ function DataDialog({ run, onDone, onClose }: { run: RunDetail; onDone(d: RunDet
 }
 
 function SignalDialog({ run, entry, onDone, onClose }: { run: RunDetail; entry: AvailableAction; onDone(d: RunDetail): void; onClose(): void }) {
-  // The signals the server says are awaited now (one entry per waiting node).
-  const waiting = run.available_actions.filter((a) => a.action === "signal" && a.allowed && a.signal && a.node_id);
-  const initial = waiting.find((w) => w.node_id === entry.node_id) ?? waiting[0];
+  // The signals the server takes now: one entry per waiting signal step, then one per signal
+  // node not reached yet (sent now, kept until the run reaches it). One option per name: a
+  // waiting step gets it first.
+  const offered = run.available_actions.filter((a) => a.action === "signal" && a.allowed && a.signal && a.node_id);
+  const waitingNodes = new Set(run.steps.filter((st) => st.kind === "node" && st.status === "waiting").map((st) => st.node_id));
+  const byName = new Map<string, AvailableAction>();
+  for (const a of offered) {
+    const seen = byName.get(a.signal!);
+    if (!seen || (!waitingNodes.has(seen.node_id!) && waitingNodes.has(a.node_id!))) byName.set(a.signal!, a);
+  }
+  const choices = [...byName.values()];
+  const initial = choices.find((w) => w.signal === entry.signal) ?? choices[0];
   const [name, setName] = useState(initial?.signal ?? "");
   const [text, setText] = useState("{}");
-  const target = waiting.find((w) => w.signal === name);
+  const target = byName.get(name);
+  const waits = target ? waitingNodes.has(target.node_id!) : false;
   return (
     <ConfirmDialog
       title="Send a signal"
@@ -240,7 +250,8 @@ function SignalDialog({ run, entry, onDone, onClose }: { run: RunDetail; entry: 
       effect={
         <p>
           Delivers signal <strong>{name || "…"}</strong>
-          {target ? <> to step <strong>{target.node_id}</strong>, which is waiting for it</> : ""} with the payload below (kept as
+          {target && waits ? <> to step <strong>{target.node_id}</strong>, which is waiting for it</> : ""}
+          {target && !waits ? <>, kept until the run reaches <strong>{target.node_id}</strong></> : ""} with the payload below (kept as
           {target ? <code> data.{target.node_id}</code> : " the step's output"}); the run continues from there.
         </p>
       }
@@ -251,8 +262,10 @@ function SignalDialog({ run, entry, onDone, onClose }: { run: RunDetail; entry: 
       <label className="fd-field">
         <span className="fd-field__label">Signal</span>
         <select aria-label="Signal" value={name} onChange={(e) => setName(e.target.value)}>
-          {waiting.map((w) => (
-            <option key={w.node_id} value={w.signal ?? ""}>{w.signal} (step {w.node_id})</option>
+          {choices.map((w) => (
+            <option key={w.signal} value={w.signal ?? ""}>
+              {w.signal} ({waitingNodes.has(w.node_id!) ? "step" : "not reached yet:"} {w.node_id})
+            </option>
           ))}
         </select>
       </label>

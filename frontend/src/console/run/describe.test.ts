@@ -16,6 +16,11 @@ describe("describeEvent", () => {
     expect(describeEvent(ev("step.waiting", { signal: "order.approved" }, { node_id: "approval" }))).toBe("approval waiting for signal order.approved");
     expect(describeEvent(ev("run.failed", { status: "failed", previous: "running" }, { node_id: "" }))).toBe("run failed (was running)");
     expect(describeEvent(ev("operator.retry", {}, { node_id: "" }))).toBe("retry from the failed step requested");
+    expect(describeEvent(ev("signal.buffered", { signal: "payment.confirmed" }, { node_id: "" })))
+      .toBe("signal payment.confirmed received before its step: kept until the run reaches it");
+    expect(describeEvent(ev("signal.consumed", { signal: "payment.confirmed" }, { node_id: "paid" })))
+      .toBe("kept signal payment.confirmed taken by paid");
+    expect(eventTone(ev("signal.buffered"))).toBe("operator");
     // A past event's delay is history, not a countdown.
     expect(describeEvent(ev("step.retry_scheduled", { attempt: 2, delay: 4, next_attempt_at: "2026-11-27T08:00:04Z" })))
       .toMatch(/^charge retry at \d\d:\d\d:\d\d\.\d{3} \(a 4s backoff\) after attempt 2$/);

@@ -22,7 +22,7 @@ export type EventTone = "ok" | "bad" | "warn" | "info" | "operator" | "muted";
 
 export function eventTone(event: RunEvent): EventTone {
   const t = event.type;
-  if (t.startsWith("operator.") || t === "signal.received") return "operator";
+  if (t.startsWith("operator.") || t === "signal.received" || t === "signal.buffered") return "operator";
   if (t === "run.completed" || t === "step.succeeded" || t === "run.compensated") return "ok";
   if (t === "run.failed" || t === "run.aborted" || t === "step.failed" || t === "run.compensation_failed" || t === "step.timed_out") return "bad";
   if (t === "run.stuck" || t === "step.retry_scheduled" || t === "compensation.started" || t === "run.cancelled") return "warn";
@@ -70,6 +70,10 @@ export function describeEvent(event: RunEvent): string {
       return `${who}: ${str(p.arrivals)} of ${str(p.needed)} branches arrived`;
     case "signal.received":
       return `signal ${str(p.signal)} received by ${who}`;
+    case "signal.buffered":
+      return `signal ${str(p.signal)} received before its step: kept until the run reaches it`;
+    case "signal.consumed":
+      return `kept signal ${str(p.signal)} taken by ${who}`;
     case "operator.retry":
       return event.node_id ? `retry of step ${event.node_id} requested` : `retry from the failed step${p.kind === "compensation" ? " (compensation)" : ""} requested`;
     case "operator.skip":

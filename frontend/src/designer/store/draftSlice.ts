@@ -1,5 +1,5 @@
 /** The definition and version being edited, its save and validation state, and overlays (diff, test run). */
-import type { Activity, Definition, VersionSummary } from "../../api/definitions";
+import type { Activity, Definition, NodeTypeInfo, VersionSummary } from "../../api/definitions";
 import type { SocketState } from "../../api/socket";
 import type { DiffMarks } from "../../graph/decorations";
 import type { RunStatusMap } from "../../graph/runStatus";
@@ -38,6 +38,7 @@ export interface DraftSlice {
   definition: Definition | null;
   versions: VersionSummary[];
   activities: Activity[];
+  nodeTypes: NodeTypeInfo[];
   definitionKeys: string[];
   loadError: string | null;
   /** A version opened read-only from the history (null while editing the draft). */
@@ -71,6 +72,7 @@ export const createDraftSlice: Slice<DraftSlice> = (set, get) => ({
   definition: null,
   versions: [],
   activities: [],
+  nodeTypes: [],
   definitionKeys: [],
   loadError: null,
   viewing: null,

@@ -37,7 +37,7 @@ export function CompensationEditor({ data, update, ctx }: Omit<InspectorProps, "
             suggestions={ctx.suggestions}
             onChange={(input) => update((f) => ({ ...f, compensation: { ...f.compensation!, input } }), "comp-input")}
           />
-          <RetryEditor label="Compensation retry" value={comp.retry} onChange={(retry) => update((f) => ({ ...f, compensation: { ...f.compensation!, retry } }), "comp-retry")} />
+          <RetryEditor label="Compensation retry" finalErrors={ctx.finalErrors("task")} value={comp.retry} onChange={(retry) => update((f) => ({ ...f, compensation: { ...f.compensation!, retry } }), "comp-retry")} />
         </>
       )}
     </fieldset>

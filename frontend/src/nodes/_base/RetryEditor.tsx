@@ -1,10 +1,16 @@
 /** A retry policy (docs/spec.md "Retry policy"): plain data, with a preview of the delays it produces. */
 import { formatSeconds, retryDelays, retryPolicy, retryProblem, RETRY_DEFAULTS } from "../../spec/retry";
+import type { FinalError } from "../../api/definitions";
 import type { RetryPolicy } from "../../spec/types";
 import { Field, NumberInput } from "./fields";
 
 /** A retry policy (plain data) and a preview of the delays it produces. */
-export function RetryEditor({ value, onChange, label = "Retry" }: { value: RetryPolicy | undefined; onChange(v: RetryPolicy | undefined): void; label?: string }) {
+/**
+ * ``finalErrors``: what the engine never retries for this node type, whatever the policy (from
+ * GET /api/node-types/), shown beside the policy's own non-retryable errors so the preview
+ * promises only the attempts the engine makes.
+ */
+export function RetryEditor({ value, onChange, label = "Retry", finalErrors = [] }: { value: RetryPolicy | undefined; onChange(v: RetryPolicy | undefined): void; label?: string; finalErrors?: FinalError[] }) {
   const p = retryPolicy(value);
   const set = (patch: Partial<RetryPolicy>) => {
     const next: RetryPolicy = { ...(value ?? {}), ...patch };
@@ -61,6 +67,17 @@ export function RetryEditor({ value, onChange, label = "Retry" }: { value: Retry
               {" "}(±{Math.round(p.jitter * 100)}% jitter; at most {formatSeconds(worst)} waiting in total)
             </span>
           </>
+        )}
+        {p.max_attempts > 1 && (p.non_retryable_errors.length > 0 || finalErrors.length > 0) && (
+          <ul className="fd-retry__final" aria-label={`${label} never retried`}>
+            <li>Fails at once, without retrying:</li>
+            {p.non_retryable_errors.map((t) => (
+              <li key={`own-${t}`}><code>{t}</code> (this policy)</li>
+            ))}
+            {finalErrors.filter((e) => !p.non_retryable_errors.includes(e.type)).map((e) => (
+              <li key={e.type}><code>{e.type}</code>: {e.why}</li>
+            ))}
+          </ul>
         )}
       </div>
     </fieldset>

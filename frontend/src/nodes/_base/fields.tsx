@@ -3,7 +3,7 @@
  * a labelled field, text, number, duration and activity inputs. Every value is
  * shown as text (inputs), never as HTML.
  */
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { Activity } from "../../api/definitions";
 
 export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: string | null; children: ReactNode }) {
@@ -46,14 +46,42 @@ export function NumberInput({ value, onChange, min, step, placeholder, ...rest }
 
 const UNITS: [string, number][] = [["seconds", 1], ["minutes", 60], ["hours", 3600], ["days", 86400]];
 
+function bestUnit(seconds: number | undefined): number {
+  return (UNITS.slice().reverse().find(([, size]) => seconds !== undefined && seconds >= size && seconds % size === 0) ?? UNITS[0])[1];
+}
+
+/**
+ * Seconds, typed in a unit. The number typed is what counts: choosing another unit keeps the
+ * number and changes what it means (5, then "seconds", is 5 s), and the unit never changes
+ * under the typing (120 minutes stays 120 minutes). The unit is chosen afresh only when the
+ * value changes from elsewhere (another node, undo).
+ */
 export function DurationInput({ seconds, onChange, label }: { seconds: number | undefined; onChange(v: number | undefined): void; label: string }) {
-  const best = UNITS.slice().reverse().find(([, size]) => seconds !== undefined && seconds >= size && seconds % size === 0) ?? UNITS[0];
-  const [unit, setUnit] = useState(best[1]);
-  useEffect(() => setUnit(best[1]), [best]);
+  const [unit, setUnit] = useState(() => bestUnit(seconds));
+  const emitted = useRef(seconds);
+  useEffect(() => {
+    if (seconds !== emitted.current) {
+      emitted.current = seconds;
+      setUnit(bestUnit(seconds));
+    }
+  }, [seconds]);
+  const shown = seconds === undefined ? undefined : seconds / unit;
+  const emit = (value: number | undefined) => {
+    emitted.current = value;
+    onChange(value);
+  };
   return (
     <span className="fd-row">
-      <NumberInput aria-label={label} value={seconds === undefined ? undefined : seconds / unit} min={0} onChange={(v) => onChange(v === undefined ? undefined : v * unit)} />
-      <select aria-label={`${label} unit`} value={unit} onChange={(e) => setUnit(Number(e.target.value))}>
+      <NumberInput aria-label={label} value={shown} min={0} onChange={(v) => emit(v === undefined ? undefined : v * unit)} />
+      <select
+        aria-label={`${label} unit`}
+        value={unit}
+        onChange={(e) => {
+          const next = Number(e.target.value);
+          setUnit(next);
+          if (shown !== undefined) emit(shown * next);
+        }}
+      >
         {UNITS.map(([name, size]) => (
           <option key={name} value={size}>{name}</option>
         ))}

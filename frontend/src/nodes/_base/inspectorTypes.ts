@@ -1,5 +1,5 @@
 /** What the designer hands every node type's Inspector.tsx (designer/Inspector.tsx builds it). */
-import type { Activity } from "../../api/definitions";
+import type { Activity, FinalError } from "../../api/definitions";
 import type { NodeFields } from "../../spec/types";
 
 export interface InspectorContext {
@@ -9,6 +9,8 @@ export interface InspectorContext {
   /** Expression suggestions: input, data.<earlier node>, run.*. */
   suggestions: string[];
   definitionKeys: string[];
+  /** What an attempt of node type `type` fails with at once, whatever its retry policy (the server's list). */
+  finalErrors(type: string): FinalError[];
   /** Keep edges in step with a renamed or removed choice rule. */
   renameBranch(from: string, to: string): void;
   dropBranch(branch: string): void;

@@ -61,7 +61,7 @@ export function HttpInspector({ data, update, ctx }: InspectorProps) {
       <Field label="Timeout per attempt" hint="Default 300 seconds">
         <DurationInput label="Timeout" seconds={data.timeout} onChange={(timeout) => update((f) => ({ ...f, timeout }), "timeout")} />
       </Field>
-      <RetryEditor value={data.retry} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
+      <RetryEditor value={data.retry} finalErrors={ctx.finalErrors("http")} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
       <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />
     </>

@@ -26,7 +26,7 @@ export function TaskInspector({ data, update, ctx }: InspectorProps) {
       <Field label="Heartbeat timeout" hint="Optional: fail an attempt that stops heartbeating">
         <DurationInput label="Heartbeat timeout" seconds={data.heartbeat_timeout} onChange={(v) => update((f) => ({ ...f, heartbeat_timeout: v }), "heartbeat")} />
       </Field>
-      <RetryEditor value={data.retry} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
+      <RetryEditor value={data.retry} finalErrors={ctx.finalErrors("task")} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
       <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />
     </>
