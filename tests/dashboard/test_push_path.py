@@ -152,11 +152,19 @@ def test_an_open_console_survives_the_loss_of_the_channel_layer_data(web, gate_r
 def test_a_malformed_after_seq_is_refused_with_4400(web, gate_run, value):
     cookie = session_cookie(make_user("seq_viewer", "viewer"))
     with _socket(web, f"/ws/runs/{gate_run.id}/?after_seq={value}", cookie) as ws:
-        message = json.loads(ws.recv(timeout=15))
-        assert message["type"] == "error" and message["code"] == "after_seq.invalid", message
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=15)
-    assert closed.value.rcvd.code == 4400
+        try:
+            message = json.loads(ws.recv(timeout=15))
+        except ConnectionClosed as exc:
+            # The server closes right after its error frame; when the client's close reply meets
+            # a connection already reset, the websockets client drops the frames it read with
+            # the reset (seen once in 1,437 tests in CI). The close code still says why.
+            code = exc.rcvd.code
+        else:
+            assert message["type"] == "error" and message["code"] == "after_seq.invalid", message
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=15)
+            code = closed.value.rcvd.code
+    assert code == 4400
 
 
 def test_a_malformed_resume_gets_an_error_and_the_socket_stays(web, gate_run):
