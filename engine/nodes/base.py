@@ -72,6 +72,7 @@ class NodeType:
     runs_activity = False        # its steps are attempts that workers claim (task, http)
     adds_data = True             # its output is kept in the run's data under its id
     unique_branches = False      # its outgoing edges are told apart by branch
+    counts_arrivals = False      # activated once per arriving branch (join), not once
 
     def setting(self, node: dict, field: str):
         """``node``'s ``field``, or its default."""

@@ -20,7 +20,7 @@ class Join(NodeType):
     required = ("fork",)
     defaults = {"mode": "all"}
     adds_data = False
-    counts_arrivals = True   # activated once per arriving branch (the fork/join check is the validator's)
+    counts_arrivals = True   # the fork/join pairing is the validator's
 
     def activate(self, a, node_id, node):
         step = a.existing(node_id)

@@ -175,7 +175,7 @@ def activate(tx: RunTx, node_id: str) -> None:
     """Activate ``node_id``: what that means is its node type's (engine/nodes)."""
     node = tx.graph.node(node_id)
     node_type = nodes.of(node)
-    if (not node_type.runs_activity and not getattr(node_type, "counts_arrivals", False)
+    if (not node_type.runs_activity and not node_type.counts_arrivals
             and not _single_entry(tx, node_id) and sql.step_exists(tx.run.id, node_id, StepRun.NODE)):
         log.info("run %s: %s already activated", tx.run.id, node_id)
         return
