@@ -7,8 +7,10 @@ import dramatiq
 
 from engine.executor import step_execute
 from engine.store.outbox import QUEUE
-from engine.services.runs import run_cancel_child, run_resume_parent
+from engine.services.runs import run_cancel_child, run_code_advance, run_resume_parent
 from engine.store.steps import step_fire_timer
+from engine.workflows import workflow_list
+from engine.workflows.driver import queue_for
 
 _options = {"queue_name": QUEUE, "max_retries": 0}
 
@@ -31,3 +33,15 @@ def resume_parent(child_run_id: str) -> None:
 @dramatiq.actor(**_options)
 def cancel_child(run_id: str) -> None:
     run_cancel_child(run_id=run_id)
+
+
+@dramatiq.actor(**_options)
+def code_advance(run_id: str) -> None:
+    """A code run to replay, sent to its version's queue (engine/workflows/driver.queue_for)."""
+    run_code_advance(run_id=run_id)
+
+
+# This process consumes the queue of every code workflow version it has, and only those: a run
+# pinned to a version it lacks is advanced elsewhere (docs/workflows-as-code.md, "Versions").
+for _workflow in workflow_list():
+    dramatiq.get_broker().declare_queue(queue_for(_workflow.name, _workflow.version))

@@ -8,6 +8,6 @@ class EngineConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
-        for module in settings.FLOWDECK_ACTIVITY_MODULES:
+        for module in [*settings.FLOWDECK_ACTIVITY_MODULES, *getattr(settings, "FLOWDECK_WORKFLOW_MODULES", [])]:
             import_module(module)
         from engine import checks  # noqa: F401  (registers system checks)

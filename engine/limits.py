@@ -33,3 +33,7 @@ def check(size: int, name: str, what: str) -> None:
 
 def _mb(size: int) -> str:
     return f"{size} bytes" if size < 10_000 else f"{size / 1024 / 1024:.2f} MB ({size} bytes)"
+
+# Replays of one code run in one transaction (each finds a step that finished at once: a kept
+# signal, a recorded value): bounds a function that would otherwise never stop asking.
+CODE_REPLAYS = 100

@@ -83,6 +83,8 @@ class RunFacts:
     ahead: tuple[tuple[str, str], ...] = ()
     kept: int = 0                   # signals kept, not yet consumed
     keep_limit: int = 100           # at most this many (FLOWDECK_MAX_KEPT_SIGNALS)
+    # A code run: which signals it will wait for is its function's to say, so any signal is kept.
+    keeps_any: bool = False
 
     def step(self, node_id: str, kind: str) -> StepFacts | None:
         return next((s for s in self.steps if s.node_id == node_id and s.kind == kind), None)
@@ -147,11 +149,11 @@ def _signal_refusal(facts: RunFacts, signal: str | None) -> str | None:
     """A signal goes to the step waiting for it, else is kept for a signal node not reached yet."""
     waiting = {s.signal for s in facts.signals()}
     ahead = {name for _, name in facts.ahead}
-    if not waiting and not ahead:
+    if not waiting and not ahead and not facts.keeps_any:
         return "no step is waiting for a signal, and no signal node is ahead"
     if signal is None or signal in waiting:
         return None
-    if signal in ahead:
+    if signal in ahead or facts.keeps_any:
         if facts.kept >= facts.keep_limit:
             return (f"the run already keeps {facts.kept} signals not yet consumed (at most {facts.keep_limit}, "
                     f"FLOWDECK_MAX_KEPT_SIGNALS)")
@@ -215,4 +217,5 @@ def facts_of(status: str, steps, graph, *, now, liveness: dict | None = None, ke
                              lease_expired=bool(s.status == S.RUNNING and s.lease_expires_at is not None
                                                 and s.lease_expires_at < now),
                              worker_alive=alive, worker=s.worker or "", signal=signal))
-    return RunFacts(status=status, steps=tuple(out), ahead=ahead, kept=kept, keep_limit=keep_limit)
+    return RunFacts(status=status, steps=tuple(out), ahead=ahead, kept=kept, keep_limit=keep_limit,
+                    keeps_any=bool(getattr(graph, "is_code", False)))

@@ -11,6 +11,7 @@ env = environ.Env(
     ALLOWED_HOSTS=(list, ["localhost", "127.0.0.1", "[::1]", "testserver"]),
     BROKER_URL=(str, ""),
     FLOWDECK_ACTIVITY_MODULES=(list, []),
+    FLOWDECK_WORKFLOW_MODULES=(list, []),
     FLOWDECK_HTTP_ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "::1"]),
     FLOWDECK_STUCK_AFTER=(float, 600.0),
     FLOWDECK_STUCK_MIN=(float, 5.0),
@@ -203,6 +204,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # Engine
 FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities"] + env("FLOWDECK_ACTIVITY_MODULES")
+# Modules whose @workflow functions this process has (docs/workflows-as-code.md): a run of a code
+# workflow version advances only in processes that have it.
+FLOWDECK_WORKFLOW_MODULES = env("FLOWDECK_WORKFLOW_MODULES")
 FLOWDECK_DEFINITION_PATHS: list[str] = []   # what `manage.py load_definitions` loads without arguments (the overlay: the demo's)
 FLOWDECK_HTTP_ALLOWED_HOSTS = env("FLOWDECK_HTTP_ALLOWED_HOSTS")
 FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without progress before "stuck"

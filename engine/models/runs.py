@@ -87,6 +87,9 @@ class StepRun(models.Model):
     successors_pending = models.BooleanField(default=False, db_default=False)
     completion_order = models.PositiveIntegerField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, default="")
+    # A code run's step carries its node (the call that made it): a code workflow has no spec graph,
+    # its steps are its graph (engine/workflows, engine/graphs.CodeGraph). None on graph runs.
+    node = models.JSONField(null=True, blank=True)
     wait_reason = models.CharField(max_length=300, blank=True, default="")
     child_run = models.ForeignKey(WorkflowRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   db_index=False)  # step_child_idx: only subworkflow steps have one

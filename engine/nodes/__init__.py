@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from engine.nodes import choice, end, fail, http, join, parallel, signal, start, subworkflow, task, wait
+from engine.nodes import choice, code, end, fail, http, join, parallel, signal, start, subworkflow, task, wait
 from engine.nodes.base import NodeType
 from engine.spec.schema import spec_json_schema
 
 REGISTRY: dict[str, NodeType] = {module.NODE.type: module.NODE for module in (
     start, end, fail, task, http, choice, parallel, join, wait, signal, subworkflow)}
+
+# Code runs' own (engine/nodes/code.py): looked up like the others, never in a spec.
+CODE_ONLY: dict[str, NodeType] = {code.VALUE.type: code.VALUE, code.WORKFLOW.type: code.WORKFLOW}
+_ALL: dict[str, NodeType] = {**REGISTRY, **CODE_ONLY}
 
 NODE_TYPES = tuple(REGISTRY)
 ACTIVITY_TYPES = frozenset(kind for kind, node_type in REGISTRY.items() if node_type.runs_activity)
@@ -20,11 +24,17 @@ SPEC_JSON_SCHEMA: dict = spec_json_schema({kind: (t.fields, t.required) for kind
 
 def of(node: dict) -> NodeType:
     """The type of a node of a valid spec (KeyError: not a registered type)."""
-    return REGISTRY[node["type"]]
+    return _ALL[node["type"]]
 
 
 def known(kind: Any) -> NodeType | None:
+    """A spec's node type (not the code-only ones)."""
     return REGISTRY.get(kind) if isinstance(kind, str) else None
+
+
+def type_of(kind: str) -> NodeType:
+    """A step's node type, code-only ones included (KeyError: unknown)."""
+    return _ALL[kind]
 
 
 def setting(node: dict, field: str):
@@ -40,4 +50,4 @@ def iter_expressions(node: Any) -> Iterator[tuple[str, str]]:
 
 
 __all__ = ["ACTIVITY_TYPES", "NODE_TYPES", "REGISTRY", "SPEC_JSON_SCHEMA", "TERMINAL_TYPES", "NodeType", "iter_expressions",
-           "known", "of", "setting"]
+           "known", "of", "setting", "type_of"]

@@ -61,7 +61,7 @@ class Signal(NodeType):
         self._arm(a, step, node, due=step.next_attempt_at)
 
     def on_timer(self, a, step, node):
-        if a.graph.next_nodes(step.node_id, TIMEOUT_BRANCH):
+        if a.graph.continues_on(step.node_id, TIMEOUT_BRANCH):
             a.succeed(step, {"timed_out": True}, signal=node["signal"], timed_out=True)
         else:
             a.fail(step, {"type": "SignalTimeout",

@@ -39,7 +39,8 @@ class Subworkflow(NodeType):
         step.wait_reason = f"waiting for a run of {node['definition']}"
         a.save(step, ["status", "finished_at", "wait_reason", "error"])
         try:
-            child_input = evaluate_mapping(self.setting(node, "input"), a.context())
+            child_input = (node["value"] if "value" in node   # a code run's child: the value passed
+                           else evaluate_mapping(self.setting(node, "input"), a.context()))
             child = a.child_run(step, definition_key=node["definition"], version=node.get("version"),
                                 input=child_input)
         except (InvalidInput, LookupError) as exc:

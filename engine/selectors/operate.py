@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from engine import limits, nodes, policy, protocol
-from engine.graphs import graph_for_version
+from engine.graphs import graph_for_run
 from engine.models import StepRun
 from engine.selectors.processes import worker_liveness
 from engine.spec import retry_policy
@@ -29,7 +29,7 @@ def run_available_actions(*, run, steps=None, liveness=None, now=None) -> list[d
     """Every operator action for ``run`` right now, allowed or with why not (engine/policy.py)."""
     steps = _steps(run) if steps is None else steps
     liveness = _liveness(steps) if liveness is None else liveness
-    return policy.available(policy.facts_of(run.status, steps, graph_for_version(run.version_id),
+    return policy.available(policy.facts_of(run.status, steps, graph_for_run(run),
                                             now=now or timezone.now(), liveness=liveness,
                                             kept=signals.signals_kept(run.id),
                                             keep_limit=limits.limit(limits.KEPT_SIGNALS)))
@@ -104,7 +104,7 @@ def run_why_details(*, run, steps=None, liveness=None, now=None) -> list[dict]:
     now = now or timezone.now()
     if run.status in RunStatus.TERMINAL:
         return []
-    graph = graph_for_version(run.version_id)
+    graph = graph_for_run(run)
     states = [protocol.StepState(s.node_id, s.kind, s.status, s.completion_order) for s in steps]
     shown = [s for s in steps if s.status in StepStatus.OPEN
              or (run.status in RunStatus.NEEDS_OPERATOR and s.status == StepStatus.FAILED)]

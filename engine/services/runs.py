@@ -18,6 +18,7 @@ from engine import limits, policy
 from engine.selectors.processes import worker_liveness
 from engine.states import RunStatus, StepStatus
 from engine.services.audit import audit_record
+from engine.services.workflows import workflow_start_version
 from engine.store import advance, db, reopen, rows, signals, sql, versions
 from engine.store.steps import step_abandon
 from engine.store.tx import Actor, RunTx, run_tx
@@ -67,7 +68,13 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
     if not isinstance(input, dict):
         raise InvalidInput("input must be a JSON object")
     _check_json(input, "input")
-    pinned, step_ids, kept = _pinned_version(definition_key, version)
+    code_version = workflow_start_version(definition_key) if version is None else None
+    try:   # a code workflow: its newest version here
+        pinned, step_ids, kept = _pinned_version(definition_key, version or code_version)
+    except NotFound:
+        if code_version is None:
+            raise
+        pinned, step_ids, kept = _pinned_version(definition_key, workflow_start_version(definition_key, again=True))
     definition = pinned.definition
     if business_key is not None:
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
@@ -334,6 +341,16 @@ def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
         tx.event("operator.data_edited", before=before, after=data)
         _audit(tx, "edit_data", before=before, after=data)
         return tx.run
+
+
+def run_code_advance(*, run_id) -> bool:
+    """Replay a code run (its version's queue sends it here: this process has that version)."""
+    with run_tx(run_id, statuses=advance.FORWARD) as tx:
+        if tx is None or not tx.graph.is_code:
+            return False
+        advance.code_advance(tx)
+        advance.settle(tx)
+        return True
 
 
 def run_resume_parent(*, child_run_id) -> bool:

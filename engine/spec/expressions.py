@@ -206,7 +206,10 @@ def _mapping(mapping: Any, context: Any, budget: Budget) -> Any:
 
 
 def task_input(node: dict, context: dict, *, budget: Budget | None = None) -> Any:
-    """A step's input: its node's ``input`` mapping, else the run's input."""
+    """A step's input: its node's ``value`` (a code run's call: the value it passed), its ``input``
+    mapping, else the run's input."""
+    if "value" in node:
+        return node["value"]
     if "input" in node:
         return evaluate_mapping(node["input"], context, budget=budget)
     return context.get("input")

@@ -15,6 +15,8 @@ from engine.spec.schema import DEFAULT_BRANCH
 
 
 class Graph:
+    is_code = False   # engine.graphs.CodeGraph: a code run's
+
     def __init__(self, spec: dict):
         spec = copy.deepcopy(spec)
         self._nodes: dict[str, dict] = {node["id"]: node for node in spec["nodes"]}
@@ -48,6 +50,10 @@ class Graph:
     def next_nodes(self, node_id: str, branch: str = DEFAULT_BRANCH) -> list[str]:
         """Targets of the node's edges on ``branch``."""
         return [edge["target"] for edge in self._out[node_id] if edge["branch"] == branch]
+
+    def continues_on(self, node_id: str, branch: str) -> bool:
+        """Does anything follow the node on ``branch``?"""
+        return bool(self.next_nodes(node_id, branch))
 
     def fork_of(self, join_id: str) -> str:
         return self._fork_of[join_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from engine import limits, nodes, protocol
+from engine.workflows import driver
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
 from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
@@ -35,6 +36,8 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
     """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
     With ``insert=False`` the step is inserted by its first ``_store`` (a step born finished: one statement)."""
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
+    if kind == StepRun.NODE and tx.graph.is_code:
+        fields.setdefault("node", tx.graph.node(node_id))   # a code run's steps are its graph
     step = rows.new(StepRun, related={"run": tx.run}, run_id=tx.run.id, node_id=node_id, node_type=node_type,
                    kind=kind, status=status, scheduled_at=tx.now, **fields)
     if if_absent and _single_entry(tx, node_id):
@@ -65,7 +68,11 @@ def run_begin(run, actor, *, insert: bool = False, step_ids=()):
     tx.event("run.created", definition=run.definition.key, version=run.version.number,
              business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
     tx.set_status(RunStatus.RUNNING)
-    activate(tx, tx.graph.start_id)
+    if tx.graph.is_code:
+        code_advance(tx)
+        settle(tx)
+    else:
+        activate(tx, tx.graph.start_id)
     tx.flush()
     return run
 
@@ -73,6 +80,8 @@ def run_begin(run, actor, *, insert: bool = False, step_ids=()):
 def child_run_create(*, parent, node_id: str, definition_key: str, version: int | None, input):
     """Inside the parent's transaction: a child run for a subworkflow node (LookupError: no such
     definition or version)."""
+    if version is None:   # a code workflow this process has: its newest version (made a row if new)
+        version = versions.workflow_start_version(definition_key, again=True)
     definition = WorkflowDefinition.objects.filter(key=definition_key).first()
     if definition is None:
         raise LookupError(f"no definition with key {definition_key!r}")
@@ -115,7 +124,7 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     """Record ``step`` as done (it must be locked or just created) and move on; ``then_settle``
     False when the caller sets the run's status itself right after (an end or fail node)."""
     data = None
-    if step.kind == StepRun.NODE and nodes.REGISTRY[step.node_type].adds_data:
+    if step.kind == StepRun.NODE and nodes.type_of(step.node_type).adds_data:
         data = {**tx.run.data, step.node_id: output}
         try:  # measured now, so nothing of it is written if it is too large (engine/limits.py)
             rows.json_checked(tx.run, "data", data, limits.RUN_DATA, f"the run's data with {step.node_id}'s output")
@@ -154,11 +163,31 @@ FORWARD = frozenset({RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING})
 
 def activate_next(tx: RunTx, node_id: str, output) -> None:
     """Activate what follows ``node_id``; stop as soon as one of them ends or fails the run
-    (a branch's end node, a choice that cannot be evaluated): nothing opens in a run that stopped."""
+    (a branch's end node, a choice that cannot be evaluated): nothing opens in a run that stopped.
+    In a code run, the function says what follows: it is replayed."""
+    if tx.graph.is_code:
+        return code_advance(tx)
     for target in protocol.next_nodes(tx.graph, node_id, output=output, context=context_of(tx.run)):
         if tx.run.status not in FORWARD:
             return
         activate(tx, target)
+
+
+def code_advance(tx: RunTx) -> None:
+    """Replay a code run's function and do what it says (engine/workflows/driver.py). Re-entered
+    while at it (a step it started finished at once: a kept signal), it replays again after."""
+    if tx.code_busy:
+        tx.code_again = True
+        return
+    tx.code_busy = True
+    try:
+        for _ in range(limits.CODE_REPLAYS):
+            tx.code_again = False
+            driver.advance(Activation(tx))
+            if not tx.code_again or tx.run.status not in FORWARD:
+                return
+    finally:
+        tx.code_busy = False
 
 
 def _too_large(tx: RunTx, step: StepRun, exc: TooLarge) -> None:
@@ -294,6 +323,53 @@ class Activation:
 
     def run_fail(self, error: dict) -> None:
         run_fail(self.tx, error)
+
+    # --- code runs (engine/workflows/driver.py) ------------------------------------------
+    def code_history(self) -> list[tuple]:
+        """(node_id, node_type, status, output, node) of the run's node steps, in creation order."""
+        return sql.code_history(self.tx.run.id)
+
+    def activate_node(self, node: dict) -> None:
+        """A new step for a call the function made (``node`` is its node)."""
+        self.tx.graph.add(node)
+        activate(self.tx, node["id"])
+
+    def record_value(self, node: dict, value) -> None:
+        """A value the function took (the time, a uuid, a patch marker): recorded done, at once."""
+        tx = self.tx
+        tx.graph.add(node)
+        tx.run.completions += 1
+        tx.touch("completions")
+        step = _create(tx, node["id"], status=StepStatus.SUCCEEDED, insert=False, output=value, node=node,
+                       finished_at=tx.now, completion_order=tx.run.completions)
+        _store(tx, step, [])
+        tx.event("step.succeeded", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
+                 value=value)
+
+    def code_compensate(self, error: dict) -> None:
+        """The function raised Compensate: undo what succeeded, in reverse order."""
+        tx = self.tx
+        tx.run.error = error
+        tx.touch("error")
+        cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True)
+        tx.set_status(RunStatus.COMPENSATING, error=error)
+        compensation_continue(tx)
+
+    def code_failed(self, node: dict, error: dict) -> None:
+        """The function failed, or no longer matches the history: a failed step at that point
+        (retrying it replays, on the code the worker has then); the run waits for an operator."""
+        tx = self.tx
+        tx.graph.add(node)
+        existing = self.existing(node["id"])
+        step = existing or _create(tx, node["id"], status=StepStatus.RUNNING, insert=False, node=node)
+        if existing is not None:
+            step.status = StepStatus.RUNNING   # failed again where it failed before
+        fail_step(tx, step, error)
+
+    def code_defer(self, queue: str, reason: str) -> None:
+        """This process lacks the run's workflow version: a process that has it replays it."""
+        self.tx.event("code.deferred", reason=reason, queue=queue)
+        self.tx.send("code_advance", str(self.tx.run.id), queue=queue)
 
 
 def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False) -> None:

@@ -17,11 +17,12 @@ QUEUE = "flowdeck"
 MAX_DELAY_MS = 6 * 24 * 3600 * 1000
 
 
-def send(actor_name: str, *args, delay_ms: int | None = None) -> None:
+def send(actor_name: str, *args, delay_ms: int | None = None, queue: str | None = None) -> None:
+    """``queue``: a queue of its own (a code workflow version's: only processes that have it take it)."""
     if delay_ms and delay_ms > MAX_DELAY_MS:
         return
     try:
-        message = dramatiq.Message(queue_name=QUEUE, actor_name=actor_name, args=args, kwargs={}, options={})
+        message = dramatiq.Message(queue_name=queue or QUEUE, actor_name=actor_name, args=args, kwargs={}, options={})
         dramatiq.get_broker().enqueue(message, delay=max(0, int(delay_ms)) if delay_ms else None)
     except Exception:
         # The state is committed; the scheduler re-sends what no worker took.

@@ -162,6 +162,14 @@ def step_states(run_id) -> list[tuple]:
                    'WHERE "run_id" = %s ORDER BY "id"', (run_id,)).fetchall()
 
 
+def code_history(run_id) -> list[tuple]:
+    """(node_id, node_type, status, output, node) of a code run's node steps, in creation order."""
+    rows = execute('SELECT "node_id", "node_type", "status", "output", "node" FROM "engine_steprun" '
+                   'WHERE "run_id" = %s AND "kind" = \'node\' ORDER BY "id"', (run_id,)).fetchall()
+    return [(n, t, st, json.loads(out) if isinstance(out, str) else out, json.loads(node) if isinstance(node, str)
+             else node) for n, t, st, out, node in rows]
+
+
 def step_exists(run_id, node_id: str, kind: str) -> bool:
     return execute('SELECT 1 FROM "engine_steprun" WHERE "run_id" = %s AND "node_id" = %s AND "kind" = %s',
                    (run_id, node_id, kind)).fetchone() is not None

@@ -18,6 +18,7 @@ from engine.nodes.base import expression_error
 from engine.spec import task_input
 from engine.states import RunStatus, StepStatus
 from engine.store import advance, db, outbox, rows, sql
+from engine.workflows.replay import compensation_input
 from engine.store.tx import Held, InlineClaim, held_tx, hold, run_tx, step_tx
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
 def _attempt_input(tx, step: StepRun):
     node = tx.graph.node(step.node_id)
     spec = node["compensation"] if step.kind == StepRun.COMPENSATION else node
+    if step.kind == StepRun.COMPENSATION and "code" in node:   # a code run's (engine/workflows)
+        return node, spec, compensation_input(node, tx.run.data.get(step.node_id))
     return node, spec, task_input(spec, advance.context_of(tx.run))
 
 

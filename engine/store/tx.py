@@ -15,7 +15,7 @@ from django.db import transaction
 
 from engine import events as publisher
 from engine import stuck
-from engine.graphs import graph_for_version
+from engine.graphs import graph_for_run
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
 from engine.store import clock, db, outbox, rows, sql
@@ -104,11 +104,13 @@ class RunTx:
         # Begun on a held run (held_tx): what it would read first it may instead expect, and
         # fail as stale if that was wrong (the caller then starts over with a locked read).
         self.held = False
+        # A code run's replay is under way (advance.code_advance), and was asked for again meanwhile.
+        self.code_busy = self.code_again = False
 
     @property
     def graph(self):
         if self._graph is None:
-            self._graph = graph_for_version(self.run.version_id)
+            self._graph = graph_for_run(self.run)
         return self._graph
 
     def event(self, type: str, *, node_id: str = "", actor: Actor | None = None, **payload) -> None:
@@ -120,8 +122,8 @@ class RunTx:
                                      actor.name, actor.user.pk if actor.user is not None else None, actor.reason,
                                      self.now))
 
-    def send(self, actor_name: str, *args, delay_ms: int | None = None) -> None:
-        self._messages.append((actor_name, args, delay_ms))
+    def send(self, actor_name: str, *args, delay_ms: int | None = None, queue: str | None = None) -> None:
+        self._messages.append((actor_name, args, delay_ms, queue))
 
     def touch(self, *fields: str) -> None:
         self._run_fields.update(fields)
@@ -166,8 +168,8 @@ class RunTx:
 
 
 def _send_all(queued) -> None:
-    for actor_name, args, delay_ms in queued:
-        outbox.send(actor_name, *args, delay_ms=delay_ms)
+    for actor_name, args, delay_ms, queue in queued:
+        outbox.send(actor_name, *args, delay_ms=delay_ms, queue=queue)
 
 
 @contextlib.contextmanager
@@ -213,8 +215,15 @@ def step_tx(step_id: int, run_id=None, *, ids: int = 1):
             return
         tx = RunTx(run)
         tx.step_ids = step_ids
+        _seed(tx, step)
         yield tx, step
         tx.flush()
+
+
+def _seed(tx: RunTx, step) -> None:
+    """A code run's step carries its node: what the transaction asks of it needs no other read."""
+    if step is not None and step.node and tx.graph.is_code:
+        tx.graph.seed(step.node_id, step.node)
 
 
 @dataclasses.dataclass(eq=False)
@@ -246,6 +255,7 @@ def held_tx(held: Held):
         db.guard(sql.RUN_EXPECT, (run.id, run.next_seq, run.updated_at))
         tx = RunTx(run)
         tx.step_ids, tx.held = list(held.step_ids), True
+        _seed(tx, held.step)
         yield tx, held.step
         tx.flush()
     row = db.guard_row()

@@ -1,0 +1,102 @@
+"""Code workflows the tests run (engine/workflows). ``CHANGED`` lets a test change a workflow's
+code under running runs (the code-changed guard); a worker process reads it from the environment."""
+import os
+
+from engine.workflows import workflow
+
+CHANGED = {"code-changing": os.environ.get("FLOWDECK_TEST_CODE_CHANGED") == "1"}
+
+
+@workflow("code-four", version="1")
+def four(ctx, data):
+    outputs = [ctx.step("test.record", {"name": name}) for name in "abcd"]
+    return {"names": [o["name"] for o in outputs]}
+
+
+@workflow("code-parallel", version="1")
+def parallel(ctx, data):
+    first = ctx.step("test.record", {"name": "first"})
+    seconds = float(data.get("seconds", 0))
+    left, right = ctx.parallel(ctx.call("test.sleep", {"seconds": seconds}, label="left"),
+                               ctx.call("test.sleep", {"seconds": seconds}, label="right"))
+    after = ctx.step("test.record", {"name": "after"})
+    return {"first": first["name"], "left": left["slept"], "right": right["slept"], "after": after["name"]}
+
+
+@workflow("code-saga", version="1")
+def saga(ctx, data):
+    for name in ("a", "b", "c"):
+        ctx.step("test.record", {"name": name}, compensate="test.compensate")
+    if data.get("fail") == "compensate":
+        raise ctx.Compensate("asked to")
+    if data.get("fail") == "activity":
+        ctx.step("test.boom", {"type": "Fatal"}, retry={"max_attempts": 1})
+    if data.get("fail") == "incident":
+        skipped = ctx.step("test.boom", {"type": "Fatal"}, retry={"max_attempts": 1}, on_failure="incident")
+        return {"done": True, "skipped": skipped}
+    if data.get("fail") == "code":
+        raise KeyError("no such field")
+    return {"done": True}
+
+
+@workflow("code-signal", version="1")
+def signal(ctx, data):
+    approval = ctx.wait_signal("go", timeout=data.get("timeout"))
+    if approval is None:
+        return {"timed_out": True}
+    ctx.step("test.record", {"name": "after-signal"})
+    return {"approval": approval}
+
+
+@workflow("code-sleep", version="1")
+def sleep(ctx, data):
+    ctx.step("test.record", {"name": "before"})
+    ctx.sleep(data.get("seconds", 1))
+    ctx.step("test.record", {"name": "after"})
+    return {"slept": True}
+
+
+@workflow("code-values", version="1")
+def values(ctx, data):
+    now, token, number = ctx.now(), ctx.uuid(), ctx.random()
+    ctx.step("test.record", {"name": "between"})
+    return {"now": now.isoformat(), "uuid": str(token), "random": number, "again": str(ctx.uuid())}
+
+
+@workflow("code-child", version="1")
+def child(ctx, data):
+    out = ctx.child("code-four", {"from": "parent"})
+    return {"child": out}
+
+
+@workflow("code-changing", version="1")
+def changing(ctx, data):
+    ctx.step("test.record", {"name": "one"})
+    ctx.wait_signal("next")
+    if CHANGED["code-changing"]:
+        ctx.step("test.flaky", {"succeed_on": 1})   # a different activity at step 3
+    else:
+        ctx.step("test.record", {"name": "three"})
+    return {"ok": True}
+
+
+@workflow("code-patched", version="1")
+def patched(ctx, data):
+    ctx.step("test.record", {"name": "one"})
+    ctx.wait_signal("next")
+    if CHANGED.get("code-patched") and ctx.patched("new-step"):
+        ctx.step("test.record", {"name": "patched"})
+    else:
+        ctx.step("test.record", {"name": "old"})
+    return {"ok": True}
+
+
+@workflow("code-pinned", version="1")
+def pinned_v1(ctx, data):
+    return {"version": ctx.step("test.record", {"name": "v1"})["name"]}
+
+
+if os.environ.get("FLOWDECK_TEST_PINNED_V2") == "1" or not os.environ.get("FLOWDECK_WORKFLOW_MODULES"):
+    @workflow("code-pinned", version="2")
+    def pinned_v2(ctx, data):
+        return {"version": ctx.step("test.record", {"name": "v2"})["name"]}
