@@ -49,7 +49,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chaos_checks as checks  # noqa: E402
-from chaos_checks import DEFINITION, SETTLED, make_orders, shop_faults  # noqa: E402
+import chaos_checks  # noqa: E402
+from chaos_checks import SETTLED, make_orders, shop_faults  # noqa: E402
 from chaos_stack import ROOT, Proc, Servers, free_port, http, wait_http  # noqa: E402
 
 PY = sys.executable
@@ -136,7 +137,7 @@ class Chaos:
             delay = began + i / self.args.submit_rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            body = {"definition": DEFINITION, "input": order["input"], "business_key": order["order_id"],
+            body = {"definition": chaos_checks.DEFINITION, "input": order["input"], "business_key": order["order_id"],
                     "reason": "chaos harness"}
             while not self.stop_event.is_set():
                 try:
@@ -231,7 +232,7 @@ class Chaos:
         with self.db() as conn:
             return dict(conn.execute("SELECT r.id::text, r.status FROM engine_workflowrun r "
                                      "JOIN engine_workflowdefinition d ON d.id = r.definition_id WHERE d.key = %s",
-                                     [DEFINITION]).fetchall())
+                                     [chaos_checks.DEFINITION]).fetchall())
 
     def settled(self, statuses: dict[str, str]) -> bool:
         """Every order submitted and its run terminal, failed, or waiting for an approval nobody will give."""
@@ -339,7 +340,11 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", help="use this PostgreSQL (no restart) instead of an embedded one")
     parser.add_argument("--redis-url", help="use this Redis (no restart) instead of an embedded one")
     parser.add_argument("--keep", action="store_true", help="leave the embedded servers running")
+    parser.add_argument("--code", action="store_true",
+                        help="the saga written as a code workflow (order-saga-code) instead of its graph")
     args = parser.parse_args(argv)
+    if args.code:
+        chaos_checks.use_code()
     if args.kills is None:
         args.kills = max(2, args.orders // 40)
     if args.settle_timeout is None:

@@ -8,6 +8,14 @@ import random
 from collections import Counter, defaultdict
 
 DEFINITION = "order-saga"
+APPROVAL_NODE = "approval"   # where a large order nobody approves waits
+# --code: the same saga written as a code workflow (examples/shop/workflows.py), the same checks.
+CODE_DEFINITION, CODE_APPROVAL_NODE = "order-saga-code", "1:signal:order.approved"
+
+
+def use_code() -> None:
+    global DEFINITION, APPROVAL_NODE
+    DEFINITION, APPROVAL_NODE = CODE_DEFINITION, CODE_APPROVAL_NODE
 SOLD_OUT_SKU = "SKU-SOLD-OUT"
 DECLINED_AMOUNTS = [6660, 13130, 40400]
 SETTLED = {"completed", "compensated", "cancelled", "aborted", "failed", "compensation_failed"}
@@ -132,7 +140,7 @@ def violations(orders: list[dict], state: State) -> tuple[list[str], Counter]:
                          f"distinct={distinct} next_seq={next_seq}")
         opened = state.open_steps.get(run_id, [])
         if status == "waiting":
-            if [s[:1] for s in opened] != [("approval",)]:
+            if [s[:1] for s in opened] != [(APPROVAL_NODE,)]:
                 found.append(f"{oid}: waiting run {run_id} has open steps {opened}, expected the approval")
         elif opened:
             found.append(f"{oid}: {status} run {run_id} still has open steps {opened}")

@@ -16,6 +16,7 @@ from bench.throughput_servers import Servers
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITION_KEY = "bench.noop4"
+CODE_KEY = "bench-noop4-code"          # bench/noop_workflow.py: the same 4 steps as a code workflow
 STEPS = ("s1", "s2", "s3", "s4")
 
 
@@ -41,7 +42,9 @@ class Flowdeck:
         self.redis_url = servers.redis(0)
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("DATABASE_URL", "REDIS_URL", "BROKER_URL", "FLOWDECK_TEST_DB")}
+        self.key = DEFINITION_KEY   # what runs are started of: the graph, or (CODE_KEY) the code workflow
         self.env.update(DATABASE_URL=self.db_url, REDIS_URL=self.redis_url, DJANGO_SETTINGS_MODULE="flowdeck.settings",
+                        FLOWDECK_WORKFLOW_MODULES="bench.noop_workflow",
                         PYTHONUNBUFFERED="1", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"))
         self.log_dir = args.state_dir / "logs"
         self.procs: list[Proc] = []
@@ -50,7 +53,8 @@ class Flowdeck:
     # setup
     def setup(self) -> None:
         subprocess.run([python(), "manage.py", "migrate", "-v0"], cwd=ROOT, env=self.env, check=True)
-        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")})
+        os.environ.update({k: self.env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
+                                                    "FLOWDECK_WORKFLOW_MODULES")})
         for key in ("BROKER_URL", "FLOWDECK_TEST_DB"):
             os.environ.pop(key, None)
         import django
@@ -126,8 +130,8 @@ class Flowdeck:
         worker processes would); returns the wall time just before the first start."""
         if clients <= 1:
             from engine.services.runs import run_start
-            return start_concurrently(n, 1, lambda i: run_start(definition_key=DEFINITION_KEY, input={"i": i}))
-        procs = [subprocess.Popen([python(), "-m", "bench.start_clients", "--key", DEFINITION_KEY, "--runs", str(n),
+            return start_concurrently(n, 1, lambda i: run_start(definition_key=self.key, input={"i": i}))
+        procs = [subprocess.Popen([python(), "-m", "bench.start_clients", "--key", self.key, "--runs", str(n),
                                    "--clients", str(clients), "--index", str(k)], cwd=ROOT, env=self.env,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k in range(clients)]
         try:
@@ -168,7 +172,7 @@ class Flowdeck:
         latencies = []
         for i in range(count):
             t0 = time.time()
-            run, _ = run_start(definition_key=DEFINITION_KEY, input={"i": i})
+            run, _ = run_start(definition_key=self.key, input={"i": i})
 
             def finished():
                 self._check_alive()
@@ -240,7 +244,7 @@ class Flowdeck:
             delay = t_first + i / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
-            run_start(definition_key=DEFINITION_KEY, input={"i": i})
+            run_start(definition_key=self.key, input={"i": i})
         t_last = self.wait_completed(n, timeout=120 + n * 0.5)
         return {"workflows_per_s": n / (t_last - t_first), "rate": rate, "runs": n, **self._latencies()}
 
@@ -284,6 +288,12 @@ def measure_flowdeck(servers: Servers, args, results: dict) -> None:
         one = flowdeck.burst(args.runs, profile=args.profile)
         one["single_p50_ms"] = percentile(latencies, 50)
         results["flowdeck-1"] = one
+        say(f"Flowdeck code workflow: {args.runs} runs (4 no-op ctx.step calls)")
+        flowdeck.key = CODE_KEY
+        try:
+            results["flowdeck-code"] = flowdeck.burst(args.runs)
+        finally:
+            flowdeck.key = DEFINITION_KEY
         rate = one["workflows_per_s"] / 2
         paced_n = max(20, args.runs // 4)
         say(f"Flowdeck: {paced_n} runs at {rate:.0f}/s (half the peak)")

@@ -8,6 +8,7 @@ import time
 
 ROWS = [
     ("flowdeck-1", "Flowdeck, 1 worker process x {t} threads"),
+    ("flowdeck-code", "Flowdeck code workflow, 1 worker process x {t} threads"),
     ("flowdeck-half", "Flowdeck, 1 process at half that peak ({rate:.0f}/s offered)"),
     ("flowdeck-2", "Flowdeck, 2 worker processes x {t} threads"),
     ("flowdeck-backlog-1", "Flowdeck, a queued backlog drained by 1 process"),
@@ -50,8 +51,11 @@ def ratios(results: dict) -> str:
     def ratio(key):
         other = results.get(key, {}).get("workflows_per_s")
         return f"{base / other:.2f}" if base and other else "n/a"
+    code = results.get("flowdeck-code", {}).get("workflows_per_s")
+    dbos = results.get("dbos", {}).get("workflows_per_s")
     return f"flowdeck/dbos={ratio('dbos')} flowdeck/dramatiq_pg={ratio('dramatiq-pg')} " \
-           f"flowdeck/temporal={ratio('temporal')}"
+           f"flowdeck/temporal={ratio('temporal')} " \
+           f"flowdeck_code/dbos={f'{code / dbos:.2f}' if code and dbos else 'n/a'}"
 
 
 def say(message: str) -> None:

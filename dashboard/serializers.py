@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
+from engine.selectors.code import run_spec
 from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
 
@@ -57,7 +58,7 @@ class WhyDetailSerializer(serializers.Serializer):
 
 
 class RunDetailSerializer(RunSummarySerializer):
-    spec = serializers.JSONField(source="version.spec")
+    spec = serializers.SerializerMethodField(help_text="the version's spec; a code run's: its steps so far, drawn")
     steps = StepSerializer(many=True)
     last_seq = serializers.SerializerMethodField()
     why = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -70,6 +71,9 @@ class RunDetailSerializer(RunSummarySerializer):
 
     def get_last_seq(self, run) -> int:
         return run.next_seq - 1
+
+    def get_spec(self, run) -> dict:
+        return run_spec(run, getattr(run, "steps_list", None))
 
 
 class EventSerializer(serializers.ModelSerializer):

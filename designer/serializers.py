@@ -1,33 +1,73 @@
-"""Shapes of the definitions API. Validation of the spec itself is the engine's."""
+"""Shapes of the definitions API. Validation of the spec itself is the engine's.
+
+A definition is a graph (drawn in the designer) or code (a Python function, engine/workflows):
+its ``kind`` is its latest version's. A code version's spec carries ``"kind": "code"``, its
+``code_version`` label and its ``source``.
+"""
+from django.db.models import OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from rest_framework import serializers
 
 from engine.models import WorkflowDefinition, WorkflowVersion
+
+CODE, GRAPH = "code", "graph"
+
+
+def spec_kind(spec) -> str:
+    """"code" for a code workflow's spec, else "graph" (graph specs have no ``kind``)."""
+    return CODE if isinstance(spec, dict) and spec.get("kind") == CODE else GRAPH
+
+
+def with_kind(definitions):
+    """``definitions`` annotated with ``latest_kind`` (their latest version's ``spec.kind``), which
+    DefinitionSerializer reads instead of asking once per row."""
+    latest = (WorkflowVersion.objects.filter(definition=OuterRef("pk")).order_by("-number")
+              .annotate(kind=KeyTextTransform("kind", "spec")).values("kind")[:1])
+    return definitions.annotate(latest_kind=Subquery(latest))
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
     run_count = serializers.IntegerField(read_only=True, default=0)
     created_by = serializers.StringRelatedField()
     published_by = serializers.StringRelatedField()
+    code_version = serializers.SerializerMethodField(help_text="A code version's label (null for a graph version).")
 
     class Meta:
         model = WorkflowVersion
         fields = ["number", "status", "checksum", "revision", "is_test", "note", "created_by", "published_by",
-                  "created_at", "updated_at", "published_at", "run_count"]
+                  "created_at", "updated_at", "published_at", "run_count", "code_version"]
+
+    def get_code_version(self, version) -> str | None:
+        return str(version.spec.get("code_version", "")) if spec_kind(version.spec) == CODE else None
 
 
 class VersionSerializer(VersionSummarySerializer):
+    source = serializers.SerializerMethodField(help_text="A code version's Python source (null for a graph "
+                                                         "version).")
+
     class Meta(VersionSummarySerializer.Meta):
-        fields = VersionSummarySerializer.Meta.fields + ["spec"]
+        fields = VersionSummarySerializer.Meta.fields + ["source", "spec"]
+
+    def get_source(self, version) -> str | None:
+        return str(version.spec.get("source", "")) if spec_kind(version.spec) == CODE else None
 
 
 class DefinitionSerializer(serializers.ModelSerializer):
     version_count = serializers.IntegerField(read_only=True, default=0)
     run_count = serializers.IntegerField(read_only=True, default=0)
+    kind = serializers.SerializerMethodField(help_text='"code" (a Python function: read-only here) or "graph", '
+                                                       "from the latest version's spec.")
 
     class Meta:
         model = WorkflowDefinition
-        fields = ["key", "name", "description", "created_at", "updated_at", "version_count", "run_count"]
+        fields = ["key", "name", "description", "kind", "created_at", "updated_at", "version_count", "run_count"]
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_kind(self, definition) -> str:
+        if hasattr(definition, "latest_kind"):
+            return CODE if definition.latest_kind == CODE else GRAPH
+        latest = definition.versions.order_by("-number").values_list("spec", flat=True).first()
+        return spec_kind(latest)
 
 
 class DefinitionCreateSerializer(serializers.Serializer):

@@ -22,12 +22,12 @@ def test_throughput_harness_prints_table_and_ratios(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     out = done.stdout
     assert re.search(r"^\| system\s+\| workflows/s", out, re.M), out
-    for label in ("Flowdeck, 1 worker process", "Flowdeck, 2 worker processes", "raw Dramatiq, 4 no-op actors",
+    for label in ("Flowdeck, 1 worker process", "Flowdeck code workflow", "Flowdeck, 2 worker processes", "raw Dramatiq, 4 no-op actors",
                   "raw Dramatiq + 3 psycopg"):
         row = next((line for line in out.splitlines() if label in line), None)
         assert row is not None and "n/a" not in row, out
         assert re.search(r"\|\s+\d+\.\d\s+\|", row), row  # a workflows/s number
-    assert re.search(r"^flowdeck/dbos=n/a flowdeck/dramatiq_pg=\d+\.\d\d flowdeck/temporal=n/a$",
+    assert re.search(r"^flowdeck/dbos=n/a flowdeck/dramatiq_pg=\d+\.\d\d flowdeck/temporal=n/a flowdeck_code/dbos=n/a$",
                      out.strip().splitlines()[-1]), out
     # Everything it started is stopped: no postmaster left on its data directory.
     assert not (tmp_path / "bench" / "pgdata" / "postmaster.pid").exists()

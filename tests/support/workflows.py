@@ -100,3 +100,27 @@ if os.environ.get("FLOWDECK_TEST_PINNED_V2") == "1" or not os.environ.get("FLOWD
     @workflow("code-pinned", version="2")
     def pinned_v2(ctx, data):
         return {"version": ctx.step("test.record", {"name": "v2"})["name"]}
+
+
+# Worker crash tests (tests/engine/test_worker__code.py): short timeouts, so a step whose worker
+# was SIGKILLed is retried after its lease (the timeout) runs out, not after the default 300 s.
+CRASH_RETRY = {"max_attempts": 10, "initial_interval": 0.2, "backoff_coefficient": 2, "max_interval": 0.5,
+               "jitter": 0}
+
+
+@workflow("code-kill", version="1")
+def kill(ctx, data):
+    before = ctx.step("test.record", {"name": "before"}, timeout=3, retry=CRASH_RETRY)
+    slow = ctx.step("test.sleep_once", {"seconds": 30}, timeout=3, retry=CRASH_RETRY)
+    after = ctx.step("test.record", {"name": "after"}, timeout=3, retry=CRASH_RETRY)
+    return {"before": before["name"], "slow": slow["attempt"], "after": after["name"]}
+
+
+@workflow("code-chaos", version="1")
+def chaos(ctx, data):
+    options = {"timeout": 2, "retry": CRASH_RETRY}
+    first = ctx.step("test.record", {"name": "first"}, **options)
+    left, right = ctx.parallel(ctx.call("test.record", {"name": "left"}, **options),
+                               ctx.call("test.record", {"name": "right"}, **options))
+    last = ctx.step("test.record", {"name": "last"}, **options)
+    return {"names": [first["name"], left["name"], right["name"], last["name"]]}

@@ -5,7 +5,7 @@
  */
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { useEffect, useRef } from "react";
-import type { NodeMeta } from "../nodes/types";
+import type { ViewMeta } from "../nodes/_base/generic";
 import { hasTarget, sourceHandles, type FlowNode } from "../spec/graph";
 import { useDecorations } from "./decorations";
 
@@ -20,7 +20,7 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 export interface BaseNodeProps extends NodeProps<FlowNode> {
-  meta: NodeMeta;
+  meta: ViewMeta;
   handleLabel?: (handle: string) => string;
 }
 

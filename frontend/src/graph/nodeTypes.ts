@@ -1,5 +1,9 @@
-/** The node views by spec type. Defined once, at module scope: an inline object remounts the canvas. */
+/**
+ * The node views by spec type. Defined once, at module scope: an inline object remounts the canvas.
+ * A type not listed falls back to React Flow's "default", here the generic view.
+ */
 import type { NodeTypes } from "@xyflow/react";
+import { GenericView } from "../nodes/_base/GenericView";
 import { ChoiceView } from "../nodes/choice/View";
 import { EndView } from "../nodes/end/View";
 import { FailView } from "../nodes/fail/View";
@@ -24,4 +28,8 @@ export const nodeTypes: NodeTypes = {
   wait: WaitView,
   signal: SignalView,
   subworkflow: SubworkflowView,
+  // code runs only (engine/nodes/code.py)
+  value: GenericView,
+  workflow: GenericView,
+  default: GenericView,
 };
