@@ -27,6 +27,7 @@ from engine.states import RunStatus, StepStatus
 from engine.services.runs import run_cancel_child, run_resume_parent
 from engine.store import steps as store
 from engine.store.tx import run_tx
+from engine.workflows.driver import queue_for
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -123,6 +124,13 @@ def flag_stuck(now=None) -> int:
                 tx.run.stuck_check_at = due
                 tx.touch("stuck_check_at")
                 return False
+            if tx.graph.is_code and not StepRun.objects.filter(run_id=tx.run.id, status__in=list(StepStatus.OPEN)).exists():
+                # A code run with nothing open waits for its replay: its message was lost, or no
+                # process that has its version runs. Ask that version's queue again, and say so.
+                queue = queue_for(tx.graph.workflow, tx.graph.code_version)
+                reason = (f"{reason}: waiting for a process that has {tx.graph.workflow} version "
+                          f"{tx.graph.code_version} to replay it (queue {queue}, asked again)")
+                tx.send("code_advance", str(tx.run.id), queue=queue)
             tx.run.stuck, tx.run.stuck_reason, tx.run.stuck_since = True, reason, tx.now
             tx.touch("stuck", "stuck_reason", "stuck_since")
             tx.event("run.stuck", reason=reason)

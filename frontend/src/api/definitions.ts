@@ -2,10 +2,15 @@
 import type { Spec, SpecError } from "../spec/types";
 import { ApiError, get, patch, post } from "./client";
 
+/** "code": a Python function (engine/workflows), read-only in the designer; "graph": drawn here. */
+export type DefinitionKind = "code" | "graph";
+
 export interface Definition {
   key: string;
   name: string;
   description: string;
+  /** Its latest version's kind. */
+  kind: DefinitionKind;
   created_at: string;
   updated_at: string;
   version_count: number;
@@ -27,9 +32,13 @@ export interface VersionSummary {
   updated_at: string;
   published_at: string | null;
   run_count: number;
+  /** A code version's label (`@workflow(..., version=...)`); null for a graph version. */
+  code_version: string | null;
 }
 
 export interface Version extends VersionSummary {
+  /** A code version's Python source (text, never HTML); null for a graph version. */
+  source: string | null;
   spec: Spec;
 }
 

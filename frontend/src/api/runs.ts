@@ -4,6 +4,7 @@
  * both make. A run is followed live with api/socket.ts followRunEvents; the
  * console's own endpoints (lists, counts, actions) live in api/console.ts.
  */
+import type { AnySpec } from "../spec/code";
 import type { OnFailure, Spec } from "../spec/types";
 import { get, post } from "./client";
 
@@ -141,7 +142,8 @@ export interface RunDetail extends RunSummary {
   data: Record<string, unknown>;
   output: unknown;
   parent_node_id: string | null;
-  spec: Spec;
+  /** The pinned version's graph; for a code run, a graph made of the steps it has made so far (spec/code.ts). */
+  spec: AnySpec;
   steps: Step[];
   last_seq: number;
   why: string[];

@@ -1,10 +1,14 @@
-/** /designer/:key — the editor: palette, canvas, inspector, problems, and the draft's lifecycle. */
+/**
+ * /designer/:key — the editor: palette, canvas, inspector, problems, and the draft's lifecycle.
+ * A code workflow's key shows its read-only page instead (CodeDefinitionPage).
+ */
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { FIT_VIEW } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { Canvas } from "./Canvas";
+import { CodeDefinitionPage } from "./CodeDefinitionPage";
 import { DesignerProvider, useDesigner, useDesignerActions, useDesignerStore } from "./context";
 import { useAutosave, useShortcuts, useValidation } from "./hooks";
 import { Inspector } from "./Inspector";
@@ -39,6 +43,7 @@ function Editor({ definitionKey }: { definitionKey: string }) {
   useShortcuts();
   const loadError = useDesigner((s) => s.loadError);
   const definition = useDesigner((s) => s.definition);
+  const versions = useDesigner((s) => s.versions);
   const [drawer, setDrawer] = useState<"versions" | "run" | null>(null);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const addAtCentre = (item: PaletteItem) => {
@@ -53,6 +58,9 @@ function Editor({ definitionKey }: { definitionKey: string }) {
         <Link to="/designer/">Back to the definitions</Link>
       </main>
     );
+  }
+  if (definition?.kind === "code") {
+    return <CodeDefinitionPage definition={definition} versions={versions} version={version && /^\d+$/.test(version) ? Number(version) : undefined} />;
   }
   return (
     <div className="fd-editor">

@@ -52,6 +52,11 @@ export function createDesignerActions(store: DesignerStore) {
     try {
       const [definition, versions] = await Promise.all([api.getDefinition(key), api.listVersions(key)]);
       if (token !== loadToken) return;
+      if (definition.kind === "code") {
+        // A Python function's: shown read-only (CodeDefinitionPage), never loaded onto the canvas.
+        store.setState({ definition, versions, readOnly: true });
+        return;
+      }
       store.setState({ definition, versions });
       void loadCatalogues();
       const real = versions.filter((v) => !v.is_test);

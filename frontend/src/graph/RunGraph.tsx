@@ -1,18 +1,19 @@
 /**
  * A pinned version's graph drawn read-only with a run's status per node: the
  * designer's FlowCanvas and node views, nothing of its own. Laid out by dagre
- * only when the spec carries no positions.
+ * only when the spec carries no positions; a code run's graph (its steps so
+ * far) always in call order, parallel calls side by side (spec/code.ts).
  */
 import type { NodeMouseHandler } from "@xyflow/react";
 import { useMemo } from "react";
+import { isCodeSpec, layoutCode, type AnySpec } from "../spec/code";
 import { specToGraph, type FlowEdge, type FlowNode } from "../spec/graph";
 import { layoutNodes } from "../spec/layout";
-import type { Spec } from "../spec/types";
 import { FlowCanvas } from "./FlowCanvas";
 import type { RunStatusMap } from "./runStatus";
 
 export interface RunGraphProps {
-  spec: Spec;
+  spec: AnySpec;
   runStatus: RunStatusMap;
   selected?: string | null;
   onSelect?(nodeId: string | null): void;
@@ -21,7 +22,8 @@ export interface RunGraphProps {
 export function RunGraph({ spec, runStatus, selected = null, onSelect }: RunGraphProps) {
   const graph = useMemo(() => {
     const g = specToGraph(spec);
-    return { nodes: g.needsLayout ? layoutNodes(g.nodes, g.edges) : g.nodes, edges: g.edges };
+    const nodes = isCodeSpec(spec) ? layoutCode(g.nodes) : g.needsLayout ? layoutNodes(g.nodes, g.edges) : g.nodes;
+    return { nodes, edges: g.edges };
   }, [spec]);
   const nodes = useMemo<FlowNode[]>(
     () => graph.nodes.map((n) => (n.id === selected ? { ...n, selected: true } : n)),

@@ -64,7 +64,7 @@ export function specEdgeToFlow(edge: SpecEdge, source?: Pick<FlowNode, "type" | 
 }
 
 /** A spec as canvas nodes and edges. `needsLayout` is true when some node had no position. */
-export function specToGraph(spec: Spec): Graph & { needsLayout: boolean } {
+export function specToGraph(spec: Pick<Spec, "nodes" | "edges" | "settings">): Graph & { needsLayout: boolean } {
   const nodes = (spec.nodes ?? []).map((n) => specNodeToFlow(n));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const edges = (spec.edges ?? []).map((e) => specEdgeToFlow(e, byId.get(e.source)));

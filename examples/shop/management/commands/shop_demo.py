@@ -1,4 +1,5 @@
-"""Start the four demo orders (idempotent: business keys ORD-DEMO-1..4)."""
+"""Start the four demo orders on the graph saga and the same four on its code version
+(idempotent: business keys ORD-DEMO-1..4, per definition)."""
 import httpx
 import psycopg
 from django.conf import settings
@@ -14,6 +15,7 @@ from examples.shop.faults import configs_clean
 from examples.shop.management.commands.shop_serve import settings_database_url
 
 DEFINITION = "order-saga"
+CODE_DEFINITION = "order-saga-code"   # examples/shop/workflows.py: the same saga as one function
 
 
 def demo_faults_apply() -> str:
@@ -40,10 +42,12 @@ class Command(BaseCommand):
             call_command("load_definitions", verbosity=0)
         where = demo_faults_apply()
         self.stdout.write(f"demo faults set {where}")
-        for what, order in DEMO_ORDERS:
-            try:
-                run, created = run_start(definition_key=DEFINITION, input=order, business_key=order["order_id"],
-                                         reason="demo order")
-            except EngineError as exc:
-                raise CommandError(f"{order['order_id']}: {exc}")
-            self.stdout.write(f"{order['order_id']}: run {run.id} {'started' if created else 'exists'} ({what})")
+        for key in (DEFINITION, CODE_DEFINITION):
+            for what, order in DEMO_ORDERS:
+                try:
+                    run, created = run_start(definition_key=key, input=order, business_key=order["order_id"],
+                                             reason="demo order")
+                except EngineError as exc:
+                    raise CommandError(f"{key} {order['order_id']}: {exc}")
+                self.stdout.write(f"{key} {order['order_id']}: run {run.id} "
+                                  f"{'started' if created else 'exists'} ({what})")

@@ -13,6 +13,7 @@ import { Time } from "../common/Time";
 import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
 import { ActionDialog, type DialogRequest } from "./ActionDialogs";
+import { CodeBadge, CodeSource } from "./CodeSource";
 import { RunActionBar, StepActionsOverview } from "./RunActions";
 import { StepPanel } from "./StepPanel";
 import { useRun } from "./store";
@@ -69,9 +70,11 @@ function Run({ run }: { run: RunDetail }) {
           {STATUS_MEANING[status] && <span className="fc-status-note" data-testid="run-status-meaning">{STATUS_MEANING[status]}</span>}
           {run.stuck && <span className="fc-stuck">stuck</span>}
           {run.is_test && <span className="fc-test">test run</span>}
+          <CodeBadge spec={run.spec} />
         </h1>
         <LiveBadge state={stream} />
         <RunActionBar actions={run.available_actions} canOperate={canOperate} cannot={cannot} onAction={openAction} />
+        <CodeSource spec={run.spec} />
       </header>
       {!canOperate && me && <p className="fc-readonly" data-testid="read-only-note">{cannot}</p>}
       <WhyPanel run={run} status={status} canOperate={canOperate} cannot={cannot} onAction={openAction} />

@@ -1,16 +1,23 @@
 /**
  * The run page's state: one run's view (runView.ts), the socket that feeds
  * it, and a fresh detail fetched after events that change attempts, outputs
- * or the "why" (batched: one request in flight, one more queued at most).
+ * or the "why", and after events naming a node a code run's spec does not
+ * have yet (codeRun.ts) (batched: one request in flight, one more queued at most).
  */
 import { create } from "zustand";
 import { allEvents, getRunDetail, TERMINAL, type RunDetail, type RunEvent } from "../../api/runs";
 import { followRunEvents, type Connection, type SocketState } from "../../api/socket";
 import { errorLines } from "../common/ConfirmDialog";
+import { unknownNodeIds } from "./codeRun";
 import { takePrefetched } from "./prefetch";
 import { EMPTY_VIEW, needsDetail, withDetail, withEvents, type RunView } from "./runView";
 
 const REFRESH_DELAY_MS = 150;
+/**
+ * A code run's new node is fetched this long after the first event naming it; the events of that
+ * while join the same fetch (the timer is not pushed back, so a busy run still shows its new steps).
+ */
+export const NEW_NODE_DELAY_MS = 300;
 /**
  * While a run is open (not finished), its detail is re-read this often: a worker found dead, a due retry and
  * the actions they allow show up without an event (durations tick on their own, from timestamps).
@@ -37,6 +44,9 @@ let connection: Connection | null = null;
 let refreshing = false;
 let again = false;
 let refreshTimer: number | undefined;
+let newNodeTimer: number | undefined;
+/** Node ids of a code run already waited for since the last detail arrived. */
+const asked = new Set<string>();
 let whyTimer: number | undefined;
 
 export const useRun = create<RunState>((set, get) => {
@@ -46,6 +56,11 @@ export const useRun = create<RunState>((set, get) => {
     if (events.some(needsDetail)) {
       window.clearTimeout(refreshTimer);
       refreshTimer = window.setTimeout(() => get().refresh(), REFRESH_DELAY_MS);
+    }
+    const unknown = unknownNodeIds(get().detail?.spec, events, asked);
+    if (unknown.length) {
+      for (const nodeId of unknown) asked.add(nodeId);
+      if (newNodeTimer === undefined) newNodeTimer = window.setTimeout(() => get().refresh(), NEW_NODE_DELAY_MS);
     }
   };
 
@@ -98,6 +113,9 @@ export const useRun = create<RunState>((set, get) => {
       connection?.close();
       connection = null;
       window.clearTimeout(refreshTimer);
+      window.clearTimeout(newNodeTimer);
+      newNodeTimer = undefined;
+      asked.clear();
       window.clearInterval(whyTimer);
       refreshing = again = false;
     },
@@ -105,6 +123,9 @@ export const useRun = create<RunState>((set, get) => {
     refresh() {
       const id = get().runId;
       if (!id) return;
+      // Whatever this fetch (or the one it queues) reads covers the new nodes seen so far.
+      window.clearTimeout(newNodeTimer);
+      newNodeTimer = undefined;
       if (refreshing) {
         again = true;
         return;
@@ -112,7 +133,11 @@ export const useRun = create<RunState>((set, get) => {
       refreshing = true;
       const mine = token;
       getRunDetail(id)
-        .then((detail) => mine === token && set((s) => withDetail(s, detail)))
+        .then((detail) => {
+          if (mine !== token) return;
+          asked.clear();
+          set((s) => withDetail(s, detail));
+        })
         .catch(() => undefined)
         .finally(() => {
           if (mine !== token) return;

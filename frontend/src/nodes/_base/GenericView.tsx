@@ -11,5 +11,6 @@ import { genericMeta } from "./generic";
 
 export const GenericView = memo(function GenericView(props: NodeProps<FlowNode>) {
   const own = useStore((s) => s.nodeLookup.get(props.id)?.type) ?? props.type;
-  return <BaseNode {...props} type={own} meta={genericMeta(own)} />;
+  // Not a spec type: BaseNode treats it as any other one-way node (a target, one "next" handle).
+  return <BaseNode {...props} type={own as FlowNode["type"]} meta={genericMeta(own)} />;
 });
