@@ -18,6 +18,8 @@ def min_threshold() -> float:
 def floor(graph) -> float:
     """The shortest threshold any run of this version can have (whichever nodes are open):
     no run of it is stuck sooner after its last progress. Cached on the (per-version) graph."""
+    if getattr(graph, "is_code", False):   # a code run's calls set no stuck_after: its default
+        return max(min_threshold(), _default(graph))
     cached = getattr(graph, "_stuck_floor", None)
     if cached is None:
         cached = graph._stuck_floor = max(min_threshold(), min([_default(graph), *_node_values(graph, graph.node_ids)]))

@@ -145,6 +145,8 @@ def succeed(tx: RunTx, step: StepRun, output, *, event: str = "step.succeeded",
     if step.kind == StepRun.COMPENSATION:
         compensation_continue(tx)
         return
+    if tx.graph.is_code:
+        tx.code_changed[step.node_id] = (step.status, output)   # what the replay must see of it
     if data is not None:
         tx.run.data = data
         tx.touch("data")
@@ -185,9 +187,11 @@ def code_advance(tx: RunTx) -> None:
             tx.code_again = False
             driver.advance(Activation(tx))
             if not tx.code_again or tx.run.status not in FORWARD:
-                return
+                break
     finally:
         tx.code_busy = False
+        if tx.code_passes != 1 or tx.run.status not in FORWARD:
+            tx.code_rows_after = None   # only one plain replay's history is kept for the next transaction
 
 
 def _too_large(tx: RunTx, step: StepRun, exc: TooLarge) -> None:
@@ -326,8 +330,22 @@ class Activation:
 
     # --- code runs (engine/workflows/driver.py) ------------------------------------------
     def code_history(self) -> list[tuple]:
-        """(node_id, node_type, status, output, node) of the run's node steps, in creation order."""
-        return sql.code_history(self.tx.run.id)
+        """(node_id, node_type, status, output, node) of the run's node steps, in creation order:
+        read, unless the transaction began from a Held that has them (or the run is new)."""
+        tx = self.tx
+        first, tx.code_passes = tx.code_passes == 0, tx.code_passes + 1
+        if first and tx.code_rows is not None:
+            rows = tx.code_rows
+        elif first and tx.new_run:
+            rows = []
+        else:
+            return sql.code_history(tx.run.id)
+        changed = tx.code_changed
+        return [(n, t, *changed[n], node) if n in changed else (n, t, st, out, node) for n, t, st, out, node in rows]
+
+    def code_seen(self, rows: list[tuple]) -> None:
+        """The history as this replay leaves it (kept for the next transaction on a Held)."""
+        self.tx.code_rows_after = rows
 
     def activate_node(self, node: dict) -> None:
         """A new step for a call the function made (``node`` is its node)."""

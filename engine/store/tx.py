@@ -106,6 +106,13 @@ class RunTx:
         self.held = False
         # A code run's replay is under way (advance.code_advance), and was asked for again meanwhile.
         self.code_busy = self.code_again = False
+        # A code run's history as the transaction began (from a Held: no need to read it), what
+        # this transaction changed of it before replaying, how many replays it ran, and the
+        # history as it leaves it (for the next transaction on a Held).
+        self.code_rows: list | None = None
+        self.code_changed: dict[str, tuple] = {}
+        self.code_passes = 0
+        self.code_rows_after: list | None = None
 
     @property
     def graph(self):
@@ -235,11 +242,12 @@ class Held:
     step: object
     step_ids: list[int]
     used: bool = False
+    code_rows: list | None = None   # a code run's history as that transaction left it
 
 
 def hold(tx: RunTx, step) -> Held:
     """What ``tx`` leaves for the next transaction on its run and ``step`` (call after its commit)."""
-    return Held(tx.run, step, list(tx.step_ids) if tx.ids_in_order else [])
+    return Held(tx.run, step, list(tx.step_ids) if tx.ids_in_order else [], code_rows=tx.code_rows_after)
 
 
 @contextlib.contextmanager
@@ -255,6 +263,7 @@ def held_tx(held: Held):
         db.guard(sql.RUN_EXPECT, (run.id, run.next_seq, run.updated_at))
         tx = RunTx(run)
         tx.step_ids, tx.held = list(held.step_ids), True
+        tx.code_rows = held.code_rows
         _seed(tx, held.step)
         yield tx, held.step
         tx.flush()

@@ -45,7 +45,8 @@ def advance(a) -> None:
         a.code_defer(queue_for(graph.workflow, graph.code_version),
                      f"this process ({socket.gethostname()}:{os.getpid()}) does not have {graph.workflow} version {graph.code_version}")
         return
-    decision = replay(workflow.fn, run.input, history_of(a.code_history()), now=a.now, run_id=str(run.id),
+    rows = a.code_history()
+    decision = replay(workflow.fn, run.input, history_of(rows), now=a.now, run_id=str(run.id),
                       business_key=run.business_key, workflow=workflow.name, version=workflow.version)
     for node, value in decision.values:
         a.record_value(node, value)
@@ -54,6 +55,10 @@ def advance(a) -> None:
             if a.run.status not in FORWARD:
                 return
             a.activate_node(node)
+        # Statuses are what a replay reads of them: done (with the output) or not; a step this
+        # transaction finished at once is in its changes, which the next use patches in.
+        a.code_seen([*rows, *((n["id"], n["type"], "succeeded", v, n) for n, v in decision.values),
+                     *((n["id"], n["type"], "scheduled", None, n) for n in decision.schedule)])
         return
     if decision.outcome == "complete":
         a.run_complete(decision.output)

@@ -33,3 +33,14 @@ def test_the_cli_acts_through_the_policy_and_needs_a_reason(ledger):
     assert WorkflowRun.objects.get(pk=run_id).status == "completed"
     retry = RunEvent.objects.get(run_id=run_id, type="operator.retry")
     assert (retry.actor, retry.reason) == ("ops", "stock back")
+
+
+def test_the_cli_starts_a_code_workflow_by_name_and_signals_it(ledger):
+    make_user("ops", "operator")
+    started = run_cli("start", "code-signal", "--business-key", "order-c1", "--input", "{}")
+    run_id = started.split()[0]
+    assert run_cli("start", "code-signal", "--business-key", "order-c1").split()[0] == run_id   # idempotent
+    run_cli("signal", run_id, "--signal", "go", "--input", '{"by": "ops"}', "--user", "ops", "--reason", "ok")
+    drain(run_id)
+    run = WorkflowRun.objects.get(pk=run_id)
+    assert run.status == "completed" and run.output == {"approval": {"by": "ops"}}

@@ -16,10 +16,18 @@ TYPES = sorted(nodes.REGISTRY)
 
 
 def test_every_module_in_engine_nodes_is_one_registered_type():
-    modules = sorted(p.stem for p in (ROOT / "engine" / "nodes").glob("*.py") if p.stem not in ("__init__", "base"))
+    modules = sorted(p.stem for p in (ROOT / "engine" / "nodes").glob("*.py")
+                     if p.stem not in ("__init__", "base", "code"))
     assert modules == TYPES
     for kind, node_type in nodes.REGISTRY.items():
         assert isinstance(node_type, NodeType) and node_type.type == kind
+
+
+def test_code_only_types_are_looked_up_but_never_in_a_spec():
+    """engine/nodes/code.py: the steps only code runs make (engine/workflows) are not spec types."""
+    assert sorted(nodes.CODE_ONLY) == ["value", "workflow"] and not set(nodes.CODE_ONLY) & set(nodes.REGISTRY)
+    assert nodes.type_of("value").adds_data is False and nodes.of({"type": "workflow"}) is nodes.CODE_ONLY["workflow"]
+    assert nodes.known("value") is None and "value" not in nodes.SPEC_JSON_SCHEMA["$defs"]["node"]["properties"]["type"]["enum"]
 
 
 def test_the_json_schema_allows_exactly_the_registered_types_with_their_fields():

@@ -192,3 +192,21 @@ def test_every_state_change_is_in_the_history_in_order(ledger):
     drain(run.id)
     seqs = list(RunEvent.objects.filter(run=run).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_inline_steps_replay_from_the_history_the_last_transaction_left(ledger):
+    """A worker running the next step inline starts its record from the history it left
+    (RunTx.code_rows): the same outcome as reading it, each activity once."""
+    from engine.executor import step_execute
+    for key in ("code-four", "code-parallel", "code-values"):
+        run, _ = run_start(definition_key=key, input={})
+        for _ in range(10):
+            step = StepRun.objects.filter(run=run, status="scheduled").order_by("id").first()
+            if step is None:
+                break
+            step_execute(step_id=step.id, inline=True)
+        run.refresh_from_db()
+        assert run.status == "completed", (key, run.status, run.error)
+        assert all(status == "succeeded" for _, status in steps_of(run.id)), steps_of(run.id)
+        assert_gapless(run.id)
+    assert [n for n, *_ in ledger.calls()].count("a") == 1 and [n for n, *_ in ledger.calls()].count("after") == 1
