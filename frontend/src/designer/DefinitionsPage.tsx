@@ -1,4 +1,7 @@
-/** /designer/ — every definition with its versions (status and run counts); create, rename, open, import. */
+/**
+ * /designer/ — every definition with its versions (status and run counts); create, rename, open, import.
+ * Code workflows (Python functions) are listed with a "code" badge and only opened: never renamed or exported.
+ */
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/client";
@@ -81,6 +84,7 @@ export default function DefinitionsPage() {
 
 function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definition): void }) {
   const d = row.definition;
+  const code = d.kind === "code";
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(d.name);
   const [error, setError] = useState<string | null>(null);
@@ -109,6 +113,7 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
         ) : (
           <>
             <Link to={`/designer/${encodeURIComponent(d.key)}`} className="fd-strong">{d.name}</Link>
+            {code && <> <span className="fd-chip fd-chip--code" data-testid={`code-badge-${d.key}`} title="A workflow written in Python: read-only here">code</span></>}
             {d.description && <div className="fd-muted">{d.description}</div>}
           </>
         )}
@@ -123,10 +128,10 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
               key={v.number}
               to={v.status === "draft" ? `/designer/${d.key}` : `/designer/${d.key}?version=${v.number}`}
               className={`fd-chip fd-chip--${v.status}`}
-              title={`v${v.number} ${v.status}, ${v.run_count} run(s)`}
+              title={`v${v.number} ${v.code_version ? `(code ${v.code_version}) ` : ""}${v.status}, ${v.run_count} run(s)`}
               data-testid={`chip-${d.key}-${v.number}`}
             >
-              v{v.number} {v.status} · {v.run_count}
+              v{v.number} {v.code_version ?? v.status} · {v.run_count}
             </Link>
           ))
         )}
@@ -135,8 +140,8 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
       <td className="fd-muted" title={d.updated_at}>{when(d.updated_at)}</td>
       <td className="fd-row">
         <Link to={`/designer/${encodeURIComponent(d.key)}`}>Open</Link>
-        {!editing && <button type="button" onClick={() => setEditing(true)}>Rename</button>}
-        <a href={api.exportUrl(d.key)} download>Export</a>
+        {!editing && !code && <button type="button" onClick={() => setEditing(true)}>Rename</button>}
+        {!code && <a href={api.exportUrl(d.key)} download>Export</a>}
       </td>
     </tr>
   );

@@ -52,11 +52,8 @@ export function createDesignerActions(store: DesignerStore) {
     try {
       const [definition, versions] = await Promise.all([api.getDefinition(key), api.listVersions(key)]);
       if (token !== loadToken) return;
-      if (definition.kind === "code") {
-        // A Python function's: shown read-only (CodeDefinitionPage), never loaded onto the canvas.
-        store.setState({ definition, versions, readOnly: true });
-        return;
-      }
+      // A code workflow is shown read-only (CodeDefinitionPage), never loaded onto the canvas.
+      if (definition.kind === "code") return void store.setState({ definition, versions, readOnly: true });
       store.setState({ definition, versions });
       void loadCatalogues();
       const real = versions.filter((v) => !v.is_test);

@@ -2,7 +2,8 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunDetail, Step } from "../api/runs";
-import type { Spec } from "../spec/types";
+import type { CodeSpec } from "../spec/code";
+import type { Spec, SpecNode } from "../spec/types";
 import { RunGraph } from "./RunGraph";
 import { applyEvents, statusFromRun } from "./runStatus";
 
@@ -110,5 +111,43 @@ describe("the run graph", { timeout: 20_000 }, () => {
     expect(onSelect).toHaveBeenCalledWith("reserve");
     rerender(<RunGraph spec={DETAIL.spec} runStatus={statusFromRun(DETAIL)} selected="reserve" onSelect={onSelect} />);
     expect(nodeEl("reserve").className).toContain("is-selected");
+  });
+});
+
+/** A code run's graph as the run detail synthesizes it from its steps so far. */
+const code = (pos: number, call: string, epoch: number, type: string, label = call.split(".").pop()): SpecNode =>
+  ({ id: `${pos}:${call}`, type, label, activity: type === "task" ? call : undefined, position: { x: 0, y: 0 }, code: { pos, call, epoch } }) as unknown as SpecNode;
+const CODE_RUN: CodeSpec = {
+  kind: "code", workflow: "place-order-code", code_version: "2026-12-01", source: "def place_order(ctx, order): ...",
+  nodes: [
+    { id: "start", type: "start", position: { x: 0, y: 0 } },
+    code(1, "ctx.now", 0, "value"),
+    code(2, "shop.charge_payment", 0, "task"),
+    code(3, "workflow", 0, "workflow", "workflow code failed"),
+    code(4, "shop.teleport", 1, "hologram"),
+  ],
+  edges: [{ id: "e1", source: "start", target: "1:ctx.now" }],
+};
+
+describe("a code run's graph", { timeout: 20_000 }, () => {
+  it("draws value, workflow and unknown node types with the generic view", () => {
+    const runStatus = statusFromRun({ steps: [step("2:shop.charge_payment", "succeeded"), step("3:workflow", "failed")] });
+    render(<RunGraph spec={CODE_RUN} runStatus={runStatus} />);
+    expect(nodeEl("1:ctx.now").className).toContain("fd-node--value");
+    expect(nodeEl("1:ctx.now").textContent).toContain("Value");
+    expect(nodeEl("1:ctx.now").textContent).toContain("ctx.now");
+    expect(nodeEl("3:workflow").className).toContain("fd-node--workflow");
+    expect(nodeEl("3:workflow").getAttribute("data-status")).toBe("failed");
+    expect(screen.getByTestId("label-3:workflow").textContent).toBe("workflow code failed");
+    expect(nodeEl("4:shop.teleport").className).toContain("fd-node--hologram");
+    expect(nodeEl("4:shop.teleport").textContent).toContain("hologram");
+    expect(nodeEl("2:shop.charge_payment").getAttribute("data-status")).toBe("succeeded");
+  });
+
+  it("lays parallel calls side by side rather than on top of each other", () => {
+    const { container } = render(<RunGraph spec={CODE_RUN} runStatus={{}} />);
+    const at = (id: string) => container.querySelector(`.react-flow__node[data-id="${id}"]`)!.getAttribute("style");
+    expect(at("1:ctx.now")).not.toEqual(at("2:shop.charge_payment"));
+    expect(at("start")).not.toEqual(at("1:ctx.now"));
   });
 });

@@ -2,11 +2,11 @@
  * A pinned version's graph drawn read-only with a run's status per node: the
  * designer's FlowCanvas and node views, nothing of its own. Laid out by dagre
  * only when the spec carries no positions; a code run's graph (its steps so
- * far) always in call order, parallel calls side by side (spec/code.ts).
+ * far), placed by the server, is laid out here only when it was not (spec/code.ts).
  */
 import type { NodeMouseHandler } from "@xyflow/react";
 import { useMemo } from "react";
-import { isCodeSpec, layoutCode, type AnySpec } from "../spec/code";
+import { isCodeSpec, layoutCode, needsCodeLayout, type AnySpec } from "../spec/code";
 import { specToGraph, type FlowEdge, type FlowNode } from "../spec/graph";
 import { layoutNodes } from "../spec/layout";
 import { FlowCanvas } from "./FlowCanvas";
@@ -22,7 +22,8 @@ export interface RunGraphProps {
 export function RunGraph({ spec, runStatus, selected = null, onSelect }: RunGraphProps) {
   const graph = useMemo(() => {
     const g = specToGraph(spec);
-    const nodes = isCodeSpec(spec) ? layoutCode(g.nodes) : g.needsLayout ? layoutNodes(g.nodes, g.edges) : g.nodes;
+    const code = isCodeSpec(spec) && needsCodeLayout(spec);
+    const nodes = code ? layoutCode(g.nodes) : g.needsLayout ? layoutNodes(g.nodes, g.edges) : g.nodes;
     return { nodes, edges: g.edges };
   }, [spec]);
   const nodes = useMemo<FlowNode[]>(

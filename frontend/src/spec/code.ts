@@ -49,7 +49,7 @@ const COLUMN_GAP = 80;
 const ROW_GAP = 30;
 
 /**
- * Positions for a code run's nodes, left to right in call order: the calls of
+ * Columns for a code run's nodes when the server gave none, left to right in call order: the calls of
  * one epoch (made before the function waited on any of them) side by side in
  * one column; a "workflow" node (the code failed there) a column of its own;
  * start first and end last. Pure: the same nodes always land in the same place.
@@ -72,6 +72,22 @@ export function codeColumns(nodes: FlowNode[]): FlowNode[][] {
   for (const n of loose) columns.push([n]);
   if (end.length) columns.push(end);
   return columns;
+}
+
+/**
+ * Whether a code run's graph must be laid out here: the server places its nodes
+ * (engine/selectors/code.py), but a node without a place, or two in one place,
+ * means it did not.
+ */
+export function needsCodeLayout(spec: Pick<CodeSpec, "nodes">): boolean {
+  const seen = new Set<string>();
+  for (const n of spec.nodes) {
+    if (!n.position) return true;
+    const at = `${n.position.x},${n.position.y}`;
+    if (seen.has(at)) return true;
+    seen.add(at);
+  }
+  return false;
 }
 
 export function layoutCode(nodes: FlowNode[]): FlowNode[] {
