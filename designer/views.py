@@ -11,27 +11,6 @@ from engine.errors import InvalidInput
 from engine.services import definitions as svc
 
 
-class CodeWorkflowReadOnly(InvalidInput):
-    """A write the designer does not make for a code workflow: its versions come from its code."""
-    code = "definition.code_read_only"
-
-
-def _is_code(definition) -> bool:
-    return definition.versions.filter(spec__kind=s.CODE).exists()
-
-
-def _refuse_code(*, definition=None, spec=None, doing: str) -> None:
-    """Refuse ``doing`` on a code workflow's key, or with a code workflow's spec: a code workflow's
-    versions are made from its Python function when a process loads it (engine/workflows), and a
-    graph version under its key would stop the next one being made."""
-    if definition is not None and _is_code(definition):
-        raise CodeWorkflowReadOnly(f"{definition.key} is a code workflow: its versions come from its Python code "
-                                   f"(deploy a new code_version to change it), so it cannot be {doing} here")
-    if s.spec_kind(spec) == s.CODE:
-        raise CodeWorkflowReadOnly(f'a code workflow\'s spec ("kind": "code") cannot be {doing}: '
-                                   "code workflows are written in Python, not in the designer")
-
-
 def _definitions():
     return s.with_kind(selectors.definition_list())
 
@@ -90,7 +69,6 @@ class VersionListView(APIView):
     def post(self, request, key):
         data = _body(s.DraftSaveSerializer, request)
         definition = selectors.definition_get(key=key)
-        _refuse_code(definition=definition, spec=data["spec"], doing="saved as a draft")
         version = svc.draft_save(definition=definition, user=request.user, **data)
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -108,7 +86,6 @@ class VersionPublishView(APIView):
     @extend_schema(request=None, responses=s.VersionSerializer)
     def post(self, request, key, number):
         definition = selectors.definition_get(key=key)
-        _refuse_code(definition=definition, doing="published")
         version = svc.version_publish(definition=definition, number=number, user=request.user)
         return Response(s.VersionSerializer(version).data)
 
@@ -151,9 +128,6 @@ class ImportView(APIView):
     @extend_schema(request=s.ImportSerializer, responses={201: s.VersionSerializer})
     def post(self, request):
         data = _body(s.ImportSerializer, request)
-        document = data["document"]
-        _refuse_code(definition=selectors.definition_list().filter(key=document["key"]).first(),
-                     spec=document["spec"], doing="imported")
         version = svc.definition_import(user=request.user, **data)
         body = {"key": version.definition.key, **s.VersionSerializer(version).data}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -184,7 +158,6 @@ class TestRunView(APIView):
         definition = selectors.definition_get(key=key)
         number = data.get("version")
         if "spec" in data:
-            _refuse_code(definition=definition, spec=data["spec"], doing="test-run from a draft")
             number = svc.test_version_create(definition=definition, spec=data["spec"], user=request.user).number
         run, _ = run_start(definition_key=key, input=data["input"], version=number, user=request.user,
                            reason="test run", is_test=True)

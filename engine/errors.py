@@ -58,3 +58,8 @@ class TooLarge(InvalidInput):
     def __init__(self, message, *, limit: str):
         super().__init__(message)
         self.limit = limit
+
+
+class CodeWorkflowReadOnly(InvalidInput):
+    """A designer write on a code workflow: its versions come from its Python code (engine/workflows)."""
+    code = "definition.code_read_only"

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from engine.errors import Conflict, InvalidInput, NotFound, SpecInvalid
+from engine.errors import CodeWorkflowReadOnly, Conflict, InvalidInput, NotFound, SpecInvalid
 from engine.models import WorkflowDefinition, WorkflowVersion
 from engine.services.audit import audit_record
 from engine.spec import checksum
@@ -31,6 +31,18 @@ def spec_validate(*, spec) -> list[dict]:
     return validate_spec(spec, definition_exists=_definition_exists)
 
 
+def code_refuse(*, definition=None, spec=None, doing: str) -> None:
+    """Refuse ``doing`` on a code workflow's key, or with a code workflow's spec: a code workflow's
+    versions are made from its Python function when a process loads it (engine/store/versions.py),
+    and a graph version under its key would stop the next one being made."""
+    if definition is not None and definition.versions.filter(spec__kind="code").exists():
+        raise CodeWorkflowReadOnly(f"{definition.key} is a code workflow: its versions come from its Python code "
+                                   f"(deploy a new code_version to change it), so it cannot be {doing} here")
+    if isinstance(spec, dict) and spec.get("kind") == "code":
+        raise CodeWorkflowReadOnly(f'a code workflow\'s spec ("kind": "code") cannot be {doing}: '
+                                   "code workflows are written in Python, not in the designer")
+
+
 def _require_object(spec) -> None:
     if not isinstance(spec, dict):
         raise SpecInvalid([{"code": "spec.E001", "message": "the spec must be a JSON object",
@@ -41,6 +53,7 @@ def definition_create(*, key: str, name: str, description: str = "", spec: dict 
                       user=None) -> WorkflowDefinition:
     """A new definition with draft v1 (the given spec, or start -> end)."""
     spec = EMPTY_SPEC if spec is None else spec
+    code_refuse(spec=spec, doing="created")
     _require_object(spec)
     try:
         with transaction.atomic():
@@ -76,6 +89,7 @@ def draft_save(*, definition: WorkflowDefinition, spec, revision: int | None = N
     ``revision`` is the draft revision the editor loaded; a save naming an older
     one is refused (Conflict) instead of silently overwriting someone's work.
     """
+    code_refuse(definition=definition, spec=spec, doing="saved as a draft")
     _require_object(spec)
     with transaction.atomic():
         WorkflowDefinition.objects.select_for_update().get(pk=definition.pk)
@@ -100,6 +114,7 @@ def draft_save(*, definition: WorkflowDefinition, spec, revision: int | None = N
 
 def version_publish(*, definition: WorkflowDefinition, number: int, user=None) -> WorkflowVersion:
     """Publish a draft after full validation; the previously published version is archived."""
+    code_refuse(definition=definition, doing="published")
     with transaction.atomic():
         version = (WorkflowVersion.objects.select_for_update()
                    .filter(definition=definition, number=number).first())
@@ -121,6 +136,7 @@ def version_publish(*, definition: WorkflowDefinition, number: int, user=None) -
 
 def test_version_create(*, definition: WorkflowDefinition, spec, user=None) -> WorkflowVersion:
     """An ephemeral published copy of a draft, for a designer's test run."""
+    code_refuse(definition=definition, spec=spec, doing="test-run from a draft")
     _require_object(spec)
     errors = spec_validate(spec=spec)
     if errors:
@@ -161,6 +177,7 @@ def definition_import(*, document, user=None, publish: bool = False) -> Workflow
         raise InvalidInput(f"missing field(s): {', '.join(missing)}",
                            errors=[{"field": f, "message": "required"} for f in missing])
     key, spec = document["key"], document["spec"]
+    code_refuse(definition=WorkflowDefinition.objects.filter(key=key).first(), spec=spec, doing="imported")
     _require_object(spec)
     with transaction.atomic():
         definition = WorkflowDefinition.objects.filter(key=key).first()
