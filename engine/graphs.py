@@ -10,6 +10,7 @@ import functools
 
 from engine.models import StepRun, WorkflowVersion
 from engine.spec import Graph
+from engine.workflows.driver import queue_for
 
 
 class CodeVersion:
@@ -19,6 +20,8 @@ class CodeVersion:
     def __init__(self, spec: dict):
         self.workflow, self.code_version = spec["workflow"], spec["code_version"]
         self.settings: dict = spec.get("settings") or {}
+        # Its runs' step and timer messages go here: only processes that have the version take them.
+        self.queue = queue_for(self.workflow, self.code_version)
 
 
 def is_code_spec(spec) -> bool:
@@ -41,6 +44,7 @@ class CodeGraph:
     def __init__(self, run_id, version: CodeVersion):
         self.run_id, self.version = run_id, version
         self.workflow, self.code_version, self.settings = version.workflow, version.code_version, version.settings
+        self.queue = version.queue
         self._nodes: dict[str, dict] | None = None
         self._added: dict[str, dict] = {}
 

@@ -207,6 +207,9 @@ FLOWDECK_ACTIVITY_MODULES = ["engine.builtin_activities"] + env("FLOWDECK_ACTIVI
 # Modules whose @workflow functions this process has (docs/workflows-as-code.md): a run of a code
 # workflow version advances only in processes that have it.
 FLOWDECK_WORKFLOW_MODULES = env("FLOWDECK_WORKFLOW_MODULES")
+# A code workflow's function runs inside the transaction that records a step: past this many
+# seconds in one replay it is interrupted and the run waits for an operator (WorkflowTimeout).
+FLOWDECK_REPLAY_TIMEOUT = env.float("FLOWDECK_REPLAY_TIMEOUT", default=10.0)
 FLOWDECK_DEFINITION_PATHS: list[str] = []   # what `manage.py load_definitions` loads without arguments (the overlay: the demo's)
 FLOWDECK_HTTP_ALLOWED_HOSTS = env("FLOWDECK_HTTP_ALLOWED_HOSTS")
 FLOWDECK_STUCK_AFTER = env("FLOWDECK_STUCK_AFTER")  # default seconds without progress before "stuck"

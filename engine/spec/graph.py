@@ -16,6 +16,7 @@ from engine.spec.schema import DEFAULT_BRANCH
 
 class Graph:
     is_code = False   # engine.graphs.CodeGraph: a code run's
+    queue = None      # its runs' messages go to the default queue (a code run's: its version's)
 
     def __init__(self, spec: dict):
         spec = copy.deepcopy(spec)

@@ -18,6 +18,7 @@ from engine.nodes.base import expression_error
 from engine.spec import task_input
 from engine.states import RunStatus, StepStatus
 from engine.store import advance, db, outbox, rows, sql
+from engine.workflows import lookup as workflow_lookup
 from engine.workflows.replay import compensation_input
 from engine.store.tx import Held, InlineClaim, held_tx, hold, run_tx, step_tx
 
@@ -58,6 +59,10 @@ def step_claim(*, step_id: int, worker: str) -> Claim | str:
             return "no such step"
         if step.status != StepStatus.SCHEDULED:
             return f"step is {step.status}"
+        if tx.graph.is_code and workflow_lookup(tx.graph.workflow, tx.graph.code_version) is None:
+            # Sent here by a re-send to the default queue: to the processes that have its version.
+            tx.send("execute_step", step.id)
+            return f"this process lacks {tx.graph.workflow} version {tx.graph.code_version}"
         allowed = RunStatus.COMPENSATING if step.kind == StepRun.COMPENSATION else None
         if (allowed and tx.run.status != allowed) or (not allowed and tx.run.status not in
                                                       (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PENDING)):

@@ -43,6 +43,9 @@ class Actor:
 
 
 SYSTEM = Actor()
+# Messages about one of the run's own steps: a code run's go to its version's queue
+# (docs/workflows-as-code.md, "Versions"), taken only by processes that have that version.
+PINNED = frozenset({"execute_step", "fire_timer"})
 USER_EVENTS = frozenset({"run.created", "signal.received", "signal.buffered"})
 
 
@@ -130,6 +133,8 @@ class RunTx:
                                      self.now))
 
     def send(self, actor_name: str, *args, delay_ms: int | None = None, queue: str | None = None) -> None:
+        if queue is None and actor_name in PINNED:
+            queue = self.graph.queue   # a code run's steps and timers: its version's queue
         self._messages.append((actor_name, args, delay_ms, queue))
 
     def touch(self, *fields: str) -> None:

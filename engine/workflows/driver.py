@@ -7,6 +7,8 @@ import hashlib
 import os
 import socket
 
+from django.conf import settings
+
 from engine.states import RunStatus
 from engine.workflows import registry
 from engine.workflows.replay import Recorded, replay
@@ -47,7 +49,8 @@ def advance(a) -> None:
         return
     rows = a.code_history()
     decision = replay(workflow.fn, run.input, history_of(rows), now=a.now, run_id=str(run.id),
-                      business_key=run.business_key, workflow=workflow.name, version=workflow.version)
+                      business_key=run.business_key, workflow=workflow.name, version=workflow.version,
+                      time_limit=getattr(settings, "FLOWDECK_REPLAY_TIMEOUT", 10.0))
     for node, value in decision.values:
         a.record_value(node, value)
     if decision.outcome is None:

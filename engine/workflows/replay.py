@@ -19,6 +19,7 @@ import traceback
 import uuid as uuidlib
 from typing import Any, Callable
 
+from engine import watchdog
 from engine.states import StepStatus
 
 NODE_ID_LENGTH = 64
@@ -270,12 +271,20 @@ def compensation_input(node: dict, output):
 
 
 def replay(fn: Callable, input, history: dict[int, Recorded], *, now: dt.datetime, run_id: str = "",
-           business_key: str | None = None, workflow: str = "", version: str = "") -> Decision:
-    """Run ``fn(ctx, input)`` against ``history`` (recorded steps by position): what to do next."""
+           business_key: str | None = None, workflow: str = "", version: str = "",
+           time_limit: float = 10.0) -> Decision:
+    """Run ``fn(ctx, input)`` against ``history`` (recorded steps by position): what to do next.
+    In a worker, a function still running after ``time_limit`` seconds is interrupted (it runs
+    inside the transaction that holds the run): the run then waits for an operator."""
     ctx = Context(history, now=now, run_id=run_id, business_key=business_key, workflow=workflow, version=version)
     decision = ctx.decision
     try:
-        output = fn(ctx, input)
+        with watchdog.limit(time_limit):
+            output = fn(ctx, input)
+    except watchdog.AttemptTimeout:
+        return _stopped(decision, "fail", {"type": "WorkflowTimeout", "message": f"the workflow function ran "
+                                           f"past {time_limit:g}s in one replay (FLOWDECK_REPLAY_TIMEOUT) and was "
+                                           f"interrupted at step {ctx._pos + 1}"}, ctx._pos + 1)
     except Suspend:
         return decision
     except Diverged as exc:

@@ -133,3 +133,21 @@ def test_a_compensation_gets_the_steps_input_and_output_merged_unless_told():
         {"order": 1, "charge": 2}
     assert compensation_input({"value": 1, "compensation": {"activity": "u"}}, 2) == {"input": 1, "output": 2}
     assert compensation_input({"value": 1, "compensation": {"activity": "u", "value": "x"}}, 2) == "x"
+
+
+def test_a_function_that_never_returns_is_interrupted_and_is_the_codes_failure(monkeypatch):
+    """In a worker (a watchdog running), the replay is bounded: it runs in the record's transaction."""
+    from engine import watchdog
+    dog = watchdog.Watchdog(lost_after=5.0)
+    dog.start()
+    monkeypatch.setattr(watchdog, "_watchdog", dog)
+    try:
+        def spins(ctx, data):
+            ctx.step  # noqa: B018 (a call was made before: the position is reported)
+            while True:
+                pass
+        decision = replay(spins, {}, {}, now=NOW, time_limit=0.3)
+    finally:
+        dog.stop()
+    assert decision.outcome == "fail" and decision.error["type"] == "WorkflowTimeout"
+    assert "past 0.3s in one replay" in decision.error["message"]

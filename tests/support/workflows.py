@@ -124,3 +124,59 @@ def chaos(ctx, data):
                                ctx.call("test.record", {"name": "right"}, **options))
     last = ctx.step("test.record", {"name": "last"}, **options)
     return {"names": [first["name"], left["name"], right["name"], last["name"]]}
+
+
+# The operator model's code workflow (tests/support/operator_model.py, ``code_plan``): it does what
+# the plan in its input says, so one registered function serves runs of every shape and fault, like
+# the model's graph definitions. Deterministic given the input and the recorded steps (replays agree).
+# Plan items: {"kind": "task", "call": {...}, "strict": bool} | {"kind": "parallel", "calls": [...]}
+# | {"kind": "signal", "name", "timeout", "late": {...}, "refuse": bool} | {"kind": "wait", "seconds"}
+# | {"kind": "child", "definition", "input"} | {"kind": "value", "what"} | {"kind": "fail"}
+# | {"kind": "compensate"}. A call: {"activity", "input", "retry", "timeout", "on_failure",
+# "compensate", "compensate_input", "compensate_retry"} or {"child": key, "input"} or {"signal": name}.
+def _fz_handle(ctx, call):
+    if "child" in call:
+        return ctx.child_async(call["child"], call.get("input") or {})
+    if "signal" in call:
+        return ctx.wait_signal_async(call["signal"], timeout=call.get("timeout"))
+    options = {k: call[k] for k in ("retry", "timeout", "on_failure", "compensate", "compensate_input",
+                                    "compensate_retry") if call.get(k) is not None}
+    return ctx.call(call["activity"], call.get("input"), **options)
+
+
+def _fz_strict(item, out):
+    """Code that trusts a step's output (an operator's skip gives it one it did not expect: the
+    function raises, and the run stops at a failed ``workflow`` step)."""
+    if item.get("strict"):
+        return int(out["attempt"])
+    return out
+
+
+@workflow("fz-code", version="1")
+def fz_code(ctx, data):
+    """The operator model's code workflow: interprets the plan in its input."""
+    done = 0
+    for item in (data or {}).get("plan") or []:
+        kind = item["kind"]
+        if kind == "task":
+            _fz_strict(item, _fz_handle(ctx, item["call"]).result())
+        elif kind == "parallel":
+            ctx.parallel(*[_fz_handle(ctx, call) for call in item["calls"]])
+        elif kind == "signal":
+            payload = ctx.wait_signal(item["name"], timeout=item.get("timeout"))
+            if payload is None and item.get("late"):
+                _fz_handle(ctx, item["late"]).result()
+            elif isinstance(payload, dict) and payload.get("ok") is False and item.get("refuse"):
+                raise ctx.Compensate(f"signal {item['name']} said no")
+        elif kind == "wait":
+            ctx.sleep(item["seconds"])
+        elif kind == "child":
+            ctx.child(item["definition"], item.get("input") or {})
+        elif kind == "value":
+            {"now": ctx.now, "uuid": ctx.uuid, "random": ctx.random}[item["what"]]()
+        elif kind == "fail":
+            raise ctx.Fail(f"the plan fails at item {done}", code="Routed")
+        elif kind == "compensate":
+            raise ctx.Compensate(f"the plan compensates at item {done}")
+        done += 1
+    return {"items": done}
