@@ -5,7 +5,8 @@
 Starts its own stack: a fresh database (dropped and created) on the PostgreSQL of
 ``--database-url``, its own Redis database (``--redis-url``), ``--workers`` dramatiq worker
 processes and one scheduler (``--interval 0.2``); publishes a pool of random definitions
-(tests/support/operator_model.py); then plays ``--sequences`` sequences, ``--concurrency`` at a
+(tests/support/operator_model.py; ``--code-share`` of the runs are code runs of ``fz-code``, a random
+plan in each run's input); then plays ``--sequences`` sequences, ``--concurrency`` at a
 time, sequence i drawn from seed ``--seed + i``: a few runs with random faults and an operator
 acting on them (every action of the policy, bulk included, mostly allowed ones, sometimes
 refused or malformed ones), then settles and checks every run. Meanwhile a worker is SIGKILLed
@@ -14,7 +15,7 @@ scheduler too (down for 1-3 s).
 
 Prints one line:
 
-    operator_fuzz: sequences=N runs=M actions=A refused=R kills=K violations=V wall=Ts
+    operator_fuzz: sequences=N runs=M code_runs=C actions=A refused=R kills=K violations=V wall=Ts
 
 then the actions by outcome and the runs by final status; the first ``--show`` violations in
 detail (seed, run, what, the sequence's log, the runs' steps and events). Exit status 1 on any
@@ -28,6 +29,7 @@ Flags:
   --seed S             first sequence's seed (default 1)
   --pool D             definitions in the pool (default 200; plus 4 child definitions)
   --pool-seed P        seed of the pool (default 1)
+  --code-share F       share of the runs started that are code runs (default 0.25; 0: graph runs only)
   --workers W          worker processes (default 2), --threads T threads each (default 24)
   --kill-every S       seconds between worker SIGKILLs (default 8; 0: none)
   --scheduler-every K  every K-th kill takes the scheduler down too (default 5; 0: never)
@@ -68,6 +70,7 @@ def _args(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pool", type=int, default=200)
     parser.add_argument("--pool-seed", type=int, default=1)
+    parser.add_argument("--code-share", type=float, default=0.25)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=24)
     parser.add_argument("--kill-every", type=float, default=8.0)
@@ -224,7 +227,7 @@ def main(argv=None) -> int:
     dramatiq.get_broker().flush_all()
     fuzz_activities.tables_create()
     user = make_user("fuzz-operator", "operator")
-    pool = Pool.publish(seed=args.pool_seed, size=args.pool)
+    pool = Pool.publish(seed=args.pool_seed, size=args.pool, code_share=args.code_share)
     connection.close()
     setup = time.monotonic() - began
 
@@ -274,7 +277,8 @@ def main(argv=None) -> int:
     done = progress["done"]
     wall = time.monotonic() - started
     by_what = collections.Counter(v.what for v in violations)
-    print(f"operator_fuzz: sequences={done} runs={stats.runs} actions={stats.actions + stats.bulk} "
+    print(f"operator_fuzz: sequences={done} runs={stats.runs} code_runs={stats.code_runs} "
+          f"actions={stats.actions + stats.bulk} "
           f"refused={stats.refused} kills={chaos.kills} violations={len(violations)} wall={wall:.0f}s")
     print(f"  {done / wall:.1f} sequences/s; setup {setup:.0f}s; pool {args.pool} definitions "
           f"(seed {args.pool_seed}); scheduler kills {chaos.scheduler_kills}; probes {stats.probes}")

@@ -377,11 +377,12 @@ class Activation:
         """The function failed, or no longer matches the history: a failed step at that point
         (retrying it replays, on the code the worker has then); the run waits for an operator."""
         tx = self.tx
+        base, n = node["id"], 1
+        while self.existing(node["id"]) is not None:   # failed here before and retried: a new step
+            n += 1
+            node = {**node, "id": f"{base}:{n}"}
         tx.graph.add(node)
-        existing = self.existing(node["id"])
-        step = existing or _create(tx, node["id"], status=StepStatus.RUNNING, insert=False, node=node)
-        if existing is not None:
-            step.status = StepStatus.RUNNING   # failed again where it failed before
+        step = _create(tx, node["id"], status=StepStatus.RUNNING, insert=False, node=node)
         fail_step(tx, step, error)
 
     def code_defer(self, queue: str, reason: str) -> None:

@@ -2,8 +2,9 @@
 worker and scheduler while a hypothesis state machine acts on them as an operator would
 (every action of the policy, chosen from what ``run_available_actions`` lists, bulk actions,
 a scheduler that stops and comes back, a SIGKILLed worker); after each sequence settles
-the checker of tests/support/operator_model.py looks at every run. See bench/operator_fuzz.py
-for the same model at scale."""
+the checker of tests/support/operator_model.py looks at every run. A quarter of the runs are
+code runs (the code workflow ``fz-code`` of tests/support/workflows.py, a random plan in each
+run's input), held to the same checker. See bench/operator_fuzz.py for the same model at scale."""
 from __future__ import annotations
 
 import collections
@@ -18,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from engine.models import WorkflowRun
 from engine.states import RunStatus
 from tests.support import fuzz_activities
-from tests.support.operator_model import Pool, Sequence, check_runs
+from tests.support.operator_model import CODE_WORKFLOW, Pool, Sequence, check_runs
 from tests.support.users import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -115,6 +116,76 @@ def test_the_checker_sees_planted_violations(fuzz_tables):
     RunEvent.objects.create(run=run, seq=run.next_seq + 5, type="step.succeeded", node_id="a",
                             payload={"kind": "node"}, created_at=run.created_at)
     assert {"event seq not gapless", "succeeded twice", "events after the end"} <= found()
+
+
+def test_the_checker_sees_planted_violations_in_a_code_run(fuzz_tables):
+    """The same for a code run (its graph is its steps): clean, it passes; planted, it is reported."""
+    from django.db import connection
+
+    from engine.models import StepRun
+    from engine.services.runs import run_start
+    from tests.support.flows import drain
+
+    call = {"activity": "fuzz.step", "input": {"f": None, "t": 1}, "timeout": 1, "compensate": "fuzz.undo",
+            "compensate_input": {"f": None, "t": 1}}
+    plan = [{"kind": "task", "call": call}, {"kind": "value", "what": "uuid"},
+            {"kind": "parallel", "calls": [call, {**call, "on_failure": "incident"}]}]
+    run, _ = run_start(definition_key=CODE_WORKFLOW, input={"plan": plan})
+    drain(run.id)
+    run = WorkflowRun.objects.get(pk=run.id)
+    assert run.status == RunStatus.COMPLETED and run.output == {"items": 3}
+    assert sorted(StepRun.objects.filter(run=run).values_list("node_id", flat=True)) == [
+        "1:fuzz.step", "2:uuid", "3:fuzz.step", "4:fuzz.step"]
+    assert check_runs([run.id]) == []
+
+    def found():
+        return {v.what for v in check_runs([run.id], orphan_grace=0)}
+
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO fuzz_effects (idempotency_key, run_id, node_id, kind, attempt) "
+                    "VALUES (%s, %s, '3:fuzz.step', 'step', 1)", [f"{run.id}:3:again", str(run.id)])
+    assert found() == {"side effect twice"}
+    run.status = RunStatus.COMPENSATED   # compensated, but nothing was undone
+    run.save(update_fields=["status"])
+    assert {"compensated but not undone", "status without its event"} <= found()
+
+
+@pytest.mark.parametrize("action", ["retry", "retry_step", "skip"])
+def test_a_workflow_step_that_fails_again_can_be_retried_or_skipped(fuzz_tables, action):
+    """Found by the model (bench/operator_fuzz.py --code-share 0.7 --pool 40 --seed 1001 --sequences 700:
+    seeds 1037, 1067, 1190, 1215, 1250, 1338, 1571). Code that trusts a step's output meets an operator's
+    skip of that step: the function raises, the run fails at a ``workflow`` step (an incident). Every
+    action the policy lists for it must apply: retrying replays on the same code, which fails there again
+    (the run stays failed at that step, retryable again); skipping it replays too."""
+    from engine.services.runs import run_start
+    from tests.support.flows import drain
+    from tests.support.operator_model import act, available_actions
+
+    user = make_user("fuzz-operator", "operator")
+    call = {"activity": "fuzz.step", "input": {"f": {"fail": 1, "err": "Fatal"}, "t": 1}, "timeout": 1,
+            "retry": {"max_attempts": 1}, "on_failure": "incident"}
+    plan = [{"kind": "task", "call": call, "strict": True}, {"kind": "task", "call": {**call, "input": {"f": None}}}]
+    run, _ = run_start(definition_key=CODE_WORKFLOW, input={"plan": plan})
+    drain(run.id)
+    act(run_id=run.id, action="skip", reason="fault cleared", user=user, node_id="1:fuzz.step",
+        output={"skipped": True})
+    drain(run.id)
+    run = WorkflowRun.objects.get(pk=run.id)
+    assert run.status == RunStatus.FAILED and run.error["node_id"] == "2:workflow"
+    entry = next(e for e in available_actions(run)
+                 if e["action"] == action and e.get("node_id") in (None, "2:workflow"))
+    assert entry["allowed"], entry
+    params = {} if action == "retry" else {"node_id": "2:workflow"}
+    if action == "skip":
+        params["output"] = {"x": 1}
+    act(run_id=run.id, action=action, reason="retry after the outage", user=user, **params)
+    drain(run.id)
+    run = WorkflowRun.objects.get(pk=run.id)
+    # Failed again at the same point: a new workflow step there, retryable again.
+    assert run.status == RunStatus.FAILED and run.error["node_id"] == "2:workflow:2"
+    again = next(e for e in available_actions(run) if e["action"] == "retry_step" and e.get("node_id") == "2:workflow:2")
+    assert again["allowed"], again
+    assert check_runs([run.id], user=user, orphan_grace=0) == []
 
 
 class OperatorMachine(RuleBasedStateMachine):
@@ -214,8 +285,11 @@ def test_operator_model(harness):
     # The model really acted: runs were started and operated on, and the checker ran on each.
     assert len(sequences) >= MAX_EXAMPLES and actions >= 2 * MAX_EXAMPLES
     assert sum(s.stats.runs for s in sequences) >= MAX_EXAMPLES
+    code_runs = sum(s.stats.code_runs for s in sequences)
+    assert code_runs >= 1, "no code run was started"
     print(f"operator model: {len(sequences)} sequences, {sum(s.stats.runs for s in sequences)} runs, "
-          f"{actions} actions ({sum(s.stats.refused for s in sequences)} refused), {harness.kills} kills, "
+          f"({code_runs} code runs), {actions} actions ({sum(s.stats.refused for s in sequences)} refused), "
+          f"{harness.kills} kills, "
           f"{time.monotonic() - started:.0f}s")
     outcomes = collections.Counter()
     for s in sequences:

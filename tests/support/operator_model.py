@@ -12,6 +12,12 @@ worker) and bench/operator_fuzz.py (thousands of sequences, workers SIGKILLed).
   not in the definition but in each run's input (``run_input``), read by the activities of
   tests/support/fuzz_activities.py: fail k attempts (retryable or not, or until an operator edits
   the data), hang past the timeout, sleep.
+- Code runs: a share of the runs (``Pool.code_share``, 1 in 4) are runs of the code workflow
+  ``fz-code`` (tests/support/workflows.py), which does what the plan in its run input says
+  (``code_run_input``): tasks with the same faults, policies and compensations as graph tasks,
+  parallel calls, signals, sleeps, child runs of the pool's child definitions, recorded values,
+  ctx.Fail / ctx.Compensate, and code that a skip breaks (a failed ``workflow`` step). The checker
+  holds them to the same invariants; their graph is their steps' nodes (``graph_for_run``).
 - ``Sequence``: a few runs of the pool and an operator acting on them: every action of the policy
   (engine/policy.py), chosen from what ``run_available_actions`` lists (mostly allowed ones,
   sometimes refused ones, sometimes malformed ones), and bulk actions on the sequence's runs; then
@@ -47,7 +53,7 @@ from django.db import connection
 from django.db.models import Q
 
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
-from engine.graphs import graph_for_version
+from engine.graphs import graph_for_run
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
 
@@ -293,12 +299,17 @@ def spec_generate(rng: random.Random, *, children: list[str] = (), on_failure: b
 class Pool:
     """Definitions published once and reused by every sequence."""
 
-    def __init__(self, definitions: list[Definition], children: dict[str, Definition], seed: int):
+    def __init__(self, definitions: list[Definition], children: dict[str, Definition], seed: int, *,
+                 on_failure: bool = True, code: bool = False, code_share: float = 0.25):
         self.definitions, self.children, self.seed = definitions, children, seed
         self.by_key = {d.key: d for d in [*definitions, *children.values()]}
+        self.on_failure = on_failure
+        # Code runs (CODE_WORKFLOW, its plan in each run's input): this share of the runs started.
+        self.code_share = code_share if code else 0.0
 
     @classmethod
-    def publish(cls, *, seed: int, size: int, child_count: int = 4, prefix: str = "fz") -> "Pool":
+    def publish(cls, *, seed: int, size: int, child_count: int = 4, prefix: str = "fz",
+                code_share: float = 0.25) -> "Pool":
         from engine.services.definitions import definition_create, version_publish
         from engine.spec.validate import validate_spec
         rng = random.Random(seed)
@@ -319,7 +330,7 @@ class Pool:
             children[key] = make(key, spec_generate(rng, on_failure=on_failure, child=True))
         definitions = [make(f"{prefix}-def-{i}", spec_generate(rng, children=list(children), on_failure=on_failure))
                        for i in range(size)]
-        return cls(definitions, children, seed)
+        return cls(definitions, children, seed, on_failure=on_failure, code=code_supported(), code_share=code_share)
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,6 +371,120 @@ def run_input(rng: random.Random, definition: Definition, pool: Pool) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# Code runs: one registered code workflow, its plan (and its faults) in each run's input
+
+CODE_WORKFLOW = "fz-code"   # tests/support/workflows.py: interprets input.plan
+# Code tasks whose output the function trusts (a skip of one makes the function raise: a failed
+# ``workflow`` step, which the operator then retries, skips, compensates or cancels).
+STRICT_SHARE = 0.3
+
+
+def code_supported() -> bool:
+    """Is the model's code workflow registered in this process (FLOWDECK_WORKFLOW_MODULES)?"""
+    from engine.workflows import lookup
+    return lookup(CODE_WORKFLOW, "1") is not None
+
+
+class _CodePlanner:
+    """A random plan for CODE_WORKFLOW, drawn like a graph definition and its faults at once: tasks
+    (the same timeouts, retry policies, slow steps, compensations, on_failure and faults as graph
+    tasks), parallel calls (tasks, children and signals joined together), signals with and without
+    a timeout (a late task when it passes; a "no" that makes the function compensate), short
+    sleeps, child runs of the pool's child definitions, recorded values, ctx.Fail and
+    ctx.Compensate, and code that trusts a step's output (a skip makes it raise: a ``workflow``
+    step fails). Node ids are the positions the calls take ("3:fuzz.step", "4:signal:go.c2")."""
+
+    def __init__(self, rng: random.Random, pool: "Pool"):
+        self.rng, self.pool = rng, pool
+        self.policies = _Builder(rng, children=[], on_failure=pool.on_failure, budget=0)
+        self.n = 0
+
+    def task(self) -> dict:
+        rng = self.rng
+        slow = rng.random() < 0.1
+        timeout = rng.choice([8, 10]) if slow else rng.choice([1, 1, 1.5, 2])
+        if slow:
+            fault = None if rng.random() < 0.4 else {"sleep": round(rng.uniform(1.0, 3.0), 2)}
+        else:
+            fault = _fault(rng)
+        # No "fix": a code function reads its input and step outputs, never the run's data, so an
+        # operator's edit_data cannot clear a fixable fault here; skip (or give up) is the way out.
+        call = {"activity": "fuzz.step", "input": {"f": fault, "t": timeout}, "timeout": timeout,
+                "retry": self.policies.retry()}
+        if rng.random() < 0.5:
+            call.update(compensate="fuzz.undo", compensate_input={"f": _fault(rng, compensation=True), "t": timeout},
+                        compensate_retry=self.policies.retry())
+        if self.pool.on_failure and rng.random() < 0.7:
+            call["on_failure"] = rng.choices(["compensate", "incident", "fail"], [2, 2, 1])[0]
+        return call
+
+    def child(self) -> dict:
+        key = self.rng.choice(sorted(self.pool.children))
+        return {"child": key, "input": _faults_for(self.rng, self.pool.children[key])}
+
+    def signal_name(self) -> str:
+        self.n += 1
+        return f"go.c{self.n}"
+
+    def item(self, last: bool) -> dict:
+        rng = self.rng
+        kinds = [("task", 10), ("signal", 2), ("wait", 1), ("child", 2 if self.pool.children else 0),
+                 ("parallel", 3), ("value", 1), ("fail", 0.4 if last else 0), ("compensate", 0.4 if last else 0)]
+        names, weights = zip(*kinds)
+        kind = rng.choices(names, weights)[0]
+        if kind == "task":
+            return {"kind": "task", "call": self.task(), "strict": rng.random() < STRICT_SHARE}
+        if kind == "signal":
+            item = {"kind": "signal", "name": self.signal_name(), "refuse": rng.random() < 0.3}
+            variant = rng.choice(["plain", "plain", "timeout", "timeout_late"])
+            if variant != "plain":
+                item["timeout"] = rng.choice([0.5, 1, 1.5])
+            if variant == "timeout_late":
+                item["late"] = self.task()
+            return item
+        if kind == "wait":
+            return {"kind": "wait", "seconds": rng.choice([0.1, 0.2, 0.4])}
+        if kind == "child":
+            child = self.child()
+            return {"kind": "child", "definition": child["child"], "input": child["input"]}
+        if kind == "parallel":
+            calls = []
+            for _ in range(rng.randint(2, 3)):
+                r = rng.random()
+                if r < 0.15 and self.pool.children:
+                    calls.append(self.child())
+                elif r < 0.25:
+                    calls.append({"signal": self.signal_name(), **({"timeout": 1} if rng.random() < 0.5 else {})})
+                else:
+                    calls.append(self.task())
+            return {"kind": "parallel", "calls": calls}
+        if kind == "value":
+            return {"kind": "value", "what": rng.choice(["now", "uuid", "random"])}
+        return {"kind": kind}
+
+    def plan(self) -> list[dict]:
+        count = self.rng.randint(1, 5)
+        return [self.item(last=i == count - 1) for i in range(count)]
+
+
+def code_run_input(rng: random.Random, pool: "Pool") -> dict:
+    return {"plan": _CodePlanner(rng, pool).plan()}
+
+
+def code_plan_signals(data) -> list[str]:
+    """The signals a code run's plan may wait for (its function does not tell the policy ahead)."""
+    names = []
+    plan = data.get("plan") if isinstance(data, dict) else None
+    for item in plan or []:
+        if item.get("kind") == "signal":
+            names.append(item["name"])
+        for call in item.get("calls") or []:
+            if "signal" in call:
+                names.append(call["signal"])
+    return names
+
+
+# --------------------------------------------------------------------------------------------
 # Violations
 
 @dataclasses.dataclass
@@ -377,6 +502,7 @@ class Violation:
 class Stats:
     sequences: int = 0
     runs: int = 0
+    code_runs: int = 0
     actions: int = 0
     refused: int = 0
     probes: int = 0
@@ -386,7 +512,7 @@ class Stats:
     statuses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
     def merge(self, other: "Stats") -> None:
-        for f in ("sequences", "runs", "actions", "refused", "probes", "bulk"):
+        for f in ("sequences", "runs", "code_runs", "actions", "refused", "probes", "bulk"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
         self.per_action.update(other.per_action)
         self.outcomes.update(other.outcomes)
@@ -445,12 +571,18 @@ class Sequence:
     def start_run(self, rng: random.Random | None = None) -> str:
         from engine.services.runs import run_start
         rng = rng or self.rng
-        definition = rng.choice(self.pool.definitions)
-        run, _ = run_start(definition_key=definition.key, input=run_input(rng, definition, self.pool),
-                           business_key=f"{self.tag}{len(self.runs)}", user=self.user, reason="fuzz start")
+        if self.pool.code_share and rng.random() < self.pool.code_share:
+            key, data = CODE_WORKFLOW, code_run_input(rng, self.pool)
+            self.stats.code_runs += 1
+        else:
+            definition = rng.choice(self.pool.definitions)
+            key, data = definition.key, run_input(rng, definition, self.pool)
+        run, _ = run_start(definition_key=key, input=data, business_key=f"{self.tag}{len(self.runs)}",
+                           user=self.user, reason="fuzz start")
         self.runs.append(str(run.id))
         self.stats.runs += 1
-        self.note(f"start {definition.key} -> run {run.id}")
+        self.note(f"start {key} -> run {run.id}" + (f" plan {json.dumps(data['plan'])[:300]}"
+                                                   if key == CODE_WORKFLOW else ""))
         return str(run.id)
 
     # --- one operator action
@@ -549,7 +681,11 @@ class Sequence:
             kwargs["data"] = ({**(run.data or {}), "fix": True} if r < 0.7 else {} if r < 0.85
                               else {**(run.data or {}), "fix": False, "note": "édité"})
         elif action == "signal":
-            kwargs["signal"] = entry.get("signal") or "go.nowhere"
+            # A code run's listing names only the signals its steps wait for now (the function says
+            # which come next): now and then send one its plan waits for later (kept until then).
+            ahead = code_plan_signals(run.input) if run.definition.key == CODE_WORKFLOW else []
+            kwargs["signal"] = entry.get("signal") or (rng.choice(ahead) if ahead and rng.random() < 0.7
+                                                       else "go.nowhere")
             kwargs["payload"] = {"ok": rng.random() < 0.8, "by": "fuzz"}
         return kwargs
 
@@ -820,7 +956,7 @@ def describe_run(run_id, *, max_events: int = 200) -> str:
         return f"run {run_id}: not found"
     out = [f"--- run {run.id} {run.definition.key} status={run.status} next_seq={run.next_seq} "
            f"parent={run.parent_run_id} error={json.dumps(run.error)[:300]}"]
-    out.append(f"    input={json.dumps(run.input)[:600]}")
+    out.append(f"    input={json.dumps(run.input)[:1500]}")
     for s in StepRun.objects.filter(run=run).order_by("id"):
         out.append(f"    step {s.node_id}/{s.kind} {s.status} attempt={s.attempt} arrivals={s.arrivals} "
                    f"order={s.completion_order} child={s.child_run_id} next={s.next_attempt_at} "
@@ -884,7 +1020,7 @@ def check_runs_steps(run_ids, *, user=None, orphan_grace: float = 10.0):
 
 def _check_run(run, steps, events, effects, attempts, runs, user) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    graph = graph_for_version(run.version_id)
+    graph = graph_for_run(run)   # a graph run's version graph; a code run's, made of its steps' nodes
     open_steps = [s for s in steps if s.status in StepStatus.OPEN]
     by_node = {(s.node_id, s.kind): s for s in steps}
 
@@ -1018,7 +1154,7 @@ def _check_failure_policy(graph, events) -> list[tuple[str, str]]:
                 and "reason" not in e.payload and status in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING)):
             continue
         node = graph.node(e.node_id)
-        if node.get("type") not in ("task", "http", "signal", "subworkflow", "wait"):
+        if node.get("type") not in ("task", "http", "signal", "subworkflow", "wait", "workflow"):
             continue
         policy = node.get("on_failure") or "compensate"
         outcome = next((f.type for f in events[i + 1:] if f.created_at == e.created_at
