@@ -1,18 +1,9 @@
 """Code runs through the runs API: started by name, drawn from their steps, operated like any run."""
 import pytest
-from rest_framework.test import APIClient
 
 from tests.support.flows import drain
-from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def api():
-    client = APIClient()
-    client.force_authenticate(make_user("opal", "operator", "designer"))
-    return client
 
 
 def test_a_code_run_starts_by_name_idempotently_and_its_graph_is_its_steps(api, ledger):

@@ -4,16 +4,8 @@ from rest_framework.test import APIClient
 
 from engine.models import RunEvent, WorkflowRun
 from tests.support.flows import chain, drain, node, publish, task
-from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def api():
-    client = APIClient()
-    client.force_authenticate(make_user("opal", "operator", "designer"))
-    return client
 
 
 @pytest.fixture
