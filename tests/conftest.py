@@ -62,6 +62,18 @@ def _clean_ledgers():
         cur.execute("DROP TABLE IF EXISTS test_ledger; DROP TABLE IF EXISTS test_effects")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each async test runs on its own event loop, but Channels caches one Redis layer per
+    process whose receive lock binds to the loop that first waited on it; a test that ends
+    with a receive still pending leaves that lock held for the next loop ("bound to a
+    different event loop"). A layer per test keeps the tests apart, as daphne's one loop does."""
+    from channels.layers import channel_layers
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_outlives_deadlocks():
     """A transactional test ends with one TRUNCATE of every table while the live stack keeps

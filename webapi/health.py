@@ -35,14 +35,20 @@ def _broker():
 
 
 def _channel_layer():
-    from channels.layers import get_channel_layer
-    layer = get_channel_layer()
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+    # A layer of its own: the shared one's receive lock belongs to the consoles' event loop,
+    # and this probe may run on another (a sync request outside daphne).
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
 
     async def roundtrip():
-        name = await layer.new_channel()
-        await layer.send(name, {"type": "health.ping"})
-        msg = await layer.receive(name)
-        assert msg["type"] == "health.ping"
+        try:
+            name = await layer.new_channel()
+            await layer.send(name, {"type": "health.ping"})
+            msg = await layer.receive(name)
+            assert msg["type"] == "health.ping"
+        finally:
+            if hasattr(layer, "close_pools"):
+                await layer.close_pools()
     async_to_sync(roundtrip)()
 
 
