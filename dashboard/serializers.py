@@ -1,8 +1,11 @@
 """Shapes of the runs API."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from engine.callbacks import STATES as callback_states
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
+from engine.selectors import step_callback
 from engine.selectors.code import run_spec
 from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
@@ -18,14 +21,27 @@ class RunSummarySerializer(serializers.ModelSerializer):
                   "error", "is_test", "parent_run", "created_at", "updated_at", "finished_at", "last_progress_at"]
 
 
+class CallbackStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=list(callback_states))
+    attempt = serializers.IntegerField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    heartbeat_due = serializers.DateTimeField(allow_null=True)
+
+
 class StepSerializer(serializers.ModelSerializer):
     child_run_id = serializers.UUIDField(read_only=True)
+    callback = serializers.SerializerMethodField(help_text="a callback task's token of the current attempt")
 
     class Meta:
         model = StepRun
         fields = ["id", "node_id", "node_type", "kind", "status", "attempt", "attempts", "input", "output", "error",
                   "worker", "wait_reason", "child_run_id", "arrivals", "completion_order", "scheduled_at",
-                  "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at"]
+                  "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at",
+                  "callback"]
+
+    @extend_schema_field(CallbackStateSerializer(allow_null=True))
+    def get_callback(self, step):
+        return step_callback(step)
 
 
 class ActionSerializer(serializers.Serializer):

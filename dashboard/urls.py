@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import callbacks, views
 from dashboard.health import HealthView
 from dashboard.me import MeView
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("runs/<str:run_id>/steps/<str:node_id>/skip/", views.StepSkipView.as_view(), name="step-skip"),
     path("runs/<str:run_id>/steps/<str:node_id>/force-retry/", views.StepForceRetryView.as_view(),
          name="step-force-retry"),
+    path("callbacks/<str:token>/", callbacks.CallbackView.as_view(), name="callback"),
+    path("callbacks/<str:token>/heartbeat/", callbacks.CallbackHeartbeatView.as_view(), name="callback-heartbeat"),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("health/", HealthView.as_view(), name="health"),

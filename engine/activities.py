@@ -30,6 +30,9 @@ class ActivityContext:
     attempt: int
     idempotency_key: str
     business_key: str | None = None
+    # A callback task's (a node with ``callback``): hand it to the system that completes the
+    # step later with POST /api/callbacks/{token}/. Same for a redelivery of the same attempt.
+    callback_token: str | None = None
     # Set by the executor: extends the attempt's lease. A no-op outside a worker.
     heartbeat: Callable[[], None] = lambda: None
 

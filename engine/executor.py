@@ -19,7 +19,7 @@ import time
 import jsonschema
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from engine import limits, watchdog
+from engine import callbacks, limits, watchdog
 from engine.activities import ActivityContext, activity_get, error_type_of
 from engine.errors import TooLarge
 from engine.httpcall import http_call
@@ -63,11 +63,15 @@ def _output_validator(name: str):
     return cls(schema)
 
 
+def _callback_token(claim: steps.Claim) -> str | None:
+    return callbacks.token_for(claim.step_id, claim.attempt) if claim.callback else None
+
+
 def _run(claim: steps.Claim, ctx: ActivityContext):
     node = claim.node
     if node.get("type") == "http":
         output = http_call(node=node, data=claim.input, idempotency_key=claim.idempotency_key,
-                           context=claim, timeout=claim.timeout)
+                           context=claim, timeout=claim.timeout, callback_token=ctx.callback_token)
         limits.check(len(json.dumps(output)), limits.OUTPUT, "the step's output")
         return output
     activity = activity_get(node["activity"])
@@ -134,7 +138,7 @@ def step_execute(*, step_id: int, inline: bool = False) -> str:
     for n in range(1, INLINE_STEPS + 1):
         ctx = ActivityContext(run_id=claim.run_id, node_id=claim.node_id, step_id=claim.step_id,
                               attempt=claim.attempt, idempotency_key=claim.idempotency_key,
-                              business_key=claim.business_key,
+                              business_key=claim.business_key, callback_token=_callback_token(claim),
                               heartbeat=functools.partial(steps.step_heartbeat, claim=claim))
         try:
             with watchdog.limit(claim.timeout):  # past it the thread is interrupted, and free again

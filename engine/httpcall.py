@@ -8,6 +8,7 @@ import httpx
 from django.conf import settings
 
 from engine import nodes
+from engine.callbacks import HEADER as CALLBACK_HEADER
 from engine.spec import Budget, evaluate_mapping, render_template
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -62,7 +63,7 @@ def host_allowed(url: str | httpx.URL, allowed: list[str]) -> bool:
     return any(_entry_matches(str(entry).strip().lower(), host, address) for entry in allowed)
 
 
-def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float):
+def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float, callback_token: str | None = None):
     ctx = {"input": data, "run": {"id": context.run_id, "business_key": context.business_key}}
     budget = Budget()   # url, headers and body together; past it ExpressionLimit, never retried
     url = render_template(node["url"], ctx, quote=True, budget=budget)
@@ -74,6 +75,8 @@ def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float
         raise HttpError(f"host of {url[:200]!r} is not in FLOWDECK_HTTP_ALLOWED_HOSTS", error_type="HostNotAllowed")
     headers = {name: render_template(value, ctx, budget=budget) for name, value in (node.get("headers") or {}).items()}
     headers["Idempotency-Key"] = idempotency_key
+    if callback_token:   # a callback task: the server completes the step later with it
+        headers[CALLBACK_HEADER] = callback_token
     body = evaluate_mapping(node["body"], ctx, budget=budget) if node.get("body") is not None else None
     expected = nodes.setting(node, "expected_statuses")
     try:

@@ -78,10 +78,12 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
     StepStatus.SCHEDULED: frozenset({StepStatus.RUNNING, StepStatus.FAILED, StepStatus.SKIPPED,
                                      StepStatus.CANCELLED}),
+    # running -> waiting: a callback task's activity returned; its attempt waits for the callback,
+    # and waiting -> scheduled is that attempt failing (or timing out) into a retry.
     StepStatus.RUNNING: frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.SCHEDULED,
-                                   StepStatus.CANCELLED}),
+                                   StepStatus.CANCELLED, StepStatus.WAITING}),
     StepStatus.WAITING: frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED,
-                                   StepStatus.SKIPPED}),
+                                   StepStatus.SKIPPED, StepStatus.SCHEDULED}),
     StepStatus.FAILED: frozenset({StepStatus.SCHEDULED, StepStatus.WAITING, StepStatus.SUCCEEDED,
                                   StepStatus.SKIPPED, StepStatus.CANCELLED}),
     StepStatus.CANCELLED: frozenset({StepStatus.SCHEDULED, StepStatus.WAITING}),

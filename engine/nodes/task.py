@@ -4,14 +4,16 @@ from __future__ import annotations
 from engine.nodes.base import ActivityNode
 from engine.spec.expressions import mapping_expressions
 from engine.spec.problems import pointer, short
-from engine.spec.schema import COMPENSATION, DEFAULT_FAILURE_POLICY, HEARTBEAT, MAPPING, ON_FAILURE, RETRY, TIMEOUT
+from engine.spec.schema import (CALLBACK, COMPENSATION, DEFAULT_FAILURE_POLICY, HEARTBEAT, MAPPING, ON_FAILURE, RETRY,
+                                TIMEOUT)
 
 
 class Task(ActivityNode):
     type = "task"
     fields = {"activity": {"type": "string", "minLength": 1, "maxLength": 200},
               "input": MAPPING, "retry": RETRY, "timeout": TIMEOUT,
-              "heartbeat_timeout": HEARTBEAT, "compensation": COMPENSATION, "on_failure": ON_FAILURE}
+              "heartbeat_timeout": HEARTBEAT, "compensation": COMPENSATION, "on_failure": ON_FAILURE,
+              "callback": CALLBACK}
     required = ("activity",)
     defaults = {"timeout": 300, "on_failure": DEFAULT_FAILURE_POLICY}
 

@@ -14,3 +14,6 @@ __all__ += ["node_type_list", "health_summary", "process_list", "scheduler_lag",
 from engine.selectors.operate import run_available_actions, run_operator_view, run_why_details  # noqa: E402
 
 __all__ += ["run_available_actions", "run_operator_view", "run_why_details"]
+from engine.selectors.callbacks import step_callback  # noqa: E402
+
+__all__ += ["step_callback"]

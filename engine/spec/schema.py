@@ -53,6 +53,7 @@ MAX_WAIT_SECONDS = 365 * DAY          # wait.seconds, wait.until, signal.timeout
 MAX_STUCK_AFTER = 365 * DAY           # stuck_after: no longer than the longest wait it might sit in
 MAX_ATTEMPT_TIMEOUT = DAY             # task/http timeout, heartbeat_timeout: a nightly batch job fits;
                                       # longer work should heartbeat or be split
+MAX_CALLBACK_SECONDS = 30 * DAY       # callback.timeout, heartbeat_timeout: a carrier's pickup within a month
 MAX_RETRY_INTERVAL = DAY              # retry initial_interval, max_interval: retry at least daily
 MAX_BACKOFF_COEFFICIENT = 100         # 100x per attempt reaches max_interval within 3 attempts anyway
 MAX_ATTEMPTS = 1000                   # with max_interval 24 h, almost 3 years of retrying
@@ -116,6 +117,12 @@ MAPPING = {"$ref": "#/$defs/mapping"}
 RETRY = {"$ref": "#/$defs/retry"}
 COMPENSATION = {"$ref": "#/$defs/compensation"}
 ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
+# A callback task (task, http): the attempt waits, with no worker, for POST /api/callbacks/{token}/.
+CALLBACK = {"type": "object", "additionalProperties": False, "required": ["timeout"],
+            "properties": {"timeout": _seconds(MAX_CALLBACK_SECONDS, f"seconds from the attempt's start, at most "
+                                                                      f"{_days(MAX_CALLBACK_SECONDS)}"),
+                           "heartbeat_timeout": _seconds(MAX_CALLBACK_SECONDS, f"seconds between callback "
+                                                         f"heartbeats, at most {_days(MAX_CALLBACK_SECONDS)}")}}
 
 # Fields every node may carry. Labels are plain strings here: their length is a
 # limit (E020), not a shape error.

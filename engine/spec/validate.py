@@ -68,6 +68,7 @@ ERROR_CODES = {
     "spec.E027": "duplicate branch or duplicate edge between the same nodes",
     "spec.E028": "expression too costly",
     "spec.E029": "value out of range",
+    "spec.E030": "callback on a node that runs no activity (only task and http nodes wait for a callback)",
 }
 # JSON Schema keywords whose failure is a range error (E029), not a shape error.
 _RANGE_KEYWORDS = frozenset({"maximum", "exclusiveMaximum"})
@@ -264,6 +265,10 @@ class _Checker(GraphChecks):
                 what = error.schema.get("description")
                 code, message = "E029", (f"{short(error.instance)} is more than the maximum {error.validator_value}"
                                          + (f" ({what})" if what else ""))
+            elif error.validator == "additionalProperties" and _unexpected_callback(error):
+                code, message = "E030", (f"a {short(error.instance.get('type'))} node cannot wait for a callback: only "
+                                         "task and http nodes run an activity that a callback completes")
+                error.path.append("callback")
             else:
                 code, message = "E001", error.message
             found.append((list(error.absolute_path), code, message))
@@ -379,6 +384,13 @@ class _Checker(GraphChecks):
             self.add("E029" if exc.limit == "number" else "E028", str(exc), node_id=node_id, path=path)
         except InvalidInput as exc:
             self.add("E015", str(exc), node_id=node_id, path=path)
+
+def _unexpected_callback(error) -> bool:
+    """An additionalProperties error that is about ``callback`` on a node type without it."""
+    instance = error.instance
+    return (isinstance(instance, dict) and "callback" in instance and len(error.path) == 2
+            and list(error.path)[0] == "nodes" and error.message.endswith("('callback' was unexpected)"))
+
 
 def _id_of(item: Any) -> str | None:
     item_id = item.get("id") if isinstance(item, dict) else None

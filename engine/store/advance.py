@@ -395,7 +395,8 @@ def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False)
     """A step failed for good (``exhausted``: its attempts ran out): record it, then what its
     node's failure policy says (``protocol.failure_outcome``)."""
     step.status, step.error, step.finished_at, step.lease_expires_at = StepStatus.FAILED, error, tx.now, None
-    _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts", "attempt"])
+    step.wait_reason = ""
+    _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts", "attempt", "wait_reason"])
     tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, error=error, final=True)
     if step.kind == StepRun.COMPENSATION:

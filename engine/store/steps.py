@@ -39,6 +39,7 @@ class Claim:
     business_key: str | None
     timeout: float
     heartbeat_timeout: float | None
+    callback: dict | None = None   # a callback task's (node steps only): the attempt then waits for it
     # The run and step as the claiming transaction committed them: the record starts from
     # them (tx.held_tx) instead of reading them back, unless something changed them since.
     held: Held | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -116,7 +117,8 @@ def _attempt_begin(tx, step: StepRun, worker: str, prepared):
         return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
                      attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
                      idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
-                     heartbeat_timeout=heartbeat)
+                     heartbeat_timeout=heartbeat,
+                     callback=node.get("callback") if step.kind == StepRun.NODE else None)
     return started
 
 
@@ -156,7 +158,7 @@ INLINE_ATTEMPTS = 20
 INLINE_TRACEBACKS = 3   # of those, the last ones keep their traceback (the events keep them all)
 
 
-def _attempt_record(step: StepRun, now, status: str, error: dict | None = None) -> None:
+def attempt_record(step: StepRun, now, status: str, error: dict | None = None) -> None:
     kept = step.attempts[len(step.attempts) - INLINE_ATTEMPTS + 1:] if len(step.attempts) >= INLINE_ATTEMPTS \
         else list(step.attempts)
     if len(kept) >= INLINE_TRACEBACKS:
@@ -197,7 +199,10 @@ def _record_success(opened, claim: Claim, output, continue_as: str | None) -> bo
             return False
         if continue_as is not None:
             tx.inline = InlineClaim(_inline_claimer(tx, continue_as))
-        _attempt_record(step, tx.now, StepStatus.SUCCEEDED)
+        if claim.callback and tx.run.status in advance.FORWARD:
+            _callback_await(tx, step, claim.callback, output)
+            return True
+        attempt_record(step, tx.now, StepStatus.SUCCEEDED)
         step.error = None
         advance.succeed(tx, step, output)
     if tx.inline is None or tx.inline.claim is None:
@@ -205,18 +210,55 @@ def _record_success(opened, claim: Claim, output, continue_as: str | None) -> bo
     return dataclasses.replace(tx.inline.claim, held=hold(tx, tx.inline.step))
 
 
+def callback_expires_at(step: StepRun, callback: dict):
+    return step.started_at + dt.timedelta(seconds=callback["timeout"])
+
+
+def callback_due(step: StepRun, callback: dict, now):
+    """When the waiting attempt times out: its callback's deadline, or sooner without heartbeats."""
+    expires = callback_expires_at(step, callback)
+    heartbeat = callback.get("heartbeat_timeout")
+    return min(expires, now + dt.timedelta(seconds=heartbeat)) if heartbeat else expires
+
+
+def _callback_await(tx, step: StepRun, callback: dict, started) -> None:
+    """The callback task's activity returned (``started``, what it said of the work it started):
+    the attempt stays open, with no worker, until its token completes or fails it or it times out."""
+    due = callback_due(step, callback, tx.now)
+    step.status, step.next_attempt_at, step.lease_expires_at = StepStatus.WAITING, due, None
+    step.wait_reason = "awaiting callback"
+    rows.update(step, ["status", "next_attempt_at", "lease_expires_at", "wait_reason"], now=tx.now)
+    tx.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, attempt=step.attempt,
+             callback={"expires_at": callback_expires_at(step, callback).isoformat(), "due": due.isoformat()},
+             started=started)
+    tx.send("fire_timer", step.id, delay_ms=max(0, int((due - tx.now).total_seconds() * 1000)))
+    advance.settle(tx)
+
+
+def callback_timed_out(tx, step: StepRun, callback: dict) -> None:
+    """No callback (or no heartbeat) in time: the attempt failed, and the node's retry policy says
+    what next (a new attempt hands out a new token; this one is void)."""
+    expires = callback_expires_at(step, callback)
+    missed = "heartbeat" if expires > tx.now + DUE_TOLERANCE else "callback"
+    limit = callback["heartbeat_timeout"] if missed == "heartbeat" else callback["timeout"]
+    step.wait_reason = ""
+    error = {"type": "CallbackTimeout", "message": f"no {missed} for attempt {step.attempt} within {limit:g}s "
+             f"(its token is void from now)", "missed": missed}
+    fail_attempt(tx, step, error, event="step.timed_out")
+
+
 def step_record_failure(*, claim: Claim, error: dict, event: str = "step.failed") -> bool:
     with step_tx(claim.step_id, claim.run_id) as (tx, step):
         if not _ours(step, claim.attempt):
             log.info("step %s attempt %s: failure discarded (no longer running)", claim.step_id, claim.attempt)
             return False
-        _fail_attempt(tx, step, error, event=event)
+        fail_attempt(tx, step, error, event=event)
         return True
 
 
-def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed") -> None:
+def fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed") -> None:
     error = {**error, "attempt": step.attempt, "worker": step.worker}
-    _attempt_record(step, tx.now, "timed_out" if event == "step.timed_out" else StepStatus.FAILED, error)
+    attempt_record(step, tx.now, "timed_out" if event == "step.timed_out" else StepStatus.FAILED, error)
     node = tx.graph.node(step.node_id)
     policy_node = node["compensation"] if step.kind == StepRun.COMPENSATION else node
     decision = protocol.retry_decide(policy_node, attempt=step.attempt, error_type=error.get("type", "Error"))
@@ -241,8 +283,8 @@ def _fail_attempt(tx, step: StepRun, error: dict, *, event: str = "step.failed")
     due = tx.now + dt.timedelta(seconds=decision.delay)
     step.status, step.error, step.next_attempt_at, step.lease_expires_at = StepStatus.SCHEDULED, error, due, None
     step.enqueued_at = tx.now
-    rows.update(step, ["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts"],
-               now=tx.now)
+    rows.update(step, ["status", "error", "next_attempt_at", "lease_expires_at", "enqueued_at", "attempts",
+                       "wait_reason"], now=tx.now)
     tx.event(event, node_id=step.node_id, step_id=step.id, kind=step.kind, status=StepStatus.FAILED,
              attempt=step.attempt, error=error, final=False)
     tx.event("step.retry_scheduled", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
@@ -257,7 +299,7 @@ def step_abandon(tx, step: StepRun, *, worker_alive: bool | None) -> None:
     state = "dead" if worker_alive is False else "unresponsive"
     error = {"type": "AttemptAbandoned", "attempt": step.attempt, "worker": step.worker,
              "message": f"force-retried by an operator: worker {step.worker or '?'} {state}"}
-    _attempt_record(step, tx.now, "abandoned", error)
+    attempt_record(step, tx.now, "abandoned", error)
     step.error = error
     rows.update(step, ["attempts", "error"], now=tx.now)
     tx.event("step.abandoned", node_id=step.node_id, step_id=step.id, kind=step.kind, attempt=step.attempt,
@@ -276,7 +318,7 @@ def step_expire_lease(*, step_id: int, run_id) -> bool:
             return False
         error = {"type": "LeaseExpired", "message": f"no result from worker {step.worker or '?'} before the lease "
                  f"expired at {step.lease_expires_at.isoformat()}", "lease_expired_at": step.lease_expires_at.isoformat()}
-        _fail_attempt(tx, step, error, event="step.timed_out")
+        fail_attempt(tx, step, error, event="step.timed_out")
         return True
 
 
@@ -293,6 +335,10 @@ def step_fire_timer(*, step_id: int, run_id=None, skip_locked: bool = False) -> 
             return False
         if tx.run.status not in (RunStatus.RUNNING, RunStatus.WAITING):
             return False
+        node = tx.graph.node(step.node_id)
+        if step.kind == StepRun.NODE and nodes.of(node).runs_activity and node.get("callback"):
+            callback_timed_out(tx, step, node["callback"])   # the retry policy's, so here, not the node type's
+            return True
         advance.fire_timer(tx, step)
         return True
 
@@ -306,5 +352,6 @@ def step_requeue(*, step_id: int) -> bool:
     return rows == 1
 
 
-__all__ = ["Claim", "step_claim", "step_heartbeat", "step_record_success", "step_record_failure",
-           "step_expire_lease", "step_fire_timer", "step_requeue"]
+__all__ = ["Claim", "attempt_record", "callback_due", "callback_expires_at", "fail_attempt", "step_claim",
+           "step_heartbeat", "step_record_success", "step_record_failure", "step_expire_lease", "step_fire_timer",
+           "step_requeue"]

@@ -17,8 +17,9 @@ S = StepStatus
 @pytest.mark.parametrize("current, target, allowed", [
     (None, S.RUNNING, True), (None, S.SUCCEEDED, True),             # a step not yet stored: any first status
     (S.SCHEDULED, S.RUNNING, True), (S.SCHEDULED, S.FAILED, True),   # its input mapping failed at the claim
-    (S.RUNNING, S.SCHEDULED, True), (S.RUNNING, S.WAITING, False),
-    (S.WAITING, S.SUCCEEDED, True), (S.WAITING, S.SCHEDULED, False),
+    (S.RUNNING, S.SCHEDULED, True), (S.RUNNING, S.WAITING, True),     # a callback task waits for its callback
+    (S.WAITING, S.SUCCEEDED, True), (S.WAITING, S.SCHEDULED, True),   # its callback failed: retried
+    (S.WAITING, S.RUNNING, False),
     (S.FAILED, S.WAITING, True), (S.FAILED, S.SUCCEEDED, True),      # run again: a wait waits, a choice decides
     (S.CANCELLED, S.SCHEDULED, True), (S.CANCELLED, S.SUCCEEDED, False),   # reopened when its run resumes
     (S.SUCCEEDED, S.SCHEDULED, False), (S.SUCCEEDED, S.FAILED, False), (S.SKIPPED, S.RUNNING, False),

@@ -79,3 +79,9 @@ def sleep_once(ctx, data):
 def compensate(ctx, data):
     _ledger("undo:" + ctx.node_id, ctx)
     return {"undone": ctx.node_id}
+
+
+@activity("test.start_callback", description="Starts work elsewhere: records the call; returns its callback token.")
+def start_callback(ctx, data):
+    _ledger(ctx.node_id, ctx)
+    return {"token": ctx.callback_token, "attempt": ctx.attempt}
