@@ -65,6 +65,16 @@ export interface Attempt {
   error: RunError | null;
 }
 
+export type CallbackState = "open" | "completed" | "failed" | "expired" | "superseded" | "cancelled";
+
+/** The callback token of a callback task's latest attempt (ISO timestamps). */
+export interface StepCallback {
+  state: CallbackState;
+  attempt: number;
+  expires_at: string | null;
+  heartbeat_due: string | null;
+}
+
 export interface Step {
   id: number;
   node_id: string;
@@ -87,6 +97,8 @@ export interface Step {
   finished_at: string | null;
   lease_expires_at: string | null;
   heartbeat_at: string | null;
+  /** Set for callback tasks (absent from servers that predate them). */
+  callback?: StepCallback | null;
 }
 
 export type ActionName =

@@ -22,9 +22,11 @@ const STATUS_TEXT: Record<string, string> = {
 export interface BaseNodeProps extends NodeProps<FlowNode> {
   meta: ViewMeta;
   handleLabel?: (handle: string) => string;
+  /** Small text chips after the type ("callback"): text only. */
+  badges?: readonly string[];
 }
 
-export function BaseNode({ id, type, data, selected, meta, handleLabel }: BaseNodeProps) {
+export function BaseNode({ id, type, data, selected, meta, handleLabel, badges }: BaseNodeProps) {
   const deco = useDecorations();
   const errors = deco.errorsByNode.get(id);
   const run = deco.runStatus?.[id];
@@ -63,6 +65,9 @@ export function BaseNode({ id, type, data, selected, meta, handleLabel }: BaseNo
       <div className="fd-node__head">
         <span className="fd-node__icon" aria-hidden="true">{meta.icon}</span>
         <span className="fd-node__type">{meta.title}</span>
+        {badges?.map((b) => (
+          <span key={b} className="fd-chip fd-node__badge" data-testid={`badge-${id}-${b}`}>{b}</span>
+        ))}
         {run && (
           <span className="fd-node__status" data-testid={`status-${id}`}>
             {STATUS_TEXT[run.status] ?? run.status}

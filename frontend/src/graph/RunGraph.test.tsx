@@ -104,6 +104,22 @@ describe("the run graph", { timeout: 20_000 }, () => {
     expect(nodeEl("reserve").getAttribute("data-status")).toBe("scheduled");
   });
 
+  it("marks task and http nodes that wait for a callback with a chip", () => {
+    const spec: Spec = {
+      ...SPEC,
+      nodes: [
+        ...SPEC.nodes.map((n) => (n.id === "reserve" ? { ...n, callback: { timeout: 3600 } } : n)),
+        { id: "notify", type: "http", method: "POST", url: "https://example.test/jobs", callback: { timeout: 60, heartbeat_timeout: 30 } },
+      ],
+    };
+    render(<RunGraph spec={spec} runStatus={{}} />);
+    expect(screen.getByTestId("badge-reserve-callback").textContent).toBe("callback");
+    expect(screen.getByTestId("badge-reserve-callback").className).toContain("fd-chip");
+    expect(screen.getByTestId("badge-notify-callback").textContent).toBe("callback");
+    expect(screen.queryByTestId("badge-charge-callback")).toBeNull();
+    expect(nodeEl("charge").querySelector(".fd-node__badge")).toBeNull();
+  });
+
   it("reports the node clicked, and marks the selected one", () => {
     const onSelect = vi.fn();
     const { rerender } = render(<RunGraph spec={DETAIL.spec} runStatus={statusFromRun(DETAIL)} onSelect={onSelect} />);

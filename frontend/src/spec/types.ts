@@ -33,6 +33,19 @@ export interface Compensation {
   retry?: RetryPolicy;
 }
 
+/**
+ * A task or http step that waits for an external system (docs/spec.md "Callback tasks"): the
+ * activity gets a single-use token and the step waits, without a worker, until
+ * POST /api/callbacks/{token}/ completes or fails it. Seconds, each > 0 and at most 30 days.
+ */
+export interface CallbackPolicy {
+  timeout: number;
+  heartbeat_timeout?: number;
+}
+/** The longest callback timeout or heartbeat timeout the server accepts (30 days). */
+export const CALLBACK_MAX_SECONDS = 2_592_000;
+export const CALLBACK_DEFAULT_TIMEOUT = 3600;
+
 export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
@@ -68,6 +81,7 @@ export type NodeFields = {
   heartbeat_timeout?: number;
   compensation?: Compensation;
   on_failure?: OnFailure;
+  callback?: CallbackPolicy;
   method?: string;
   url?: string;
   headers?: Record<string, string>;

@@ -1,5 +1,5 @@
 /** One node of the run: its step (and compensation), every attempt with input, output, error and traceback. */
-import type { Attempt, AvailableAction, RunDetail, Step } from "../../api/runs";
+import type { Attempt, AvailableAction, RunDetail, Step, StepCallback } from "../../api/runs";
 import type { NodeRunStatus } from "../../graph/runStatus";
 import { Link } from "react-router";
 import { JsonView } from "../common/JsonView";
@@ -110,6 +110,7 @@ function StepDetail({ step }: { step: Step }) {
           </div>
         )}
       </dl>
+      {step.callback && <CallbackLine callback={step.callback} />}
       {step.error && (
         <div className="fc-error" data-testid="step-error">
           <strong>{step.error.type ?? "Error"}</strong>: {step.error.message}
@@ -134,6 +135,18 @@ function StepDetail({ step }: { step: Step }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** "Callback (attempt 2): open, expires 14:03:10, heartbeat due 13:05:00": the latest attempt's token. */
+function CallbackLine({ callback: c }: { callback: StepCallback }) {
+  const open = c.state === "open";
+  return (
+    <p className="fc-callback" data-testid="step-callback" data-state={c.state}>
+      Callback (attempt {c.attempt}): {c.state}
+      {open && c.expires_at && <>, expires <Time iso={c.expires_at} /></>}
+      {open && c.heartbeat_due && <>, heartbeat due <Time iso={c.heartbeat_due} /></>}
+    </p>
   );
 }
 

@@ -1,5 +1,5 @@
 /** Shared by the task and http inspectors. */
-import { ActivitySelect, Field } from "./fields";
+import { ActivitySelect, Field, OptionalSection } from "./fields";
 import type { InspectorProps } from "./inspectorTypes";
 import { MappingEditor } from "./MappingEditor";
 import { RetryEditor } from "./RetryEditor";
@@ -8,17 +8,14 @@ import { RetryEditor } from "./RetryEditor";
 export function CompensationEditor({ data, update, ctx }: Omit<InspectorProps, "id">) {
   const comp = data.compensation;
   return (
-    <fieldset className="fd-compensation">
-      <legend>Compensation</legend>
-      <label className="fd-check">
-        <input
-          type="checkbox"
-          aria-label="Undo with a compensation activity"
-          checked={!!comp}
-          onChange={(e) => update((f) => ({ ...f, compensation: e.target.checked ? { activity: "" } : undefined }))}
-        />
-        Undo this step with an activity when a later step fails
-      </label>
+    <OptionalSection
+      className="fd-compensation"
+      legend="Compensation"
+      label="Undo this step with an activity when a later step fails"
+      ariaLabel="Undo with a compensation activity"
+      on={!!comp}
+      onToggle={(on) => update((f) => ({ ...f, compensation: on ? { activity: "" } : undefined }))}
+    >
       {comp && (
         <>
           <Field label="Compensation activity" error={comp.activity ? null : "Required"}>
@@ -40,6 +37,6 @@ export function CompensationEditor({ data, update, ctx }: Omit<InspectorProps, "
           <RetryEditor label="Compensation retry" finalErrors={ctx.finalErrors("task")} value={comp.retry} onChange={(retry) => update((f) => ({ ...f, compensation: { ...f.compensation!, retry } }), "comp-retry")} />
         </>
       )}
-    </fieldset>
+    </OptionalSection>
   );
 }

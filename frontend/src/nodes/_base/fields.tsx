@@ -102,3 +102,20 @@ export function ActivitySelect({ value, onChange, activities, label }: { value: 
     </select>
   );
 }
+
+/** A fieldset whose fields exist only while its checkbox is on (compensation, callback). */
+export function OptionalSection({ className, legend, label, ariaLabel, on, onToggle, hint, children }: {
+  className: string; legend: string; label: ReactNode; ariaLabel?: string; on: boolean; onToggle(on: boolean): void; hint?: ReactNode; children: ReactNode;
+}) {
+  return (
+    <fieldset className={className}>
+      <legend>{legend}</legend>
+      <label className="fd-check">
+        <input type="checkbox" aria-label={ariaLabel} checked={on} onChange={(e) => onToggle(e.target.checked)} />
+        {label}
+      </label>
+      {hint && <p className="fd-field__hint">{hint}</p>}
+      {on && children}
+    </fieldset>
+  );
+}

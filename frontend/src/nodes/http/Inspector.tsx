@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { HTTP_METHODS } from "../../spec/types";
+import { CallbackEditor } from "../_base/CallbackEditor";
 import { CompensationEditor } from "../_base/CompensationEditor";
 import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { DurationInput, Field, TextInput } from "../_base/fields";
@@ -61,6 +62,7 @@ export function HttpInspector({ data, update, ctx }: InspectorProps) {
       <Field label="Timeout per attempt" hint="Default 300 seconds">
         <DurationInput label="Timeout" seconds={data.timeout} onChange={(timeout) => update((f) => ({ ...f, timeout }), "timeout")} />
       </Field>
+      <CallbackEditor data={data} update={update} />
       <RetryEditor value={data.retry} finalErrors={ctx.finalErrors("http")} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
       <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />

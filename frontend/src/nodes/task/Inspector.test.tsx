@@ -75,6 +75,32 @@ describe("the task inspector", () => {
     expect(fields()?.compensation).toBeUndefined();
   });
 
+  it("waits for a callback: checking sets callback.timeout 3600, unchecking removes the field", () => {
+    const { store, fields } = taskEditor({ activity: "shop.charge" });
+    const box = () => screen.getByRole("checkbox", { name: "Wait for callback" }) as HTMLInputElement;
+    fireEvent.click(box());
+    expect(fields()?.callback).toEqual({ timeout: 3600 });
+    change("Callback heartbeat timeout", "120");
+    expect(fields()?.callback).toEqual({ timeout: 3600, heartbeat_timeout: 120 });
+    expect(fields()?.heartbeat_timeout).toBeUndefined();
+    fireEvent.click(box());
+    expect(fields()).not.toHaveProperty("callback");
+    expect(screen.queryByLabelText("Callback timeout", { exact: true })).toBeNull();
+    store.getState().undo();
+    expect(fields()?.callback).toEqual({ timeout: 3600, heartbeat_timeout: 120 });
+  });
+
+  it("offers the same callback editor on http nodes", () => {
+    const store = designerWith([{ id: "call", type: "http", method: "POST", url: "https://example.test/jobs" }]);
+    renderInspector(store, "call");
+    fireEvent.click(screen.getByRole("checkbox", { name: "Wait for callback" }));
+    expect(fieldsOf(store, "call")?.callback).toEqual({ timeout: 3600 });
+    change("Callback timeout", "30");
+    expect(fieldsOf(store, "call")?.callback).toEqual({ timeout: 30 * 3600 });
+    fireEvent.click(screen.getByRole("checkbox", { name: "Wait for callback" }));
+    expect(fieldsOf(store, "call")).not.toHaveProperty("callback");
+  });
+
   it("maps the activity's input fields from its schema", () => {
     const { fields } = taskEditor({ activity: "shop.charge" });
     change("Input kind", "fields");

@@ -1,3 +1,4 @@
+import { CallbackEditor } from "../_base/CallbackEditor";
 import { CompensationEditor } from "../_base/CompensationEditor";
 import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { ActivitySelect, DurationInput, Field } from "../_base/fields";
@@ -26,6 +27,7 @@ export function TaskInspector({ data, update, ctx }: InspectorProps) {
       <Field label="Heartbeat timeout" hint="Optional: fail an attempt that stops heartbeating">
         <DurationInput label="Heartbeat timeout" seconds={data.heartbeat_timeout} onChange={(v) => update((f) => ({ ...f, heartbeat_timeout: v }), "heartbeat")} />
       </Field>
+      <CallbackEditor data={data} update={update} />
       <RetryEditor value={data.retry} finalErrors={ctx.finalErrors("task")} onChange={(retry) => update((f) => ({ ...f, retry }), "retry")} />
       <FailurePolicyField data={data} update={update} />
       <CompensationEditor data={data} update={update} ctx={ctx} />

@@ -1,0 +1,58 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunDetail, Step, StepCallback } from "../../api/runs";
+import { StepPanel } from "./StepPanel";
+
+afterEach(cleanup);
+
+const step = (over: Partial<Step> = {}): Step => ({
+  id: 1, node_id: "charge", node_type: "task", kind: "node", status: "waiting", attempt: 2, attempts: [], input: null,
+  output: null, error: null, worker: null, wait_reason: null, child_run_id: null, arrivals: 0, completion_order: null,
+  scheduled_at: null, next_attempt_at: null, started_at: null, finished_at: null, lease_expires_at: null, heartbeat_at: null, ...over,
+});
+
+const detail = (steps: Step[]): RunDetail => ({
+  id: "r-1", definition: "order", version: 1, business_key: "ORD-1", status: "running", stuck: false,
+  stuck_reason: "", stuck_since: null, error: null, is_test: false, parent_run: null, created_at: "",
+  updated_at: "", finished_at: null, last_progress_at: null, input: {}, data: {}, output: null, parent_node_id: null,
+  spec: { schema_version: 1, nodes: [{ id: "charge", type: "task", activity: "shop.charge", callback: { timeout: 3600 } }], edges: [] },
+  last_seq: 3, why: [], available_actions: [], why_details: [], steps,
+});
+
+function panel(steps: Step[]) {
+  return render(
+    <MemoryRouter>
+      <StepPanel run={detail(steps)} node="charge" canOperate cannot="" onAction={() => undefined} onClose={() => undefined} />
+    </MemoryRouter>,
+  );
+}
+
+const OPEN: StepCallback = { state: "open", attempt: 2, expires_at: "2026-12-02T11:00:00Z", heartbeat_due: "2026-12-02T10:05:00Z" };
+
+describe("the step panel's callback line", () => {
+  it("shows the callback's state, attempt and deadlines while it is open", () => {
+    panel([step({ callback: OPEN })]);
+    const line = screen.getByTestId("step-callback");
+    expect(line.textContent).toMatch(/^Callback \(attempt 2\): open, expires .+, heartbeat due .+$/);
+    const times = [...line.querySelectorAll("time")].map((t) => t.getAttribute("dateTime"));
+    expect(times).toEqual(["2026-12-02T11:00:00Z", "2026-12-02T10:05:00Z"]);
+  });
+
+  it("shows a closed callback's state without deadlines", () => {
+    panel([step({ status: "failed", attempt: 3, callback: { ...OPEN, state: "expired", attempt: 3, heartbeat_due: null } })]);
+    expect(screen.getByTestId("step-callback").textContent).toBe("Callback (attempt 3): expired");
+  });
+
+  it("renders the state as text, never markup", () => {
+    const { container } = panel([step({ callback: { ...OPEN, state: "<b>open</b>" as StepCallback["state"], expires_at: null, heartbeat_due: null } })]);
+    expect(screen.getByTestId("step-callback").textContent).toBe("Callback (attempt 2): <b>open</b>");
+    expect(container.querySelector("[data-testid=step-callback] b")).toBeNull();
+  });
+
+  it("shows no callback line for a step without one (null or absent)", () => {
+    panel([step({ callback: null }), step({ id: 2, kind: "compensation" })]);
+    expect(screen.queryByTestId("step-callback")).toBeNull();
+  });
+});
