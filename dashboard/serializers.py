@@ -5,7 +5,7 @@ from rest_framework import serializers
 from engine.callbacks import STATES as callback_states
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
-from engine.selectors import step_callback
+from engine.selectors import step_callback, step_iterations
 from engine.selectors.code import run_spec
 from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
@@ -28,20 +28,33 @@ class CallbackStateSerializer(serializers.Serializer):
     heartbeat_due = serializers.DateTimeField(allow_null=True)
 
 
+class IterationSerializer(serializers.Serializer):
+    run_id = serializers.UUIDField()
+    index = serializers.IntegerField(help_text="0-based")
+    status = serializers.ChoiceField(choices=RunStatus.CHOICES)
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
 class StepSerializer(serializers.ModelSerializer):
     child_run_id = serializers.UUIDField(read_only=True)
     callback = serializers.SerializerMethodField(help_text="a callback task's token of the current attempt")
+    iterations = serializers.SerializerMethodField(help_text="a loop's iterations, each a run of its sub-flow")
 
     class Meta:
         model = StepRun
         fields = ["id", "node_id", "node_type", "kind", "status", "attempt", "attempts", "input", "output", "error",
                   "worker", "wait_reason", "child_run_id", "arrivals", "completion_order", "scheduled_at",
                   "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at",
-                  "callback"]
+                  "callback", "iterations"]
 
     @extend_schema_field(CallbackStateSerializer(allow_null=True))
     def get_callback(self, step):
         return step_callback(step)
+
+    @extend_schema_field(IterationSerializer(many=True, allow_null=True))
+    def get_iterations(self, step):
+        return step_iterations(step)
 
 
 class ActionSerializer(serializers.Serializer):
@@ -82,7 +95,7 @@ class RunDetailSerializer(RunSummarySerializer):
     available_actions = ActionSerializer(many=True, read_only=True)
 
     class Meta(RunSummarySerializer.Meta):
-        fields = RunSummarySerializer.Meta.fields + ["input", "data", "output", "parent_node_id", "spec", "steps",
+        fields = RunSummarySerializer.Meta.fields + ["input", "data", "output", "parent_node_id", "subflow", "iteration", "spec", "steps",
                                                      "last_seq", "why", "why_details", "available_actions"]
 
     def get_last_seq(self, run) -> int:

@@ -95,7 +95,27 @@ class CodeGraph:
         return bool(self.node(node_id).get("compensation"))
 
 
+def subflow_spec(spec: dict, path: str) -> dict:
+    """The sub-flow at ``path`` (node ids from the top, "/"-joined) of ``spec``, as a spec of its
+    own: its nodes and edges, the version's settings (KeyError: no such node or no flow)."""
+    for node_id in path.split("/"):
+        node = next((n for n in spec["nodes"] if n["id"] == node_id), None) if node_id else None
+        if node is None or not isinstance(node.get("flow"), dict):
+            raise KeyError(f"no sub-flow at {path!r}")
+        spec = {"schema_version": spec.get("schema_version", 1), "nodes": node["flow"]["nodes"],
+                "edges": node["flow"]["edges"], "settings": spec.get("settings") or {}}
+    return spec
+
+
+@functools.lru_cache(maxsize=512)
+def graph_for_subflow(version_id: int, path: str) -> Graph:
+    spec = WorkflowVersion.objects.values_list("spec", flat=True).get(pk=version_id)
+    return Graph(subflow_spec(spec, path))
+
+
 def graph_for_run(run) -> Graph | CodeGraph:
-    """The graph a run walks: its version's, or (code) its own."""
+    """The graph a run walks: its version's, a sub-flow of it (a loop's iteration), or (code) its own."""
+    if getattr(run, "subflow", ""):
+        return graph_for_subflow(run.version_id, run.subflow)
     graph = graph_for_version(run.version_id)
     return CodeGraph(run.id, graph) if isinstance(graph, CodeVersion) else graph

@@ -89,8 +89,9 @@ def requeue_lost(now=None) -> int:
 
 
 def resume_parents(now=None) -> int:
-    ids = (StepRun.objects.filter(status=StepStatus.WAITING, node_type="subworkflow",
-                                  child_run__status__in=sorted(RunStatus.TERMINAL))
+    # A loop between iterations (next_attempt_at: its timer) saw its last iteration end already.
+    ids = (StepRun.objects.filter(status=StepStatus.WAITING, node_type__in=["subworkflow", "loop"],
+                                  next_attempt_at__isnull=True, child_run__status__in=sorted(RunStatus.TERMINAL))
            .values_list("child_run_id", flat=True)[:BATCH])
     return _each(ids, lambda i: run_resume_parent(child_run_id=i), "resume")
 

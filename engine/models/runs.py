@@ -31,6 +31,10 @@ class WorkflowRun(models.Model):
     parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                    db_index=False)
     parent_node_id = models.CharField(max_length=64, null=True, blank=True)
+    # A run of a node's own sub-flow (a loop's iteration): the path of node ids, from the version's
+    # spec down, whose ``flow`` it walks ("" for the version's graph), and which repetition it is.
+    subflow = models.CharField(max_length=200, blank=True, default="", db_default="")
+    iteration = models.PositiveIntegerField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", db_index=False)

@@ -7,7 +7,7 @@ from engine.spec.expressions import evaluate_mapping, mapping_expressions
 from engine.spec.problems import pointer
 from engine.spec.schema import (DEFAULT_FAILURE_POLICY, DEFINITION_KEY_PATTERN, MAPPING, MAX_VERSION_NUMBER, ON_FAILURE,
                                 full_match)
-from engine.states import StepStatus
+from engine.states import RunStatus, StepStatus
 
 
 class Subworkflow(NodeType):
@@ -55,6 +55,17 @@ class Subworkflow(NodeType):
                 child_run_id=str(step.child_run_id) if step.child_run_id else None)
         if step.child_run_id:  # ended meanwhile: finish this step from it now
             a.send("resume_parent", str(step.child_run_id))
+
+
+    def on_child_end(self, a, step, node, child):
+        if child.status == RunStatus.COMPLETED:
+            a.succeed(step, child.output, child_run_id=str(child.id))
+        elif child.status in (RunStatus.COMPENSATED, RunStatus.CANCELLED, RunStatus.ABORTED):
+            a.fail(step, {"type": "SubworkflowFailed", "child_run_id": str(child.id),
+                          "message": f"child run ended {child.status}"})
+        else:   # failed (an incident) or its compensation failed: an operator sees to the child first
+            step.wait_reason = f"child run {child.id} is {child.status} and needs an operator"
+            a.save(step, ["wait_reason"])
 
 
 NODE = Subworkflow()

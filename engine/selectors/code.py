@@ -5,7 +5,7 @@ same point of the function (the same ``epoch``: nothing returned between them) w
 together and are drawn side by side; each column follows the one before it."""
 from __future__ import annotations
 
-from engine.graphs import is_code_spec
+from engine.graphs import is_code_spec, subflow_spec
 from engine.models import StepRun
 
 X_STEP, Y_STEP = 260, 130
@@ -49,4 +49,6 @@ def code_run_spec(run, steps=None) -> dict:
 def run_spec(run, steps=None) -> dict:
     """What the console draws a run on: its version's spec, or (a code run) its steps'."""
     spec = run.version.spec
+    if getattr(run, "subflow", ""):   # a loop's iteration: drawn on its sub-flow
+        return subflow_spec(spec, run.subflow)
     return code_run_spec(run, steps) if is_code_spec(spec) else spec

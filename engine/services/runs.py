@@ -354,7 +354,7 @@ def run_code_advance(*, run_id) -> bool:
 
 
 def run_resume_parent(*, child_run_id) -> bool:
-    """A child run ended: finish (or fail) the parent's subworkflow step."""
+    """A child run ended: the parent's step that waits on it (a subworkflow's, a loop's) goes on."""
     child = WorkflowRun.objects.filter(pk=child_run_id).first()
     if child is None or child.parent_run_id is None:
         return False
@@ -365,15 +365,7 @@ def run_resume_parent(*, child_run_id) -> bool:
             run=tx.run, child_run=child, status=StepStatus.WAITING).first()
         if step is None:
             return False
-        if child.status == RunStatus.COMPLETED:
-            advance.succeed(tx, step, child.output, child_run_id=str(child.id))
-        elif child.status in (RunStatus.COMPENSATED, RunStatus.CANCELLED, RunStatus.ABORTED):
-            advance.fail_step(tx, step, {"type": "SubworkflowFailed", "child_run_id": str(child.id),
-                                         "message": f"child run ended {child.status}"})
-        else:
-            step.wait_reason = f"child run {child.id} is {child.status} and needs an operator"
-            step.save(update_fields=["wait_reason", "updated_at"])
-            return False
+        advance.child_ended(tx, step, child)
         return True
 
 

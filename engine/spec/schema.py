@@ -57,6 +57,7 @@ MAX_CALLBACK_SECONDS = 30 * DAY       # callback.timeout, heartbeat_timeout: a c
 MAX_RETRY_INTERVAL = DAY              # retry initial_interval, max_interval: retry at least daily
 MAX_BACKOFF_COEFFICIENT = 100         # 100x per attempt reaches max_interval within 3 attempts anyway
 MAX_ATTEMPTS = 1000                   # with max_interval 24 h, almost 3 years of retrying
+MAX_LOOP_ITERATIONS = 1000           # loop.max_iterations: a poll every 5 min for 3 days fits
 MAX_VERSION_NUMBER = 2 ** 31 - 1      # subworkflow.version: WorkflowVersion.number is a PostgreSQL integer
 
 # Patterns are written for JSON Schema (ECMA-262 semantics); the validator
@@ -116,6 +117,9 @@ INTERVAL = _seconds(MAX_RETRY_INTERVAL, f"seconds, at most {_days(MAX_RETRY_INTE
 MAPPING = {"$ref": "#/$defs/mapping"}
 RETRY = {"$ref": "#/$defs/retry"}
 COMPENSATION = {"$ref": "#/$defs/compensation"}
+# A node's own sub-flow (loop): a graph of the spec's shape; the validator checks it as one.
+FLOW = {"type": "object", "required": ["nodes", "edges"], "additionalProperties": False,
+        "properties": {"nodes": {"type": "array"}, "edges": {"type": "array"}}}
 ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
 # A callback task (task, http): the attempt waits, with no worker, for POST /api/callbacks/{token}/.
 CALLBACK = {"type": "object", "additionalProperties": False, "required": ["timeout"],

@@ -69,6 +69,9 @@ ERROR_CODES = {
     "spec.E028": "expression too costly",
     "spec.E029": "value out of range",
     "spec.E030": "callback on a node that runs no activity (only task and http nodes wait for a callback)",
+    "spec.E031": "loop without max_iterations",
+    "spec.E032": "loop needs exactly one of until/while",
+    "spec.E033": "compensation inside a loop's sub-flow",
 }
 # JSON Schema keywords whose failure is a range error (E029), not a shape error.
 _RANGE_KEYWORDS = frozenset({"maximum", "exclusiveMaximum"})
@@ -360,6 +363,20 @@ class _Checker(GraphChecks):
                     field: str | None = None) -> None:
         parts = ("edges", edge.index) + ((field,) if field else ())
         self.add(code, message, node_id=node_id, edge_id=edge.id, path=pointer(*parts))
+
+    def check_flow(self, node_id: str, flow: dict, path: str) -> None:
+        """A node's sub-flow (a loop's): checked as a spec of its own; each problem is the node's,
+        at its place inside the node (``path``)."""
+        outer_add = self.add
+
+        class _Within:
+            @staticmethod
+            def add(code: str, message: str, *, node_id: str | None = None, edge_id: str | None = None,
+                    path: str | None = None, _outer=node_id, _prefix=path) -> None:
+                outer_add(code, f"in the sub-flow of {_outer!r}: {message}", node_id=_outer, path=_prefix + (path or ""))
+
+        sub = {"schema_version": SCHEMA_VERSION, "nodes": flow.get("nodes"), "edges": flow.get("edges")}
+        _Checker(sub, _Within, self.activity_exists, self.definition_exists).run()
 
     def node_path(self, node_id: str, *parts: Any) -> str:
         return pointer("nodes", self.node_at[node_id][0], *parts)

@@ -233,6 +233,12 @@ def reopen(tx: RunTx, step: StepRun) -> None:
     nodes.of(node).reopen(Activation(tx), step, node)
 
 
+def child_ended(tx: RunTx, step: StepRun, child: WorkflowRun) -> None:
+    """The run ``step`` waits on ended: its node type says what follows."""
+    node = tx.graph.node(step.node_id)
+    nodes.of(node).on_child_end(Activation(tx), step, node, child)
+
+
 def fire_timer(tx: RunTx, step: StepRun) -> None:
     """A waiting step's due time came (a wait's time, a signal's timeout)."""
     node = tx.graph.node(step.node_id)
@@ -302,6 +308,18 @@ class Activation:
     def child_run(self, step: StepRun, *, definition_key: str, version: int | None, input) -> WorkflowRun:
         child = child_run_create(parent=self.tx.run, node_id=step.node_id, definition_key=definition_key,
                                  version=version, input=input)
+        step.child_run = child
+        rows.update(step, ["child_run"], now=self.tx.now)
+        return child
+
+    def iteration_run(self, step: StepRun, iteration: int, input) -> WorkflowRun:
+        """A run of ``step``'s node's own sub-flow, on the run's version, that ``step`` waits on."""
+        parent = self.tx.run
+        child = WorkflowRun.objects.create(
+            definition_id=parent.definition_id, version_id=parent.version_id, input=input if isinstance(input, dict)
+            else {"value": input}, parent_run=parent, parent_node_id=step.node_id, is_test=parent.is_test,
+            subflow=f"{parent.subflow}/{step.node_id}" if parent.subflow else step.node_id, iteration=iteration)
+        run_begin(child, SYSTEM)
         step.child_run = child
         rows.update(step, ["child_run"], now=self.tx.now)
         return child

@@ -245,6 +245,21 @@ def _start_two_edges(spec):
     spec["edges"].append(_e("e_start_b", "start", "blocked_fail"))
 
 
+def _loop(drop=(), **fields):
+    """The wait "cooldown" made a loop (one edge in, one "next" out, as a loop needs)."""
+    def mutate(spec):
+        inner = {"id": "check", "type": "task", "activity": "orders.validate", **fields.pop("inner", {})}
+        loop = {"id": "cooldown", "type": "loop", "max_iterations": 3,
+                "until": {"field": "iteration.index", "op": "gte", "value": 1},
+                "flow": {"nodes": [{"id": "start", "type": "start"}, inner, {"id": "end", "type": "end"}],
+                         "edges": [{"id": "a", "source": "start", "target": "check"},
+                                   {"id": "b", "source": "check", "target": "end"}]}, **fields}
+        for key in drop:
+            loop.pop(key)
+        spec["nodes"][[n["id"] for n in spec["nodes"]].index("cooldown")] = loop
+    return mutate
+
+
 # (name, mutation, expected code, node_id, edge_id); node_id/edge_id None = not asserted.
 INVALID = [
     ("extra top-level key", _set(["viewport"], {}), "E001", None, None),
@@ -257,6 +272,11 @@ INVALID = [
     ("max_attempts 0", _set([("node", "charge"), "retry", "max_attempts"], 0), "E001", "charge", None),
     ("jitter above 1", _set([("node", "charge"), "retry", "jitter"], 1.5), "E029", "charge", None),
     ("callback on a wait", _set([("node", "pause"), "callback"], {"timeout": 60}), "E030", "pause", None),
+    ("loop without max_iterations", _loop(drop=("max_iterations",)), "E031", "cooldown", None),
+    ("loop with until and while", _loop(**{"while": {"field": "iteration.index", "op": "lt", "value": 2}}), "E032",
+     "cooldown", None),
+    ("compensation in a loop's sub-flow", _loop(inner={"compensation": {"activity": "payments.refund"}}), "E033",
+     "cooldown", None),
     ("callback timeout past 30 days", _set([("node", "charge"), "callback"], {"timeout": 31 * 86400}), "E029",
      "charge", None),
     ("negative timeout", _set([("node", "charge"), "timeout"], 0), "E001", "charge", None),

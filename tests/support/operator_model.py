@@ -117,6 +117,7 @@ class Definition:
     compensated: list[str]                 # task node ids with a compensation (input.cfaults)
     choices: dict[str, list[str]]          # choice node id -> its rule ids (input.route)
     subs: dict[str, str]                   # subworkflow node id -> child definition key (input.child)
+    loops: list[str] = dataclasses.field(default_factory=list)   # loop node ids (input.loops: its task's fault)
 
 
 class _Builder:
@@ -132,6 +133,7 @@ class _Builder:
         self.compensated: list[str] = []
         self.choices: dict[str, list[str]] = {}
         self.subs: dict[str, str] = {}
+        self.loops: list[str] = []
 
     def _id(self, prefix: str) -> str:
         self.count += 1
@@ -213,6 +215,26 @@ class _Builder:
         self.subs[node_id] = key
         return node_id, [(node_id, "next")]
 
+    def loop(self) -> tuple[str, list]:
+        """A loop of 1 to 3 iterations of one task (its fault: input.loops); its condition holds at a drawn
+        iteration, or (drawn = max_iterations) never: LoopLimitReached."""
+        rng = self.rng
+        node_id = self._id("l")
+        most = rng.randint(1, 3)
+        inner = {"id": "t", "type": "task", "activity": "fuzz.step", "timeout": 1, "retry": self.retry(),
+                 "input": {"f": "input.f", "fix": "input.fix", "t": "`1`"}}
+        self.policy(inner)
+        node = {"id": node_id, "type": "loop", "max_iterations": most, "delay": rng.choice([0, 0.1]),
+                "until": {"field": "iteration.index", "op": "gte", "value": rng.randint(0, most)},
+                "input": {"f": f"input.loops.{node_id}", "fix": "data.fix"},
+                "flow": {"nodes": [{"id": "start", "type": "start"}, inner, {"id": "end", "type": "end"}],
+                         "edges": [{"id": "e1", "source": "start", "target": "t"},
+                                   {"id": "e2", "source": "t", "target": "end"}]}}
+        self.policy(node)
+        self.nodes.append(node)
+        self.loops.append(node_id)
+        return node_id, [(node_id, "next")]
+
     def sequence(self, depth: int, in_parallel: bool) -> tuple[str, list]:
         entry, exits = self.block(depth, in_parallel)
         for _ in range(self.rng.randint(1, 2)):
@@ -257,7 +279,8 @@ class _Builder:
         return fork, [(join, "next")]
 
     def block(self, depth: int, in_parallel: bool) -> tuple[str, list]:
-        kinds = [("task", 10), ("signal", 2), ("wait", 1), ("subworkflow", 2 if self.children else 0)]
+        kinds = [("task", 10), ("signal", 2), ("wait", 1), ("subworkflow", 2 if self.children else 0),
+                 ("loop", 1 if self.children else 0)]
         if depth > 0 and self.budget > 2:
             kinds += [("sequence", 3), ("choice", 3), ("parallel", 3)]
         names, weights = zip(*kinds)
@@ -322,7 +345,7 @@ class Pool:
             definition = definition_create(key=key, name=key, spec=builder.spec)
             version_publish(definition=definition, number=1)
             return Definition(key, builder.spec, builder.tasks, builder.slow, builder.compensated, builder.choices,
-                              builder.subs)
+                              builder.subs, builder.loops)
 
         children = {}
         for i in range(child_count):
@@ -367,6 +390,7 @@ def _faults_for(rng: random.Random, definition: Definition) -> dict:
 def run_input(rng: random.Random, definition: Definition, pool: Pool) -> dict:
     data = _faults_for(rng, definition)
     data["child"] = {sub: _faults_for(rng, pool.children[key]) for sub, key in definition.subs.items()}
+    data["loops"] = {loop: _fault(rng) for loop in definition.loops}
     return data
 
 

@@ -75,6 +75,15 @@ export interface StepCallback {
   heartbeat_due: string | null;
 }
 
+/** One iteration of a loop step: a run of the loop's sub-flow. */
+export interface StepIteration {
+  run_id: string;
+  index: number;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface Step {
   id: number;
   node_id: string;
@@ -99,6 +108,8 @@ export interface Step {
   heartbeat_at: string | null;
   /** Set for callback tasks (absent from servers that predate them). */
   callback?: StepCallback | null;
+  /** Set for loop steps: its iterations, oldest first. */
+  iterations?: StepIteration[] | null;
 }
 
 export type ActionName =

@@ -5,6 +5,7 @@ import { EndInspector } from "../nodes/end/Inspector";
 import { FailInspector } from "../nodes/fail/Inspector";
 import { HttpInspector } from "../nodes/http/Inspector";
 import { JoinInspector } from "../nodes/join/Inspector";
+import { LoopInspector } from "../nodes/loop/Inspector";
 import { ParallelInspector } from "../nodes/parallel/Inspector";
 import { SignalInspector } from "../nodes/signal/Inspector";
 import { StartInspector } from "../nodes/start/Inspector";
@@ -26,4 +27,5 @@ export const INSPECTORS: Record<NodeType, ComponentType<InspectorProps>> = {
   wait: WaitInspector,
   signal: SignalInspector,
   subworkflow: SubworkflowInspector,
+  loop: LoopInspector,
 };

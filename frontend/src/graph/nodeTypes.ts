@@ -9,6 +9,7 @@ import { EndView } from "../nodes/end/View";
 import { FailView } from "../nodes/fail/View";
 import { HttpView } from "../nodes/http/View";
 import { JoinView } from "../nodes/join/View";
+import { LoopView } from "../nodes/loop/View";
 import { ParallelView } from "../nodes/parallel/View";
 import { SignalView } from "../nodes/signal/View";
 import { StartView } from "../nodes/start/View";
@@ -28,6 +29,7 @@ export const nodeTypes: NodeTypes = {
   wait: WaitView,
   signal: SignalView,
   subworkflow: SubworkflowView,
+  loop: LoopView,
   // code runs only (engine/nodes/code.py)
   value: GenericView,
   workflow: GenericView,

@@ -5,6 +5,7 @@ import { endMeta } from "./end/model";
 import { failMeta } from "./fail/model";
 import { httpMeta } from "./http/model";
 import { joinMeta } from "./join/model";
+import { loopMeta } from "./loop/model";
 import { parallelMeta } from "./parallel/model";
 import { signalMeta } from "./signal/model";
 import { startMeta } from "./start/model";
@@ -25,4 +26,5 @@ export const NODE_META: Record<NodeType, NodeMeta> = {
   wait: waitMeta,
   signal: signalMeta,
   subworkflow: subworkflowMeta,
+  loop: loopMeta,
 };

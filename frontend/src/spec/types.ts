@@ -1,7 +1,7 @@
 /** The workflow spec (schema_version 1), as documented in docs/spec.md. */
 
 export const NODE_TYPES = [
-  "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow",
+  "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow", "loop",
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -94,13 +94,39 @@ export type NodeFields = {
   mode?: "all" | "first";
   // wait
   seconds?: number;
+  /** wait: an expression (a timestamp). A loop's `until` is a Condition: see LoopFields. */
   until?: string;
   // signal
   signal?: string;
   // subworkflow
   definition?: string;
   version?: number;
+  // loop (also `until`, `input`, `on_failure`; see LoopFields)
+  max_iterations?: number;
+  while?: Condition;
+  delay?: number;
+  flow?: SubFlow;
 };
+
+/**
+ * A loop's sub-flow (docs/spec.md "loop"): a graph of the same node and edge format as a
+ * spec, with its own start and end nodes.
+ */
+export interface SubFlow {
+  nodes: SpecNode[];
+  edges: SpecEdge[];
+}
+
+/**
+ * A loop node's fields. The spec's `until` is a condition here, where a wait node's is an
+ * expression string (NodeFields types it so); nodes/loop/model.ts converts between the two.
+ */
+export type LoopFields = Omit<NodeFields, "until"> & { until?: Condition };
+
+/** loop.max_iterations: an integer from 1 to this (E029 above). */
+export const LOOP_MAX_ITERATIONS = 1000;
+/** loop.delay: seconds, > 0 and at most 365 days (E029). */
+export const LOOP_MAX_DELAY = 31_536_000;
 
 export interface SpecNode extends NodeFields {
   id: string;

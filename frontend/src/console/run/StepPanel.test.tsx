@@ -56,3 +56,22 @@ describe("the step panel's callback line", () => {
     expect(screen.queryByTestId("step-callback")).toBeNull();
   });
 });
+
+describe("the step panel's iterations", () => {
+  it("lists a loop step's iterations, each a link to its run with its status", () => {
+    panel([step({ node_type: "loop", iterations: [
+      { run_id: "it-0", index: 0, status: "completed", started_at: "2026-12-02T10:00:00Z", finished_at: "2026-12-02T10:00:01Z" },
+      { run_id: "it-1", index: 1, status: "running", started_at: "2026-12-02T10:05:00Z", finished_at: null },
+    ] })]);
+    const list = screen.getByTestId("step-iterations");
+    expect(list.querySelector("h4")?.textContent).toBe("Iterations (2)");
+    const links = [...list.querySelectorAll("a")].map((a) => [a.textContent, a.getAttribute("href")]);
+    expect(links).toEqual([["iteration 1", "/console/runs/it-0"], ["iteration 2", "/console/runs/it-1"]]);
+    expect([...list.querySelectorAll("li")].map((li) => li.textContent)).toEqual(["iteration 1 completed", "iteration 2 running"]);
+  });
+
+  it("shows no iterations for other steps", () => {
+    panel([step()]);
+    expect(screen.queryByTestId("step-iterations")).toBeNull();
+  });
+});

@@ -111,6 +111,18 @@ function StepDetail({ step }: { step: Step }) {
         )}
       </dl>
       {step.callback && <CallbackLine callback={step.callback} />}
+      {step.iterations && step.iterations.length > 0 && (
+        <div className="fc-iterations" data-testid="step-iterations">
+          <h4>Iterations ({step.iterations.length})</h4>
+          <ol>
+            {step.iterations.map((it) => (
+              <li key={it.run_id}>
+                <Link to={`/console/runs/${it.run_id}`}>iteration {it.index + 1}</Link> <StatusBadge status={it.status} />
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
       {step.error && (
         <div className="fc-error" data-testid="step-error">
           <strong>{step.error.type ?? "Error"}</strong>: {step.error.message}
