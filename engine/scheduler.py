@@ -60,7 +60,9 @@ def _each(items, fn, what: str) -> int:
 
 
 def expire_leases(now=None) -> int:
-    rows = (StepRun.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=_now(now))
+    """Leases that ran out more than the grace ago (store.lease_grace): a live worker reports its
+    own timeout (AttemptTimeout, with where it was) first; this catches dead and hung ones."""
+    rows = (StepRun.objects.filter(status=StepStatus.RUNNING, lease_expires_at__lt=_before(now, store.lease_grace()))
             .values_list("id", "run_id")[:BATCH])
     return _each(rows, lambda r: store.step_expire_lease(step_id=r[0], run_id=r[1]), "lease")
 

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import F, Value
 from django.db.models.functions import Least, Now
@@ -307,6 +308,12 @@ def step_abandon(tx, step: StepRun, *, worker_alive: bool | None) -> None:
     advance.reschedule(tx, step)
 
 
+def lease_grace() -> dt.timedelta:
+    """How long past its lease a running attempt is left to its worker before the scheduler
+    records it timed out: the worker's watchdog fires at the same deadline and says more."""
+    return dt.timedelta(seconds=getattr(settings, "FLOWDECK_LEASE_GRACE", 2.0))
+
+
 def step_expire_lease(*, step_id: int, run_id) -> bool:
     """The scheduler's half of a timeout: a running attempt whose lease ran out
     (the worker died, hung or was too slow) is recorded as timed out."""
@@ -314,7 +321,7 @@ def step_expire_lease(*, step_id: int, run_id) -> bool:
         if tx is None:
             return False
         step = sql.step_get(step_id, lock=True)
-        if not _ours(step, None) or step.lease_expires_at is None or step.lease_expires_at > tx.now:
+        if not _ours(step, None) or step.lease_expires_at is None or step.lease_expires_at + lease_grace() > tx.now:
             return False
         error = {"type": "LeaseExpired", "message": f"no result from worker {step.worker or '?'} before the lease "
                  f"expired at {step.lease_expires_at.isoformat()}", "lease_expired_at": step.lease_expires_at.isoformat()}
@@ -352,6 +359,6 @@ def step_requeue(*, step_id: int) -> bool:
     return rows == 1
 
 
-__all__ = ["Claim", "attempt_record", "callback_due", "callback_expires_at", "fail_attempt", "step_claim",
+__all__ = ["Claim", "attempt_record", "callback_due", "callback_expires_at", "fail_attempt", "lease_grace", "step_claim",
            "step_heartbeat", "step_record_success", "step_record_failure", "step_expire_lease", "step_fire_timer",
            "step_requeue"]

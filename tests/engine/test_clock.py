@@ -42,11 +42,11 @@ def test_a_transactions_now_is_the_databases_whatever_this_process_says(ledger, 
     assert abs((claimed.lease_expires_at - claimed.started_at).total_seconds() - 300) < 1  # the default timeout
 
 
-def _spec():
+def _spec():  # "slow" sleeps in one C call past its lease and grace: the scheduler expires it
     return chain(task("a"),
                  task("flaky", activity="test.flaky", input={"succeed_on": "`3`"}, retry=FAST_RETRY),
                  node("pause", "wait", seconds=1),
-                 task("slow", activity="test.sleep_once", input={"seconds": "`4`"}, timeout=2, retry=FAST_RETRY),
+                 task("slow", activity="test.sleep_once", input={"seconds": "`8`"}, timeout=2, retry=FAST_RETRY),
                  task("after"))
 
 

@@ -20,11 +20,11 @@ RUNS = 30
 
 
 def racing_spec() -> dict:
-    """a fails once (a retry) -> a 1 s timer -> slow outlives its 1 s lease on attempt 1 (the
+    """a fails once (a retry) -> a 1 s timer -> slow outlives its 1 s lease and the grace on attempt 1 (the
     scheduler expires it, attempt 2 succeeds) -> a signal with a 2 s timeout -> after | escalate."""
     spec = chain(task("a", activity="test.flaky", input={"succeed_on": "`2`"}, retry=FAST_RETRY),
                  node("pause", "wait", seconds=1),
-                 task("slow", activity="test.sleep_once", input={"seconds": "`2.5`"}, timeout=1, retry=FAST_RETRY),
+                 task("slow", activity="test.sleep_once", input={"seconds": "`4`"}, timeout=1, retry=FAST_RETRY),
                  node("approval", "signal", signal="approve", timeout=2),
                  task("after"))
     spec["nodes"] += [task("escalate"), node("end2", "end")]

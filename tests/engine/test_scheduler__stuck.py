@@ -69,7 +69,7 @@ def test_an_expired_lease_is_recorded_then_retried(ledger):
     step = StepRun.objects.get(run=run, node_id="a")
     claim = step_claim(step_id=step.id, worker="ghost:1:T")
     assert claim.attempt == 1
-    StepRun.objects.filter(pk=step.id).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    StepRun.objects.filter(pk=step.id).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=5))  # past the grace
     counts = scheduler_tick()
     assert counts["leases"] == 1
     step.refresh_from_db()
