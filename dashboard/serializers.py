@@ -5,7 +5,7 @@ from rest_framework import serializers
 from engine.callbacks import STATES as callback_states
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
-from engine.selectors import step_callback, step_iterations
+from engine.selectors import step_callback, step_iterations, step_map_progress
 from engine.selectors.code import run_spec
 from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
@@ -36,17 +36,28 @@ class IterationSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+class MapProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="ended compensated, cancelled or aborted")
+    stopped = serializers.IntegerField(help_text="failed and waiting for an operator")
+    running = serializers.IntegerField()
+    pending = serializers.IntegerField(help_text="not started yet (max_concurrency)")
+
+
 class StepSerializer(serializers.ModelSerializer):
     child_run_id = serializers.UUIDField(read_only=True)
     callback = serializers.SerializerMethodField(help_text="a callback task's token of the current attempt")
-    iterations = serializers.SerializerMethodField(help_text="a loop's iterations, each a run of its sub-flow")
+    iterations = serializers.SerializerMethodField(help_text="a loop's iterations or a map's item runs, each a run "
+                                                             "of its sub-flow")
+    map_progress = serializers.SerializerMethodField(help_text="a map step's items by state")
 
     class Meta:
         model = StepRun
         fields = ["id", "node_id", "node_type", "kind", "status", "attempt", "attempts", "input", "output", "error",
                   "worker", "wait_reason", "child_run_id", "arrivals", "completion_order", "scheduled_at",
                   "enqueued_at", "next_attempt_at", "started_at", "finished_at", "lease_expires_at", "heartbeat_at",
-                  "callback", "iterations"]
+                  "callback", "iterations", "map_progress"]
 
     @extend_schema_field(CallbackStateSerializer(allow_null=True))
     def get_callback(self, step):
@@ -55,6 +66,10 @@ class StepSerializer(serializers.ModelSerializer):
     @extend_schema_field(IterationSerializer(many=True, allow_null=True))
     def get_iterations(self, step):
         return step_iterations(step)
+
+    @extend_schema_field(MapProgressSerializer(allow_null=True))
+    def get_map_progress(self, step):
+        return step_map_progress(step)
 
 
 class ActionSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now
 
 from engine import stuck
@@ -95,7 +95,13 @@ def resume_parents(now=None) -> int:
     ids = (StepRun.objects.filter(status=StepStatus.WAITING, node_type__in=["subworkflow", "loop"],
                                   next_attempt_at__isnull=True, child_run__status__in=sorted(RunStatus.TERMINAL))
            .values_list("child_run_id", flat=True)[:BATCH])
-    return _each(ids, lambda i: run_resume_parent(child_run_id=i), "resume")
+    # A map's item run that ended after the map's step last moved: its resume_parent was lost.
+    ended = (WorkflowRun.objects.filter(parent_run_id=OuterRef("run_id"), parent_node_id=OuterRef("node_id"),
+                                        status__in=sorted(RunStatus.TERMINAL), finished_at__gt=OuterRef("updated_at"))
+             .exclude(key_scope="").values("id")[:1])
+    items = (StepRun.objects.filter(status=StepStatus.WAITING, node_type="map").annotate(ended=Subquery(ended))
+             .exclude(ended=None).values_list("ended", flat=True)[:BATCH])
+    return _each([*ids, *items], lambda i: run_resume_parent(child_run_id=i), "resume")
 
 
 def cancel_orphans(now=None) -> int:
@@ -103,8 +109,11 @@ def cancel_orphans(now=None) -> int:
     subworkflow step) whose cancel_child message was lost; a failed parent keeps its children
     (it may resume and wait for them again)."""
     waited_for = StepRun.objects.filter(child_run=OuterRef("pk"), status=StepStatus.WAITING)
+    map_waits = StepRun.objects.filter(run_id=OuterRef("parent_run_id"), node_id=OuterRef("parent_node_id"),
+                                       node_type="map", status=StepStatus.WAITING)
     ids = (WorkflowRun.objects.filter(parent_run__isnull=False, status__in=sorted(_NOT_TERMINAL))
            .exclude(parent_run__status=RunStatus.FAILED).exclude(Exists(waited_for))
+           .exclude(Q(Exists(map_waits)) & ~Q(key_scope=""))
            .values_list("id", flat=True)[:BATCH])
     return _each(ids, lambda i: run_cancel_child(run_id=i) or True, "orphan")
 

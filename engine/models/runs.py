@@ -35,6 +35,10 @@ class WorkflowRun(models.Model):
     # spec down, whose ``flow`` it walks ("" for the version's graph), and which repetition it is.
     subflow = models.CharField(max_length=200, blank=True, default="", db_default="")
     iteration = models.PositiveIntegerField(null=True, blank=True)
+    # A map item's run: its steps' idempotency keys are "<scope>:<node>" instead of "<run>:<node>",
+    # the scope "<parent run or its scope>:<map node>:<item index>", so a retried item's
+    # activities see the keys its earlier run saw.
+    key_scope = models.CharField(max_length=400, blank=True, default="", db_default="")
     is_test = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", db_index=False)
@@ -130,8 +134,13 @@ class StepRun(models.Model):
 
     @property
     def idempotency_key(self) -> str:
+        return self.idempotency_key_in(None)
+
+    def idempotency_key_in(self, run) -> str:
+        """The key, given this step's run (read for a map item's key_scope; None: keyed by run id)."""
         suffix = ":compensate" if self.kind == self.COMPENSATION else ""
-        return f"{self.run_id}:{self.node_id}{suffix}"
+        scope = getattr(run, "key_scope", "") or self.run_id
+        return f"{scope}:{self.node_id}{suffix}"
 
     def __str__(self):
         return f"step {self.node_id} of {self.run_id} ({self.status})"

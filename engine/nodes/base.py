@@ -23,6 +23,7 @@ class Check(Protocol):
                    field: str | None = None) -> None: ...
     def node_path(self, node_id: str, *parts: Any) -> str: ...
     def activity_exists(self, name: str) -> bool: ...
+    def input_schema(self, name: str) -> dict | None: ...   # a registered activity's input schema
     definition_exists: Any   # Callable[[str], bool] | None: None when definitions are not looked up
     def check_flow(self, node_id: str, flow: dict, path: str) -> None: ...   # a sub-flow, as a spec
 
@@ -42,6 +43,9 @@ class Activation(Protocol):
     def hold(self, step, *, reason: str, due=None, **payload) -> None: ...
     def take_signal(self, name: str, node_id: str): ...
     def iteration_run(self, step, iteration: int, input): ...
+    def item_run(self, step, index: int, input): ...
+    def item_runs(self, step) -> dict: ...
+    def run_outputs(self, run_ids) -> dict: ...
     def succeed(self, step, output, *, then_settle: bool = True, **payload) -> None: ...
     def fail(self, step, error: dict) -> None: ...
     def run_complete(self, output) -> None: ...
@@ -75,6 +79,7 @@ class NodeType:
     adds_data = True             # its output is kept in the run's data under its id
     unique_branches = False      # its outgoing edges are told apart by branch
     counts_arrivals = False      # activated once per arriving branch (join), not once
+    has_items = False            # its step waits on many runs of its sub-flow (map), not on its child_run
 
     def setting(self, node: dict, field: str):
         """``node``'s ``field``, or its default."""
@@ -114,8 +119,12 @@ class NodeType:
         """A step the run's failure cancelled opens again as it was (the run resumes)."""
         raise ValueError(f"a {self.type} step is never left open")
 
+    def waits_on(self, step, child) -> bool:
+        """Whether the waiting ``step`` waits on the run ``child`` (whose parent node it is)."""
+        return step.child_run_id == child.id
+
     def on_child_end(self, a: Activation, step, node: dict, child) -> None:
-        """The run ``step`` waits on (its ``child_run``) ended."""
+        """The run ``step`` waits on (its ``child_run``, see ``waits_on``) ended."""
         raise ValueError(f"a {self.type} step waits on no run")
 
     def on_timer(self, a: Activation, step, node: dict) -> None:
@@ -137,6 +146,20 @@ def check_single_next(v: Check, node_id: str, kind: str, outs: list[Edge]) -> No
 def unknown_branch(v: Check, node_id: str, kind: str, edge: Edge, allowed: str) -> None:
     v.edge_error("E017", f"edge out of {kind} {node_id!r} has branch {edge.branch!r}; allowed: {allowed}", edge,
                  node_id=node_id, field="branch")
+
+
+def check_subflow(v: Check, node_id: str, index: int, node: dict, kind: str) -> None:
+    """A loop's or a map's ``flow``: checked as a spec of its own; no compensation inside (E033):
+    the runs of a sub-flow are not undone when the run compensates."""
+    flow = node.get("flow")
+    if not (isinstance(flow, dict) and isinstance(flow.get("nodes"), list) and isinstance(flow.get("edges"), list)):
+        return
+    v.check_flow(node_id, flow, pointer("nodes", index, "flow"))
+    for inner in flow["nodes"]:
+        if isinstance(inner, dict) and "compensation" in inner:
+            v.add("E033", f"{inner.get('id')!r} in {kind} {node_id!r}'s sub-flow has a compensation: the sub-flow's "
+                          f"steps are not undone; undo them in a step after the {kind}",
+                  node_id=node_id, path=pointer("nodes", index, "flow"))
 
 
 def check_retry(v: Check, node_id: str, retry: Any, path: str) -> None:

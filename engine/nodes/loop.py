@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.errors import InvalidInput
-from engine.nodes.base import NodeType, expression_error
+from engine.nodes.base import NodeType, check_subflow, expression_error
 from engine.nodes.choice import check_condition
 from engine.spec.conditions import condition_expressions, evaluate_condition
 from engine.spec.expressions import evaluate_mapping, mapping_expressions
@@ -49,14 +49,7 @@ class Loop(NodeType):
         for field in ("until", "while"):
             if isinstance(node.get(field), dict):
                 check_condition(v, node_id, node[field], pointer("nodes", index, field), 1)
-        flow = node.get("flow")
-        if isinstance(flow, dict) and isinstance(flow.get("nodes"), list) and isinstance(flow.get("edges"), list):
-            v.check_flow(node_id, node["flow"], pointer("nodes", index, "flow"))
-            for inner in node["flow"].get("nodes") or []:
-                if isinstance(inner, dict) and "compensation" in inner:
-                    v.add("E033", f"{inner.get('id')!r} in loop {node_id!r}'s sub-flow has a compensation: an "
-                                  "iteration's steps are not undone; undo them in a step after the loop",
-                          node_id=node_id, path=pointer("nodes", index, "flow"))
+        check_subflow(v, node_id, index, node, "loop")
 
     def describe_waiting(self, step, node, now, ago):
         return f"{step.node_id}: {step.wait_reason}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from engine.nodes.base import ActivityNode
 from engine.spec.expressions import mapping_expressions
+from engine.spec.input_fit import input_problems
 from engine.spec.problems import pointer, short
 from engine.spec.schema import (CALLBACK, COMPENSATION, DEFAULT_FAILURE_POLICY, HEARTBEAT, MAPPING, ON_FAILURE, RETRY,
                                 TIMEOUT)
@@ -27,6 +28,10 @@ class Task(ActivityNode):
         if isinstance(activity, str) and activity and not v.activity_exists(activity):
             v.add("E013", f"activity {short(activity)!r} is not registered", node_id=node_id,
                   path=pointer("nodes", index, "activity"))
+        elif isinstance(activity, str) and activity:
+            for path, problem in input_problems(node.get("input"), v.input_schema(activity)):
+                v.add("E035", f"the input of {node_id!r} {problem} ({short(activity)})", node_id=node_id,
+                      path=pointer("nodes", index, "input") + path)
         super().check(v, node_id, index, node)
 
 

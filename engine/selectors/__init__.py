@@ -17,6 +17,6 @@ __all__ += ["run_available_actions", "run_operator_view", "run_why_details"]
 from engine.selectors.callbacks import step_callback  # noqa: E402
 
 __all__ += ["step_callback"]
-from engine.selectors.loops import step_iterations  # noqa: E402
+from engine.selectors.loops import step_iterations, step_map_progress  # noqa: E402
 
-__all__ += ["step_iterations"]
+__all__ += ["step_iterations", "step_map_progress"]

@@ -295,8 +295,8 @@ def step_skip(*, run_id, node_id: str, output=None, kind: str | None = None, use
             tx.set_status(RunStatus.COMPENSATING)
             advance.succeed(tx, step, output, event="step.skipped", status=StepStatus.SKIPPED)
             return tx.run
-        if step.child_run_id and step.status == StepStatus.WAITING:
-            tx.send("cancel_child", str(step.child_run_id))
+        if step.status == StepStatus.WAITING:
+            advance.children_cancel(tx, step)
         failed = tx.run.status == RunStatus.FAILED
         # In a failed run the skip is recorded first, its successors held back (successors_pending)
         # like any step done while failed; the run resumes once no failed step is left: resume()
@@ -354,7 +354,7 @@ def run_code_advance(*, run_id) -> bool:
 
 
 def run_resume_parent(*, child_run_id) -> bool:
-    """A child run ended: the parent's step that waits on it (a subworkflow's, a loop's) goes on."""
+    """A child run ended: the parent's step that waits on it (a subworkflow's, a loop's, a map's) goes on."""
     child = WorkflowRun.objects.filter(pk=child_run_id).first()
     if child is None or child.parent_run_id is None:
         return False
@@ -362,8 +362,8 @@ def run_resume_parent(*, child_run_id) -> bool:
         if tx is None:
             return False
         step = StepRun.objects.select_for_update().filter(
-            run=tx.run, child_run=child, status=StepStatus.WAITING).first()
-        if step is None:
+            run=tx.run, node_id=child.parent_node_id, kind=StepRun.NODE, status=StepStatus.WAITING).first()
+        if step is None or not advance.waits_on(tx, step, child):
             return False
         advance.child_ended(tx, step, child)
         return True

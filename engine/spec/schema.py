@@ -58,6 +58,8 @@ MAX_RETRY_INTERVAL = DAY              # retry initial_interval, max_interval: re
 MAX_BACKOFF_COEFFICIENT = 100         # 100x per attempt reaches max_interval within 3 attempts anyway
 MAX_ATTEMPTS = 1000                   # with max_interval 24 h, almost 3 years of retrying
 MAX_LOOP_ITERATIONS = 1000           # loop.max_iterations: a poll every 5 min for 3 days fits
+MAX_MAP_CONCURRENCY = 100            # map.max_concurrency: item runs going at once
+MAX_MAP_ITEMS = 10_000               # items one map step takes (more fails it: MapTooManyItems)
 MAX_VERSION_NUMBER = 2 ** 31 - 1      # subworkflow.version: WorkflowVersion.number is a PostgreSQL integer
 
 # Patterns are written for JSON Schema (ECMA-262 semantics); the validator
@@ -117,10 +119,14 @@ INTERVAL = _seconds(MAX_RETRY_INTERVAL, f"seconds, at most {_days(MAX_RETRY_INTE
 MAPPING = {"$ref": "#/$defs/mapping"}
 RETRY = {"$ref": "#/$defs/retry"}
 COMPENSATION = {"$ref": "#/$defs/compensation"}
-# A node's own sub-flow (loop): a graph of the spec's shape; the validator checks it as one.
+# A node's own sub-flow (loop, map): a graph of the spec's shape; the validator checks it as one.
 FLOW = {"type": "object", "required": ["nodes", "edges"], "additionalProperties": False,
         "properties": {"nodes": {"type": "array"}, "edges": {"type": "array"}}}
 ON_FAILURE = {"enum": list(FAILURE_POLICIES)}
+# map.tolerated_failures: a count of failed items, or a share of them ("10%").
+TOLERATED_FAILURES = {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_MAP_ITEMS},
+                                {"type": "string", "pattern": r"^(100|[1-9]?[0-9])%$"}],
+                      "description": "a count, or a percentage such as \"10%\""}
 # A callback task (task, http): the attempt waits, with no worker, for POST /api/callbacks/{token}/.
 CALLBACK = {"type": "object", "additionalProperties": False, "required": ["timeout"],
             "properties": {"timeout": _seconds(MAX_CALLBACK_SECONDS, f"seconds from the attempt's start, at most "

@@ -71,7 +71,9 @@ ERROR_CODES = {
     "spec.E030": "callback on a node that runs no activity (only task and http nodes wait for a callback)",
     "spec.E031": "loop without max_iterations",
     "spec.E032": "loop needs exactly one of until/while",
-    "spec.E033": "compensation inside a loop's sub-flow",
+    "spec.E033": "compensation inside a loop's or a map's sub-flow",
+    "spec.E034": "map without items",
+    "spec.E035": "a task's input mapping does not fit its activity's input schema",
 }
 # JSON Schema keywords whose failure is a range error (E029), not a shape error.
 _RANGE_KEYWORDS = frozenset({"maximum", "exclusiveMaximum"})
@@ -118,8 +120,14 @@ def _activity_registered(name: str) -> bool:
     return activity_get(name) is not None
 
 
+def _registered_input_schema(name: str) -> dict | None:
+    found = activity_get(name)
+    return found.input_schema if found is not None else None
+
+
 def validate_spec(spec: Any, *, activity_exists: Callable[[str], bool] | Collection[str] = _activity_registered,
-                  definition_exists: Callable[[str], bool] | None = None) -> list[dict]:
+                  definition_exists: Callable[[str], bool] | None = None,
+                  input_schema: Callable[[str], dict | None] = _registered_input_schema) -> list[dict]:
     """Every problem in ``spec`` (empty when valid); never raises.
 
     ``activity_exists(name)`` (or a collection of names) says whether an activity
@@ -129,7 +137,7 @@ def validate_spec(spec: Any, *, activity_exists: Callable[[str], bool] | Collect
     """
     report = _Report()
     try:
-        _Checker(spec, report, _as_predicate(activity_exists), definition_exists).run()
+        _Checker(spec, report, _as_predicate(activity_exists), definition_exists, input_schema).run()
     except _TooManyErrors:
         pass
     except Exception as exc:  # the contract is "never raise"; log the bug, report the spec as unchecked
@@ -148,11 +156,13 @@ def assert_valid(spec: Any, *, activity_exists: Callable[[str], bool] | Collecti
 
 class _Checker(GraphChecks):
     def __init__(self, spec: Any, report: _Report, activity_exists: Callable[[str], bool],
-                 definition_exists: Callable[[str], bool] | None) -> None:
+                 definition_exists: Callable[[str], bool] | None,
+                 input_schema: Callable[[str], dict | None] = _registered_input_schema) -> None:
         self.spec = spec
         self.add = report.add
         self.activity_exists = activity_exists
         self.definition_exists = definition_exists
+        self.input_schema = input_schema
 
     def run(self) -> None:
         spec = self.spec
@@ -365,7 +375,7 @@ class _Checker(GraphChecks):
         self.add(code, message, node_id=node_id, edge_id=edge.id, path=pointer(*parts))
 
     def check_flow(self, node_id: str, flow: dict, path: str) -> None:
-        """A node's sub-flow (a loop's): checked as a spec of its own; each problem is the node's,
+        """A node's sub-flow (a loop's, a map's): checked as a spec of its own; each problem is the node's,
         at its place inside the node (``path``)."""
         outer_add = self.add
 
@@ -376,7 +386,7 @@ class _Checker(GraphChecks):
                 outer_add(code, f"in the sub-flow of {_outer!r}: {message}", node_id=_outer, path=_prefix + (path or ""))
 
         sub = {"schema_version": SCHEMA_VERSION, "nodes": flow.get("nodes"), "edges": flow.get("edges")}
-        _Checker(sub, _Within, self.activity_exists, self.definition_exists).run()
+        _Checker(sub, _Within, self.activity_exists, self.definition_exists, self.input_schema).run()
 
     def node_path(self, node_id: str, *parts: Any) -> str:
         return pointer("nodes", self.node_at[node_id][0], *parts)

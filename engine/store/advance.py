@@ -9,7 +9,7 @@ from engine.workflows import driver
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
 from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
-from engine.store import rows, signals, sql, versions
+from engine.store import items, rows, signals, sql, versions
 from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,10 @@ def reopen(tx: RunTx, step: StepRun) -> None:
     nodes.of(node).reopen(Activation(tx), step, node)
 
 
+def waits_on(tx: RunTx, step: StepRun, child: WorkflowRun) -> bool:
+    return nodes.of(tx.graph.node(step.node_id)).waits_on(step, child)
+
+
 def child_ended(tx: RunTx, step: StepRun, child: WorkflowRun) -> None:
     """The run ``step`` waits on ended: its node type says what follows."""
     node = tx.graph.node(step.node_id)
@@ -323,6 +327,18 @@ class Activation:
         step.child_run = child
         rows.update(step, ["child_run"], now=self.tx.now)
         return child
+
+    def item_run(self, step: StepRun, index: int, input) -> WorkflowRun:
+        """A run of ``step``'s map sub-flow for item ``index`` (the step waits on all of them)."""
+        child = items.item_run_new(self.tx, step, index, input)
+        run_begin(child, SYSTEM)
+        return child
+
+    def item_runs(self, step: StepRun) -> dict:
+        return items.item_runs(self.tx, step)
+
+    def run_outputs(self, run_ids) -> dict:
+        return items.run_outputs(run_ids)
 
     def take_signal(self, name: str, node_id: str):
         """The run's oldest kept signal ``name``, now consumed by ``node_id`` (None: none kept)."""
@@ -471,6 +487,7 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
     if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
         sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
         return
+    maps = []
     for step_id, node_id, child_run_id in sorted(sql.steps_cancel_open(tx.run.id, kind=kind, statuses=statuses,
                                                                        now=tx.now)):
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
@@ -478,8 +495,21 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
             tx.send("cancel_child", str(child_run_id))
         if tx.inline is not None:
             tx.inline.drop(step_id)
+        if kind == StepRun.NODE and nodes.of(tx.graph.node(node_id)).has_items:
+            maps.append(node_id)
+    for child_id in (sql.open_items(tx.run.id, maps) if maps and children else ()):
+        tx.send("cancel_child", str(child_id))
     if children and kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
         cancel_orphans(tx)
+
+
+def children_cancel(tx: RunTx, step: StepRun) -> None:
+    """The runs ``step`` waits on are not wanted any more (it was skipped): its child run, a map's items."""
+    if step.child_run_id:
+        tx.send("cancel_child", str(step.child_run_id))
+    if nodes.of(tx.graph.node(step.node_id)).has_items:
+        for child_id in sql.open_items(tx.run.id, [step.node_id]):
+            tx.send("cancel_child", str(child_id))
 
 
 def cancel_orphans(tx: RunTx) -> None:

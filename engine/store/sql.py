@@ -228,8 +228,18 @@ def steps_cancel_open(run_id, *, kind: str, statuses, now) -> list[tuple]:
 
 
 def orphan_children(run_id) -> list:
-    """Child runs still going under the run's cancelled subworkflow steps (a failed run keeps them)."""
+    """Child runs still going under the run's cancelled steps (a subworkflow's or a loop's run, a
+    map's item runs; a failed run keeps them)."""
     return [row[0] for row in execute(
-        'SELECT s."child_run_id" FROM "engine_steprun" s JOIN "engine_workflowrun" c ON c."id" = s."child_run_id" '
-        'WHERE s."run_id" = %s AND s."status" = %s AND NOT (c."status" = ANY(%s))',
-        (run_id, StepStatus.CANCELLED, sorted(RunStatus.TERMINAL))).fetchall()]
+        'SELECT c."id" FROM "engine_workflowrun" c JOIN "engine_steprun" s ON s."run_id" = c."parent_run_id" '
+        'AND s."node_id" = c."parent_node_id" AND s."kind" = %s WHERE c."parent_run_id" = %s AND s."status" = %s '
+        'AND NOT (c."status" = ANY(%s)) AND (s."child_run_id" = c."id" OR c."key_scope" <> %s)',
+        (StepRun.NODE, run_id, StepStatus.CANCELLED, sorted(RunStatus.TERMINAL), "")).fetchall()]
+
+
+def open_items(run_id, node_ids) -> list:
+    """The item runs still going of the run's map steps ``node_ids``."""
+    return [row[0] for row in execute(
+        'SELECT "id" FROM "engine_workflowrun" WHERE "parent_run_id" = %s AND "parent_node_id" = ANY(%s) '
+        'AND "key_scope" <> %s AND NOT ("status" = ANY(%s)) ORDER BY "iteration"',
+        (run_id, list(node_ids), "", sorted(RunStatus.TERMINAL))).fetchall()]

@@ -117,7 +117,7 @@ def _attempt_begin(tx, step: StepRun, worker: str, prepared):
             tx.set_status(RunStatus.RUNNING)  # what settle() would find: a node step is running
         return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
                      attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
-                     idempotency_key=step.idempotency_key, business_key=tx.run.business_key, timeout=timeout,
+                     idempotency_key=step.idempotency_key_in(tx.run), business_key=tx.run.business_key, timeout=timeout,
                      heartbeat_timeout=heartbeat,
                      callback=node.get("callback") if step.kind == StepRun.NODE else None)
     return started

@@ -97,8 +97,15 @@ BASE = {
 }
 
 
+# payments.charge's input schema, as its @activity would declare it: the base spec's mapping fits.
+SCHEMAS = {"payments.charge": {"type": "object", "required": ["amount", "currency"],
+                               "properties": {"amount": {"type": "number"}, "currency": {"type": "string"},
+                                              "meta": {"type": "object"}}}}
+
+
 def check(spec):
-    return validate_spec(spec, activity_exists=ACTIVITIES, definition_exists=DEFINITIONS.__contains__)
+    return validate_spec(spec, activity_exists=ACTIVITIES, definition_exists=DEFINITIONS.__contains__,
+                         input_schema=SCHEMAS.get)
 
 
 def codes(errors):
@@ -260,6 +267,20 @@ def _loop(drop=(), **fields):
     return mutate
 
 
+def _map(drop=(), inner=None, **fields):
+    """The wait "cooldown" made a map over input.lines (one edge in, one "next" out)."""
+    def mutate(spec):
+        task = {"id": "check", "type": "task", "activity": "orders.validate", **(inner or {})}
+        node = {"id": "cooldown", "type": "map", "items": "input.lines",
+                "flow": {"nodes": [{"id": "start", "type": "start"}, task, {"id": "end", "type": "end"}],
+                         "edges": [{"id": "a", "source": "start", "target": "check"},
+                                   {"id": "b", "source": "check", "target": "end"}]}, **fields}
+        for key in drop:
+            node.pop(key)
+        spec["nodes"][[n["id"] for n in spec["nodes"]].index("cooldown")] = node
+    return mutate
+
+
 # (name, mutation, expected code, node_id, edge_id); node_id/edge_id None = not asserted.
 INVALID = [
     ("extra top-level key", _set(["viewport"], {}), "E001", None, None),
@@ -277,6 +298,15 @@ INVALID = [
      "cooldown", None),
     ("compensation in a loop's sub-flow", _loop(inner={"compensation": {"activity": "payments.refund"}}), "E033",
      "cooldown", None),
+    ("compensation in a map's sub-flow", _map(inner={"compensation": {"activity": "payments.refund"}}), "E033",
+     "cooldown", None),
+    ("map without items", _map(drop=("items",)), "E034", "cooldown", None),
+    ("input mapping without a required field", _set([("node", "charge"), "input"], {"amount": "input.amount"}),
+     "E035", "charge", None),
+    ("input literal of the wrong type", _set([("node", "charge"), "input", "amount"], "'12.50'"), "E035", "charge",
+     None),
+    ("map max_concurrency over 100", _map(max_concurrency=101), "E029", "cooldown", None),
+    ("map tolerated_failures over 100%", _map(tolerated_failures="101%"), "E001", "cooldown", None),
     ("callback timeout past 30 days", _set([("node", "charge"), "callback"], {"timeout": 31 * 86400}), "E029",
      "charge", None),
     ("negative timeout", _set([("node", "charge"), "timeout"], 0), "E001", "charge", None),

@@ -81,6 +81,15 @@ def compensate(ctx, data):
     return {"undone": ctx.node_id}
 
 
+@activity("test.fail_first", description="With `fail` true, fails the first call for its idempotency key, then "
+                                          "succeeds: a retried map item sees the key its first run saw.")
+def fail_first(ctx, data):
+    _ledger(ctx.node_id, ctx)
+    if isinstance(data, dict) and data.get("fail") and _effect_once(ctx.node_id + ":failed", ctx):
+        raise ActivityError("first call for this key fails", error_type="FirstCallFails")
+    return {**(data if isinstance(data, dict) else {}), "attempt": ctx.attempt}
+
+
 @activity("test.start_callback", description="Starts work elsewhere: records the call; returns its callback token.")
 def start_callback(ctx, data):
     _ledger(ctx.node_id, ctx)

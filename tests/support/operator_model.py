@@ -118,6 +118,7 @@ class Definition:
     choices: dict[str, list[str]]          # choice node id -> its rule ids (input.route)
     subs: dict[str, str]                   # subworkflow node id -> child definition key (input.child)
     loops: list[str] = dataclasses.field(default_factory=list)   # loop node ids (input.loops: its task's fault)
+    maps: list[str] = dataclasses.field(default_factory=list)    # map node ids (input.maps: a fault per item)
 
 
 class _Builder:
@@ -134,6 +135,7 @@ class _Builder:
         self.choices: dict[str, list[str]] = {}
         self.subs: dict[str, str] = {}
         self.loops: list[str] = []
+        self.maps: list[str] = []
 
     def _id(self, prefix: str) -> str:
         self.count += 1
@@ -235,6 +237,24 @@ class _Builder:
         self.loops.append(node_id)
         return node_id, [(node_id, "next")]
 
+    def map(self) -> tuple[str, list]:
+        """A map of one task over 1 to 4 items (input.maps: each item its task's fault), 1 to 3 at once,
+        tolerating 0, 1 or half of the failures."""
+        rng = self.rng
+        node_id = self._id("m")
+        inner = {"id": "t", "type": "task", "activity": "fuzz.step", "timeout": 1, "retry": self.retry(),
+                 "input": {"f": "input.f", "fix": "input.fix", "t": "`1`"}}
+        self.policy(inner)
+        node = {"id": node_id, "type": "map", "items": f"input.maps.{node_id}", "max_concurrency": rng.randint(1, 3),
+                "tolerated_failures": rng.choice([0, 1, "50%"]), "input": {"f": "item.value", "fix": "data.fix"},
+                "flow": {"nodes": [{"id": "start", "type": "start"}, inner, {"id": "end", "type": "end"}],
+                         "edges": [{"id": "e1", "source": "start", "target": "t"},
+                                   {"id": "e2", "source": "t", "target": "end"}]}}
+        self.policy(node)
+        self.nodes.append(node)
+        self.maps.append(node_id)
+        return node_id, [(node_id, "next")]
+
     def sequence(self, depth: int, in_parallel: bool) -> tuple[str, list]:
         entry, exits = self.block(depth, in_parallel)
         for _ in range(self.rng.randint(1, 2)):
@@ -280,7 +300,7 @@ class _Builder:
 
     def block(self, depth: int, in_parallel: bool) -> tuple[str, list]:
         kinds = [("task", 10), ("signal", 2), ("wait", 1), ("subworkflow", 2 if self.children else 0),
-                 ("loop", 1 if self.children else 0)]
+                 ("loop", 1 if self.children else 0), ("map", 1 if self.children else 0)]
         if depth > 0 and self.budget > 2:
             kinds += [("sequence", 3), ("choice", 3), ("parallel", 3)]
         names, weights = zip(*kinds)
@@ -345,7 +365,7 @@ class Pool:
             definition = definition_create(key=key, name=key, spec=builder.spec)
             version_publish(definition=definition, number=1)
             return Definition(key, builder.spec, builder.tasks, builder.slow, builder.compensated, builder.choices,
-                              builder.subs, builder.loops)
+                              builder.subs, builder.loops, builder.maps)
 
         children = {}
         for i in range(child_count):
@@ -391,6 +411,7 @@ def run_input(rng: random.Random, definition: Definition, pool: Pool) -> dict:
     data = _faults_for(rng, definition)
     data["child"] = {sub: _faults_for(rng, pool.children[key]) for sub, key in definition.subs.items()}
     data["loops"] = {loop: _fault(rng) for loop in definition.loops}
+    data["maps"] = {node: [_fault(rng) for _ in range(rng.randint(1, 4))] for node in definition.maps}
     return data
 
 
@@ -1238,8 +1259,10 @@ def _check_orphans(runs: dict, steps: dict, *, grace: float) -> list[Violation]:
             parent = parents.get(str(run.parent_run_id))
             if parent is not None and parent.status in RunStatus.NEEDS_OPERATOR:
                 continue  # a failed parent keeps its children: a retry waits for them again
-            parent_steps = StepRun.objects.filter(run_id=run.parent_run_id, child_run_id=run.id).values_list(
-                "status", flat=True)
+            waits = Q(child_run_id=run.id)
+            if run.key_scope:   # a map's item run: its map's step waits on all of them
+                waits |= Q(node_type="map", node_id=run.parent_node_id, kind="node")
+            parent_steps = StepRun.objects.filter(waits, run_id=run.parent_run_id).values_list("status", flat=True)
             if StepStatus.WAITING not in parent_steps:
                 out.append(run_id)
         return out

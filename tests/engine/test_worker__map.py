@@ -1,0 +1,142 @@
+"""Maps on real worker processes: one run of the map's sub-flow per item, at most max_concurrency
+at once, results in the list's order, failures tolerated up to a count, failed items run again
+by an operator's retry under the keys their first runs saw."""
+import pytest
+
+from engine.models import StepRun, WorkflowRun
+from engine.services.runs import run_cancel, run_start, step_retry, step_skip
+from tests.support.flows import assert_gapless, chain, node, publish, task, wait_status
+from tests.support.stack import wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+ONCE = {"max_attempts": 1}
+
+
+def _map(key: str, inner: dict, **fields):
+    flow = chain(inner)
+    flow["nodes"][-1]["output"] = f"data.{inner['id']}"
+    flow = {"nodes": flow["nodes"], "edges": flow["edges"]}
+    publish(key, chain(task("before"), node("lines", "map", items="input.lines", flow=flow, **fields), task("after")))
+
+
+def _items(run):
+    return list(WorkflowRun.objects.filter(parent_run=run).order_by("iteration", "created_at"))
+
+
+def _most_at_once(run) -> int:
+    """The most item runs alive at one time (an item run's life: its creation to its end)."""
+    edges = sorted([(i.created_at, 1) for i in _items(run)] + [(i.finished_at, -1) for i in _items(run)],
+                   key=lambda e: (e[0], e[1]))
+    going, most = 0, 0
+    for _, delta in edges:
+        going += delta
+        most = max(most, going)
+    return most
+
+
+def test_a_map_runs_its_sub_flow_per_item_at_most_max_concurrency_at_once_results_in_order(stack, ledger):
+    _map("map-lines", task("reserve", input={"sku": "input.sku", "n": "input.n"}), max_concurrency=2,
+         input={"sku": "item.value", "n": "item.index"})
+    stack.worker(threads=4)
+    skus = [f"sku-{n}" for n in range(7)]
+    run, _ = run_start(definition_key="map-lines", input={"lines": skus})
+    wait_status(run.id, "completed", stack=stack, timeout=90)
+    step = StepRun.objects.get(run=run, node_id="lines")
+    assert step.output["count"] == 7 and step.output["succeeded"] == 7 and step.output["failed"] == []
+    assert [o["sku"] for o in step.output["outputs"]] == skus and [o["n"] for o in step.output["outputs"]] == \
+        list(range(7))
+    items = _items(run)
+    assert [i.iteration for i in items] == list(range(7)) and all(i.status == "completed" for i in items)
+    assert all(i.subflow == "lines" and i.version_id == run.version_id for i in items)
+    assert 1 <= _most_at_once(run) <= 2
+    # Each item's step keyed by the item, not by its run: <run>:<map node>:<index>:<node>.
+    keys = sorted(key for _, key, _ in ledger.calls("reserve"))
+    assert keys == sorted(f"{run.id}:lines:{n}:reserve" for n in range(7))
+    assert [c[0] for c in ledger.calls() if c[0] != "reserve"] == ["before", "after"]
+    for r in (run, *items):
+        assert_gapless(r.id)
+
+
+def test_failures_within_tolerance_let_the_map_succeed_one_more_fails_it_and_cancels_the_rest(stack, ledger):
+    inner = task("line", "test.fail_first", input={"fail": "input.item.fail"}, retry=ONCE, on_failure="fail")
+    _map("map-tolerant", inner, max_concurrency=3, tolerated_failures=1)
+    _map("map-strict", inner, max_concurrency=1, tolerated_failures="10%", on_failure="fail")
+    stack.worker(threads=4)
+    lines = [{"fail": n == 2} for n in range(5)]
+    run, _ = run_start(definition_key="map-tolerant", input={"lines": lines})
+    wait_status(run.id, "completed", stack=stack, timeout=90)
+    step = StepRun.objects.get(run=run, node_id="lines")
+    assert step.output["succeeded"] == 4 and step.output["failed"] == [2] and step.output["outputs"][2] is None
+    assert [i.status for i in _items(run)] == ["completed", "completed", "aborted", "completed", "completed"]
+    # 10% of 5 rounds down to 0: the first failed item fails the map, and no later item starts.
+    run, _ = run_start(definition_key="map-strict", input={"lines": [{"fail": n == 1} for n in range(5)]})
+    run = wait_status(run.id, "aborted", stack=stack, timeout=90)
+    step = StepRun.objects.get(run=run, node_id="lines")
+    assert step.error["type"] == "MapItemsFailed" and step.error["failed"] == [1] and step.error["tolerated"] == 0
+    assert [i.status for i in _items(run)] == ["completed", "aborted"]
+    tolerant = StepRun.objects.get(run__definition__key="map-tolerant", node_id="after").run_id
+    assert [key for _, key, _ in ledger.calls("after")] == [f"{tolerant}:after"]
+
+
+def test_an_operators_retry_runs_only_the_failed_items_again_under_their_first_keys(stack, ledger):
+    inner = task("line", "test.fail_first", input={"fail": "input.item.fail"}, retry=ONCE, on_failure="fail")
+    _map("map-retry", inner, max_concurrency=2, on_failure="incident")
+    stack.worker(threads=4)
+    run, _ = run_start(definition_key="map-retry", input={"lines": [{"fail": n == 1} for n in range(4)]})
+    run = wait_status(run.id, "failed", stack=stack, timeout=90)
+    assert StepRun.objects.get(run=run, node_id="lines").error["type"] == "MapItemsFailed"
+    step_retry(run_id=run.id, node_id="lines", reason="the warehouse is back")
+    wait_status(run.id, "completed", stack=stack, timeout=90)
+    step = StepRun.objects.get(run=run, node_id="lines")
+    assert step.output["succeeded"] == 4 and step.output["failed"] == []
+    items = _items(run)
+    assert [(i.iteration, i.status) for i in items] == [(0, "completed"), (1, "aborted"), (1, "completed"),
+                                                        (2, "completed"), (3, "completed")]
+    assert step.input["superseded"] == [str(items[1].id)]
+    calls = ledger.calls("line")
+    assert len(calls) == 5 and [key for _, key, _ in calls].count(f"{run.id}:lines:1:line") == 2
+    assert len(ledger.calls("after")) == 1
+    assert_gapless(run.id)
+
+
+def test_cancelling_the_run_cancels_the_item_runs_going_and_starts_no_more(stack, ledger):
+    _map("map-cancel", task("slow", "test.sleep", input={"seconds": "`30`"}, retry=ONCE), max_concurrency=2)
+    stack.worker(threads=4)
+    run, _ = run_start(definition_key="map-cancel", input={"lines": list(range(6))})
+    wait_for(lambda: len(ledger.calls("slow:begin")) == 2, timeout=30, message="two items started")
+    run_cancel(run_id=run.id, reason="customer cancelled")
+    wait_status(run.id, "cancelled", stack=stack, timeout=30)
+    wait_for(lambda: all(i.status == "cancelled" for i in _items(run)), timeout=30, message="items cancelled")
+    assert len(_items(run)) == 2
+    assert StepRun.objects.get(run=run, node_id="lines").status == "cancelled"
+
+
+def test_skipping_a_waiting_map_cancels_its_item_runs_and_the_run_goes_on(stack, ledger):
+    _map("map-skip", task("slow", "test.sleep", input={"seconds": "`30`"}, retry=ONCE), max_concurrency=2)
+    stack.worker(threads=4)
+    run, _ = run_start(definition_key="map-skip", input={"lines": list(range(4))})
+    wait_for(lambda: len(ledger.calls("slow:begin")) == 2, timeout=30, message="two items started")
+    step_skip(run_id=run.id, node_id="lines", output={"count": 0}, reason="reserved by hand")
+    wait_status(run.id, "completed", stack=stack, timeout=30)
+    wait_for(lambda: all(i.status == "cancelled" for i in _items(run)), timeout=30, message="items cancelled")
+    assert len(_items(run)) == 2 and len(ledger.calls("after")) == 1
+
+
+def test_a_worker_sigkilled_while_items_run_loses_no_item_and_repeats_no_finished_one(stack, ledger):
+    _map("map-kill", task("slow", "test.sleep", input={"seconds": "`1`"}, timeout=3,
+                          retry={"max_attempts": 5, "initial_interval": 0.1}), max_concurrency=3)
+    worker = stack.worker(threads=4)
+    stack.scheduler()
+    run, _ = run_start(definition_key="map-kill", input={"lines": list(range(8))})
+    wait_for(lambda: len(ledger.calls("slow")) >= 2, timeout=30, message="items finishing")
+    worker.kill()
+    stack.worker(threads=4)
+    wait_status(run.id, "completed", stack=stack, timeout=120)
+    step = StepRun.objects.get(run=run, node_id="lines")
+    assert step.output["succeeded"] == 8
+    done = [key for _, key, _ in ledger.calls("slow")]
+    # Every item done; at most the one killed mid-record twice (at least once, as any step).
+    assert set(done) == {f"{run.id}:lines:{n}:slow" for n in range(8)} and len(done) <= 9
+    assert [i.iteration for i in _items(run)] == list(range(8))
+    for r in (run, *_items(run)):
+        assert_gapless(r.id)
