@@ -93,6 +93,16 @@ class SpecSerializer(serializers.Serializer):
     spec = serializers.JSONField()
 
 
+class ValidateRequestSerializer(serializers.Serializer):
+    """A validate request: ``spec`` must be a JSON object (what is in it is the validator's business)."""
+    spec = serializers.JSONField(help_text="The spec to check (a JSON object).")
+
+    def validate_spec(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("the spec must be a JSON object", code="not_object")
+        return value
+
+
 class ValidationErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -118,6 +128,9 @@ class ImportDocumentSerializer(serializers.Serializer):
 class ImportSerializer(serializers.Serializer):
     document = ImportDocumentSerializer()
     publish = serializers.BooleanField(default=False)
+    overwrite_draft = serializers.BooleanField(
+        default=False, help_text="Replace the key's unpublished draft. Without it, importing onto a key whose "
+                                 "draft differs from the document is refused (409 import.draft_exists).")
 
 
 class ActivitySerializer(serializers.Serializer):

@@ -8,16 +8,14 @@ from designer import serializers as s
 from engine import selectors
 from engine.activities import activity_list
 from engine.errors import InvalidInput
+from engine.models import WorkflowVersion
 from engine.services import definitions as svc
+from engine.spec import checksum
+from engine.states import VersionStatus
 
 
 def _definitions():
     return s.with_kind(selectors.definition_list())
-
-
-def _invalid(errors):
-    return Response({"code": "spec.invalid", "detail": f"{len(errors)} problem(s) in spec", "errors": errors},
-                    status=status.HTTP_400_BAD_REQUEST)
 
 
 def _body(serializer_class, request):
@@ -99,35 +97,66 @@ class VersionDiffView(APIView):
 class ValidateView(APIView):
     write_capability = "view"  # checking a spec changes nothing
 
-    @extend_schema(request=s.SpecSerializer, responses={200: s.ValidationResultSerializer,
-                                                        400: s.ValidationResultSerializer})
+    @extend_schema(request=s.ValidateRequestSerializer, responses={200: s.ValidationResultSerializer},
+                   description="Check a spec. A checked spec is answered 200, valid or not: "
+                               '{"valid": false, "errors": [...]} lists every problem. Only a malformed '
+                               "request (not JSON, not an object, no spec object) is a 4xx.")
     def post(self, request, key):
         selectors.definition_get(key=key)
-        errors = svc.spec_validate(spec=_body(s.SpecSerializer, request)["spec"])
-        if errors:
-            return _invalid(errors)
-        return Response({"valid": True, "errors": []})
+        errors = svc.spec_validate(spec=_body(s.ValidateRequestSerializer, request)["spec"])
+        return Response({"valid": not errors, "errors": errors})
 
 
 class ExportView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: dict})
+    @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: dict},
+                   description="The given version, else the draft, else the latest published. The file is "
+                               "named <key>-v<n>.flowdeck.json, with -draft for an unpublished draft.")
     def get(self, request, key):
         number = request.query_params.get("version")
         if number is not None and not (number.isascii() and number.isdigit()):   # "²".isdigit() is true
             raise InvalidInput("version must be a whole number")
-        document = svc.definition_export(definition=selectors.definition_get(key=key),
-                                         number=int(number) if number else None)
+        definition = selectors.definition_get(key=key)
+        document = svc.definition_export(definition=definition, number=int(number) if number else None)
+        draft = definition.versions.filter(number=document["version"], status=VersionStatus.DRAFT).exists()
         response = Response(document)
-        response["Content-Disposition"] = f'attachment; filename="{key}.flowdeck.json"'
+        name = f'{key}-v{document["version"]}{"-draft" if draft else ""}.flowdeck.json'
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+def _draft_in_the_way(document) -> WorkflowVersion | None:
+    """The unpublished draft an import of ``document`` would replace, unless it already holds the same spec."""
+    draft = (WorkflowVersion.objects.filter(definition__key=document["key"], status=VersionStatus.DRAFT,
+                                            is_test=False).select_related("created_by").first())
+    if draft is None or (isinstance(document["spec"], dict) and draft.checksum == checksum(document["spec"])):
+        return None
+    return draft
+
+
+def _draft_exists(key: str, draft: WorkflowVersion) -> Response:
+    saved = draft.updated_at.isoformat()
+    message = (f"{key} has an unpublished draft v{draft.number} (revision {draft.revision}, last saved {saved}); "
+               f"importing would replace it. Send overwrite_draft: true to replace it.")
+    return Response({"code": "import.draft_exists", "detail": message,
+                     "errors": [{"code": "import.draft_exists", "message": message, "field": "overwrite_draft"}],
+                     "draft": {"key": key, "number": draft.number, "revision": draft.revision, "updated_at": saved,
+                               "created_by": str(draft.created_by) if draft.created_by else None}},
+                    status=status.HTTP_409_CONFLICT)
 
 
 class ImportView(APIView):
     write_capability = "design"
 
-    @extend_schema(request=s.ImportSerializer, responses={201: s.VersionSerializer})
+    @extend_schema(request=s.ImportSerializer, responses={201: s.VersionSerializer, 409: dict},
+                   description="Create the definition, or a new draft of an existing one. Onto a key with an "
+                               "unpublished draft (holding another spec) it is refused with 409 "
+                               "import.draft_exists, naming the draft, unless overwrite_draft is true.")
     def post(self, request):
         data = _body(s.ImportSerializer, request)
+        overwrite = data.pop("overwrite_draft")
+        draft = None if overwrite else _draft_in_the_way(data["document"])
+        if draft is not None:
+            return _draft_exists(data["document"]["key"], draft)
         version = svc.definition_import(user=request.user, **data)
         body = {"key": version.definition.key, **s.VersionSerializer(version).data}
         return Response(body, status=status.HTTP_201_CREATED)

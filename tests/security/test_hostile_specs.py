@@ -70,13 +70,23 @@ def test_validator_finds_a_problem_in_every_malformed_spec_and_never_raises():
     assert len(seen) >= total("validator", VALUE_DEFECTS)
 
 
-def _api_property(client, test: str, method: str, path: str, wrap) -> list:
+def assert_not_valid(response, why: object = "") -> dict:
+    """The validate endpoint's answer to a checked spec: 200, not valid, every problem listed."""
+    assert response.status_code == 200, (response.status_code, why, response.content[:500])
+    body = response.json()
+    assert body["valid"] is False and isinstance(body["errors"], list) and body["errors"], (why, body)
+    assert all(isinstance(e, dict) and isinstance(e.get("message"), str) and e.get("code") for e in body["errors"])
+    return body
+
+
+def _api_property(client, test: str, method: str, path: str, wrap, verdict=None) -> list:
+    """``verdict(response, case)`` judges each answer; by default it must be refused (4xx with errors)."""
     seen = []
     for name in hostile.SPEC_DEFECTS:
         @given(case=hostile.malformed_spec_bodies(name, wrap=wrap))
         def check(case):
             response = send(client, method, path, case.body, case.content_type)
-            assert_refused(response, case)
+            (verdict or assert_refused)(response, case)
             seen.append(case.defects)
 
         _run(check, per_defect(name, test))
@@ -84,8 +94,17 @@ def _api_property(client, test: str, method: str, path: str, wrap) -> list:
     return seen
 
 
-def test_validate_endpoint_refuses_every_malformed_spec(client, world):
-    _api_property(client, "validate", "post", "/api/definitions/flow/validate/", lambda spec: {"spec": spec})
+def test_validate_endpoint_finds_every_malformed_spec_not_valid(client, world):
+    """A spec object is checked and answered 200 {"valid": false, "errors": [...]}; a body the parser
+    refuses (bytes no JSON value can hold) or a spec that is not an object is still a 4xx."""
+    def verdict(response, case):
+        if response.status_code == 200:
+            assert_not_valid(response, case)
+        else:
+            assert_refused(response, case)
+
+    _api_property(client, "validate", "post", "/api/definitions/flow/validate/", lambda spec: {"spec": spec},
+                  verdict)
 
 
 def test_test_runs_refuse_every_malformed_spec(client, world):

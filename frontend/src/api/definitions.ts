@@ -110,19 +110,56 @@ export const diffVersions = (key: string, a: number, b: number) =>
 export const exportUrl = (key: string, version?: number) =>
   `/api/definitions/${k(key)}/export/${version ? `?version=${version}` : ""}`;
 export const exportDefinition = (key: string, version?: number) => get<ExportDocument>(exportUrl(key, version));
-export const importDefinition = (document: unknown, publish = false) =>
-  post<Version & { key: string }>("/api/definitions/import/", { document, publish });
+/** What an import would replace: the key's unpublished draft (409 import.draft_exists). */
+export interface DraftInTheWay {
+  key: string;
+  number: number;
+  revision: number;
+  updated_at: string;
+  created_by: string | null;
+}
+
+export const importDefinition = (document: unknown, options: { publish?: boolean; overwriteDraft?: boolean } = {}) =>
+  post<Version & { key: string }>("/api/definitions/import/", {
+    document,
+    publish: options.publish ?? false,
+    ...(options.overwriteDraft ? { overwrite_draft: true } : {}),
+  });
+
+/** The draft an import was refused for (409 import.draft_exists), else null. */
+export function draftInTheWay(e: unknown): DraftInTheWay | null {
+  if (!(e instanceof ApiError) || e.status !== 409 || e.code !== "import.draft_exists") return null;
+  const d = e.body.draft as Partial<DraftInTheWay> | undefined;
+  return d && typeof d.number === "number" ? (d as DraftInTheWay) : null;
+}
+
+/** The version the definitions list exports: the latest published one, else the draft, else the latest. */
+export function exportChoice(versions: VersionSummary[]): { number: number; draft: boolean } | null {
+  const real = versions.filter((v) => !v.is_test).sort((a, b) => b.number - a.number);
+  const chosen = real.find((v) => v.status === "published") ?? real.find((v) => v.status === "draft") ?? real[0];
+  return chosen ? { number: chosen.number, draft: chosen.status === "draft" } : null;
+}
+
 export const listActivities = () => get<Activity[]>("/api/activities/");
 /** The engine's node types (engine/nodes): defaults, and the errors no retry policy retries. */
 export const listNodeTypes = () => get<NodeTypeInfo[]>("/api/node-types/");
 
-/** The server's validation of a spec: [] when valid. */
+export interface ValidationResult {
+  valid: boolean;
+  errors: SpecError[];
+}
+
+/**
+ * The server's validation of a spec: [] when valid. The server answers a checked spec 200
+ * (`{"valid": false, "errors": [...]}` when it has problems); a 4xx means the request itself was
+ * refused, which is thrown (an older server's 400 with the spec's errors is still read as a result).
+ */
 export async function validateSpec(key: string, spec: Spec): Promise<SpecError[]> {
   try {
-    await post(`/api/definitions/${k(key)}/validate/`, { spec });
-    return [];
+    const result = await post<ValidationResult>(`/api/definitions/${k(key)}/validate/`, { spec });
+    return Array.isArray(result.errors) ? result.errors : [];
   } catch (e) {
-    if (e instanceof ApiError && e.status === 400 && Array.isArray(e.body.errors)) {
+    if (e instanceof ApiError && e.status === 400 && e.code === "spec.invalid" && Array.isArray(e.body.errors)) {
       return e.body.errors as SpecError[];
     }
     throw e;

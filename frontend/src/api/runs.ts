@@ -75,13 +75,22 @@ export interface StepCallback {
   heartbeat_due: string | null;
 }
 
-/** One iteration of a loop step: a run of the loop's sub-flow. */
+/** One iteration of a loop step, or one item run of a map step: a run of the node's sub-flow. */
 export interface StepIteration {
   run_id: string;
   index: number;
   status: string;
   started_at: string;
   finished_at: string | null;
+}
+
+/** A map step's items, by how their runs stand (pending: not started yet). */
+export interface MapProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  pending: number;
 }
 
 export interface Step {
@@ -108,8 +117,10 @@ export interface Step {
   heartbeat_at: string | null;
   /** Set for callback tasks (absent from servers that predate them). */
   callback?: StepCallback | null;
-  /** Set for loop steps: its iterations, oldest first. */
+  /** Set for loop steps (its iterations) and map steps (its item runs, `index` the item's): oldest first. */
   iterations?: StepIteration[] | null;
+  /** Set for map steps: how its items stand. */
+  map_progress?: MapProgress | null;
 }
 
 export type ActionName =

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, type DragEvent } from "react";
 import { FlowCanvas } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { connectionProblem } from "./connections";
+import { ConnectionNotice, explainDragEnd } from "./ConnectionNotice";
 import { DRAG_MIME, type PaletteItem } from "./Palette";
 import { useDesigner, useDesignerStore } from "./context";
 
@@ -57,12 +58,14 @@ export function Canvas() {
       onEdgesChange: store.getState().onEdgesChange,
       onConnect: (c: Connection) => {
         const problem = store.getState().onConnect(c);
-        if (problem) store.getState().notify("error", problem);
+        if (problem) store.getState().refuse(problem);
       },
+      // A refused drop never reaches onConnect (isValidConnection said no): say why here.
+      onConnectEnd: (event: MouseEvent | TouchEvent, end: Parameters<typeof explainDragEnd>[2]) => explainDragEnd(store, event, end),
       onReconnectStart: (_: unknown, edge: FlowEdge) => store.getState().setReconnecting(edge.id),
       onReconnect: (old: FlowEdge, c: Connection) => {
         const problem = store.getState().onReconnect(old, c);
-        if (problem) store.getState().notify("error", problem);
+        if (problem) store.getState().refuse(problem);
       },
       onReconnectEnd: () => store.getState().setReconnecting(null),
       onNodeDragStart: () => store.getState().checkpoint(),
@@ -96,6 +99,7 @@ export function Canvas() {
         diff={preview?.marks ?? null}
         editing={editing}
       />
+      <ConnectionNotice />
     </div>
   );
 }

@@ -71,9 +71,10 @@ describe("the definitions list", () => {
     const graph = screen.getByTestId("definition-orders");
     expect(screen.getByTestId("code-badge-place-order-code").textContent).toBe("code");
     expect(screen.queryByTestId("code-badge-orders")).toBeNull();
-    expect(code.textContent).not.toMatch(/Rename|Export/);
     expect(graph.textContent).toMatch(/Rename/);
-    expect(graph.textContent).toMatch(/Export/);
     await waitFor(() => expect(screen.getByTestId("chip-place-order-code-2").textContent).toContain("2026-12-01"));
+    // Export is offered once the versions are known (it exports the published one).
+    await waitFor(() => expect(graph.textContent).toMatch(/Export v1/));
+    expect(code.textContent).not.toMatch(/Rename|Export/);
   });
 });

@@ -1,37 +1,68 @@
 /**
  * /designer/ — every definition with its versions (status and run counts); create, rename, open, import.
  * Code workflows (Python functions) are listed with a "code" badge and only opened: never renamed or exported.
+ * Export downloads the latest published version (a draft only when none is published, named as one); an
+ * import that would replace a key's unpublished draft asks first.
  */
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/client";
+import { readText } from "../common/files";
 import * as api from "../api/definitions";
 import { DEFINITION_KEY_PATTERN } from "../spec/types";
 import { when } from "../console/format";
 
 interface Row {
   definition: api.Definition;
-  versions: api.VersionSummary[] | null;
+  /** null while loading; "error" when they could not be read (said so, rather than shown as none). */
+  versions: api.VersionSummary[] | null | "error";
+}
+
+/** An import waiting for the user to confirm that it replaces the key's unpublished draft. */
+interface PendingImport {
+  document: unknown;
+  fileName: string;
+  draft: api.DraftInTheWay;
 }
 
 export default function DefinitionsPage() {
   const [rows, setRows] = useState<Row[] | null>(null);
+  /** Why the list could not be read: shown alone, with a retry (never beside "Loading…"). */
+  const [listError, setListError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [pending, setPending] = useState<PendingImport | null>(null);
   const file = useRef<HTMLInputElement>(null);
   const load = async () => {
+    setListError(null);
     try {
       const defs = await api.listDefinitions();
       setRows(defs.map((d) => ({ definition: d, versions: null })));
-      const versions = await Promise.all(defs.map((d) => api.listVersions(d.key).catch(() => [])));
+      const versions = await Promise.all(defs.map((d) => api.listVersions(d.key).catch((): "error" => "error")));
       setRows(defs.map((d, i) => ({ definition: d, versions: versions[i] })));
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setRows(null);
+      setListError(`Could not load the definitions: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
   useEffect(() => {
     void load();
   }, []);
+  const runImport = async (document: unknown, fileName: string, overwriteDraft: boolean) => {
+    setError(null);
+    setNotice(null);
+    try {
+      const imported = await api.importDefinition(document, { overwriteDraft });
+      setPending(null);
+      setNotice(`Imported ${imported.key} (v${imported.number}, ${imported.status})${overwriteDraft ? ", replacing its previous draft" : ""}.`);
+      void load();
+    } catch (err) {
+      const draft = api.draftInTheWay(err);
+      if (draft && !overwriteDraft) return setPending({ document, fileName, draft });
+      setPending(null);
+      setError(`Import failed: ${(err as Error).message}`);
+    }
+  };
   return (
     <main className="fd-page">
       <header className="fd-page__header">
@@ -48,22 +79,38 @@ export default function DefinitionsPage() {
               const f = e.target.files?.[0];
               e.target.value = "";
               if (!f) return;
+              let document: unknown;
               try {
-                const imported = await api.importDefinition(JSON.parse(await f.text()));
-                setNotice(`Imported ${imported.key} (v${imported.number}, ${imported.status}).`);
-                void load();
+                document = JSON.parse(await readText(f));
               } catch (err) {
-                setError(err instanceof SyntaxError ? "That file is not JSON." : `Import failed: ${(err as Error).message}`);
+                setError(err instanceof SyntaxError ? "That file is not JSON." : `Could not read that file: ${(err as Error).message}`);
+                return;
               }
+              await runImport(document, f.name, false);
             }}
           />
+          <Link to="/console/" className="fd-nav-link" title="Runs, incidents and health">Console</Link>
         </div>
       </header>
       {error && <p className="fd-alert fd-alert--error" role="alert">{error}</p>}
       {notice && <p className="fd-alert fd-alert--info" role="status">{notice}</p>}
+      {pending && (
+        <ConfirmReplace
+          pending={pending}
+          onConfirm={() => void runImport(pending.document, pending.fileName, true)}
+          onCancel={() => {
+            setPending(null);
+            setNotice(`Import cancelled: draft v${pending.draft.number} of ${pending.draft.key} is unchanged.`);
+          }}
+        />
+      )}
       <CreateForm onCreated={() => void load()} />
-      {rows === null ? (
-        <p className="fd-muted">Loading…</p>
+      {listError ? (
+        <div className="fd-alert fd-alert--error" role="alert" data-testid="list-error">
+          {listError} <button type="button" onClick={() => void load()}>Try again</button>
+        </div>
+      ) : rows === null ? (
+        <p className="fd-muted" role="status" data-testid="list-loading">Loading the definitions…</p>
       ) : rows.length === 0 ? (
         <p className="fd-muted">No definitions yet. Create one above.</p>
       ) : (
@@ -82,9 +129,33 @@ export default function DefinitionsPage() {
   );
 }
 
+/** "Replace draft vN?": names the draft an import would overwrite; Cancel leaves it as it is. */
+function ConfirmReplace({ pending, onConfirm, onCancel }: { pending: PendingImport; onConfirm(): void; onCancel(): void }) {
+  const { draft, fileName } = pending;
+  return (
+    <div className="fd-alert fd-alert--publish" role="alertdialog" aria-labelledby="fd-import-title" aria-describedby="fd-import-text" data-testid="import-confirm">
+      <div>
+        <strong id="fd-import-title">Replace the unpublished draft v{draft.number} of {draft.key}?</strong>
+        <p id="fd-import-text">
+          Importing {fileName} replaces draft v{draft.number} of {draft.key} (last saved {when(draft.updated_at)}
+          {draft.created_by ? `, started by ${draft.created_by}` : ""}) with the file's spec. Published versions do not change;
+          the draft's current content is lost unless you export it first.
+        </p>
+      </div>
+      <div className="fd-row">
+        <button type="button" className="fd-danger-button" onClick={onConfirm}>Replace draft v{draft.number}</button>
+        <a href={api.exportUrl(draft.key, draft.number)} download={`${draft.key}-v${draft.number}-draft.flowdeck.json`}>Export the draft first</a>
+        <button type="button" onClick={onCancel} autoFocus>Cancel</button>
+      </div>
+    </div>
+  );
+}
+
 function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definition): void }) {
   const d = row.definition;
   const code = d.kind === "code";
+  // The published version when there is one; a draft is exported only when nothing is published, and says so.
+  const exported = Array.isArray(row.versions) ? api.exportChoice(row.versions) : null;
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(d.name);
   const [error, setError] = useState<string | null>(null);
@@ -121,7 +192,9 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
       <td><code>{d.key}</code></td>
       <td>
         {row.versions === null ? (
-          <span className="fd-muted">…</span>
+          <span className="fd-muted" aria-label="Loading the versions">…</span>
+        ) : row.versions === "error" ? (
+          <span className="fd-muted" data-testid={`versions-error-${d.key}`}>Could not load the versions.</span>
         ) : (
           row.versions.filter((v) => !v.is_test).sort((a, b) => b.number - a.number).map((v) => (
             <Link
@@ -141,7 +214,16 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
       <td className="fd-row">
         <Link to={`/designer/${encodeURIComponent(d.key)}`}>Open</Link>
         {!editing && !code && <button type="button" onClick={() => setEditing(true)}>Rename</button>}
-        {!code && <a href={api.exportUrl(d.key)} download>Export</a>}
+        {!code && exported && (
+          <a
+            href={api.exportUrl(d.key, exported.number)}
+            download={`${d.key}-v${exported.number}${exported.draft ? "-draft" : ""}.flowdeck.json`}
+            title={exported.draft ? `Download draft v${exported.number} (not published yet)` : `Download the published v${exported.number}`}
+            data-testid={`export-${d.key}`}
+          >
+            {exported.draft ? `Export draft v${exported.number}` : `Export v${exported.number}`}
+          </a>
+        )}
       </td>
     </tr>
   );

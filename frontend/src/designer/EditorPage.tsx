@@ -8,6 +8,8 @@ import { Link, useParams, useSearchParams } from "react-router";
 import { FIT_VIEW } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { Canvas } from "./Canvas";
+import { readText } from "../common/files";
+import { canvasExport, downloadJson } from "./canvasFile";
 import { CodeDefinitionPage } from "./CodeDefinitionPage";
 import { DesignerProvider, useDesigner, useDesignerActions, useDesignerStore } from "./context";
 import { useAutosave, useShortcuts, useValidation } from "./hooks";
@@ -32,16 +34,18 @@ export default function EditorPage() {
 function Editor({ definitionKey }: { definitionKey: string }) {
   const [params] = useSearchParams();
   const version = params.get("version");
+  const versionNumber = version && /^\d+$/.test(version) ? Number(version) : undefined;
   const store = useDesignerStore();
   const actions = useDesignerActions();
   useEffect(() => {
-    void actions.loadDefinition(definitionKey, version && /^\d+$/.test(version) ? Number(version) : undefined);
+    void actions.loadDefinition(definitionKey, versionNumber);
     return () => actions.close();
-  }, [actions, definitionKey, version]);
+  }, [actions, definitionKey, versionNumber]);
   useAutosave();
   useValidation();
   useShortcuts();
   const loadError = useDesigner((s) => s.loadError);
+  const loaded = useDesigner((s) => s.loaded);
   const definition = useDesigner((s) => s.definition);
   const versions = useDesigner((s) => s.versions);
   const [drawer, setDrawer] = useState<"versions" | "run" | null>(null);
@@ -52,32 +56,46 @@ function Editor({ definitionKey }: { definitionKey: string }) {
     store.getState().addNode(item.type, { x: p.x - 95, y: p.y - 30 }, item.fields);
   };
   if (loadError) {
+    // Only the error (and a way out): nothing of the editor that is not there.
     return (
       <main className="fd-page">
-        <p role="alert" className="fd-alert fd-alert--error">{loadError}</p>
-        <Link to="/designer/">Back to the definitions</Link>
+        <div role="alert" className="fd-alert fd-alert--error" data-testid="load-error">
+          <p>{loadError}</p>
+          <div className="fd-row">
+            <button type="button" onClick={() => void actions.loadDefinition(definitionKey, versionNumber)}>Try again</button>
+            <Link to="/designer/">Back to the definitions</Link>
+          </div>
+        </div>
       </main>
     );
   }
   if (definition?.kind === "code") {
-    return <CodeDefinitionPage definition={definition} versions={versions} version={version && /^\d+$/.test(version) ? Number(version) : undefined} />;
+    return <CodeDefinitionPage definition={definition} versions={versions} version={versionNumber} />;
   }
   return (
-    <div className="fd-editor">
+    <div className="fd-editor" aria-busy={!loaded}>
       <Toolbar drawer={drawer} setDrawer={setDrawer} />
-      <Banners />
+      {loaded && <Banners />}
       <div className="fd-editor__body">
-        <Palette onAdd={addAtCentre} />
-        <div className="fd-editor__centre">
-          {definition ? <Canvas /> : <div className="fd-canvas fd-loading">Loading…</div>}
-          <ProblemsPanel />
-        </div>
-        {drawer === "versions" ? (
-          <VersionsPanel onClose={() => setDrawer(null)} />
-        ) : drawer === "run" ? (
-          <TestRunPanel onClose={() => setDrawer(null)} />
+        {loaded ? (
+          <>
+            <Palette onAdd={addAtCentre} />
+            <div className="fd-editor__centre">
+              <Canvas />
+              <ProblemsPanel />
+            </div>
+            {drawer === "versions" ? (
+              <VersionsPanel onClose={() => setDrawer(null)} />
+            ) : drawer === "run" ? (
+              <TestRunPanel onClose={() => setDrawer(null)} />
+            ) : (
+              <Inspector />
+            )}
+          </>
         ) : (
-          <Inspector />
+          <div className="fd-editor__loading" role="status" data-testid="editor-loading">
+            <span className="fd-spinner" aria-hidden="true" /> Loading {definition ? `“${definition.name}”` : "the definition"}…
+          </div>
         )}
       </div>
       <Toast />
@@ -96,6 +114,8 @@ const SAVE_TEXT: Record<string, string> = {
 
 function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "versions" | "run" | null): void }) {
   const definition = useDesigner((s) => s.definition);
+  const key = useDesigner((s) => s.key);
+  const loaded = useDesigner((s) => s.loaded);
   const viewing = useDesigner((s) => s.viewing);
   const draftNumber = useDesigner((s) => s.draftNumber);
   const baseNumber = useDesigner((s) => s.baseNumber);
@@ -110,11 +130,13 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
   const store = useDesignerStore();
   const { exportDocument, importIntoCanvas, preparePublish } = useDesignerActions();
   const s = store.getState;
-  const where = viewing ? `v${viewing.number} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
+  // Nothing is said about the draft until it has loaded ("new draft" would be a guess).
+  const where = !loaded ? "" : viewing ? `v${viewing.number} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
+  const exported = canvasExport({ key, viewing, draftNumber, baseNumber });
 
   return (
     <header className="fd-toolbar">
-      <nav className="fd-breadcrumb">
+      <nav className="fd-breadcrumb" aria-label="Breadcrumb">
         <Link to="/designer/">Definitions</Link> / <strong data-testid="definition-name">{definition?.name ?? "…"}</strong>{" "}
         <span className="fd-muted" data-testid="editing-what">{where}</span>
       </nav>
@@ -122,9 +144,9 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
       <div className="fd-toolbar__buttons">
         <button type="button" disabled={!canUndo} onClick={() => s().undo()} title="Undo (Ctrl+Z)">Undo</button>
         <button type="button" disabled={!canRedo} onClick={() => s().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" disabled={readOnly || preview} onClick={() => { s().autoLayout(); window.setTimeout(() => void fitView({ ...FIT_VIEW, duration: 300 }), 50); }} title="Arrange the nodes automatically">Auto-layout</button>
-        <button type="button" onClick={() => void fitView({ ...FIT_VIEW, duration: 300 })} title="Zoom to fit">Fit</button>
-        <button type="button" disabled={readOnly || preview} onClick={() => fileInput.current?.click()} title="Replace the canvas with a JSON export or spec">Import</button>
+        <button type="button" disabled={!loaded || readOnly || preview} onClick={() => { s().autoLayout(); window.setTimeout(() => void fitView({ ...FIT_VIEW, duration: 300 }), 50); }} title="Arrange the nodes automatically">Auto-layout</button>
+        <button type="button" disabled={!loaded} onClick={() => void fitView({ ...FIT_VIEW, duration: 300 })} title="Zoom to fit">Fit</button>
+        <button type="button" disabled={!loaded || readOnly || preview} onClick={() => fileInput.current?.click()} title="Replace the canvas with a JSON export or spec (undoable)">Import</button>
         <input
           ref={fileInput}
           type="file"
@@ -133,37 +155,30 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
           data-testid="import-file"
           onChange={async (e) => {
             const file = e.target.files?.[0];
-            if (file) importIntoCanvas(await file.text());
+            if (file) importIntoCanvas(await readText(file));
             e.target.value = "";
           }}
         />
-        <button
-          type="button"
-          onClick={() => {
-            const blob = new Blob([exportDocument()], { type: "application/json" });
-            const a = document.createElement("a");
-            a.href = URL.createObjectURL(blob);
-            a.download = `${definition?.key ?? "definition"}${viewing ? `-v${viewing.number}` : ""}.flowdeck.json`;
-            a.click();
-            URL.revokeObjectURL(a.href);
-          }}
-          title="Download the canvas as JSON"
-        >
-          Export
+        <button type="button" disabled={!loaded} onClick={() => downloadJson(exportDocument(), exported.file)} title={`Download the canvas as ${exported.file}`} data-testid="export-canvas">
+          {exported.label}
         </button>
-        <button type="button" aria-pressed={drawer === "versions"} onClick={() => setDrawer(drawer === "versions" ? null : "versions")}>History</button>
-        <button type="button" aria-pressed={drawer === "run"} onClick={() => setDrawer(drawer === "run" ? null : "run")}>Test run</button>
+        <button type="button" disabled={!loaded} aria-pressed={drawer === "versions"} onClick={() => setDrawer(drawer === "versions" ? null : "versions")}>History</button>
+        <button type="button" disabled={!loaded} aria-pressed={drawer === "run"} onClick={() => setDrawer(drawer === "run" ? null : "run")}>Test run</button>
         {!readOnly && (
           <button
             type="button"
             className="fd-primary"
-            disabled={errorCount > 0 || preview || saveState === "conflict"}
-            title={errorCount ? `Fix the ${errorCount} problem(s) first` : "Review the changes, then publish"}
+            disabled={!loaded || errorCount > 0 || preview || saveState === "conflict"}
+            title={!loaded ? "Loading the definition…" : errorCount ? `Fix the ${errorCount} problem(s) first` : "Review the changes, then publish"}
             onClick={() => void preparePublish()}
+            data-testid="publish"
           >
             Publish…
           </button>
         )}
+        <Link className="fd-toolbar__console" to={key ? `/console/runs?definition=${encodeURIComponent(key)}` : "/console/"} title="This definition's runs in the operator console">
+          Console
+        </Link>
       </div>
     </header>
   );
@@ -185,13 +200,7 @@ function Banners() {
             <button type="button" onClick={() => key && void loadDefinition(key)}>Reload the latest draft (discard my changes)</button>
             <button
               type="button"
-              onClick={() => {
-                const blob = new Blob([exportDocument()], { type: "application/json" });
-                const a = document.createElement("a");
-                a.href = URL.createObjectURL(blob);
-                a.download = `${key}-my-changes.flowdeck.json`;
-                a.click();
-              }}
+              onClick={() => downloadJson(exportDocument(), `${key}-my-changes.flowdeck.json`)}
             >
               Download my version first
             </button>

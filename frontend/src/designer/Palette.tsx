@@ -1,8 +1,11 @@
-/** Node types and registered activities, searchable; drag onto the canvas (or press Enter to add at the centre). */
+/**
+ * Node types and registered activities, searchable; drag onto the canvas (or press Enter to add at the centre).
+ * Until the activity list has loaded it says so (never "No activities registered."); if it failed, why, with a retry.
+ */
 import { useMemo, useState } from "react";
 import { NODE_META } from "../nodes/registry";
 import { NODE_TYPES, type NodeFields, type NodeType } from "../spec/types";
-import { useDesigner } from "./context";
+import { useDesigner, useDesignerActions } from "./context";
 
 export const DRAG_MIME = "application/x-flowdeck-node";
 
@@ -13,6 +16,9 @@ export interface PaletteItem {
 
 export function Palette({ onAdd }: { onAdd(item: PaletteItem): void }) {
   const activities = useDesigner((s) => s.activities);
+  const catalogue = useDesigner((s) => s.catalogue);
+  const catalogueError = useDesigner((s) => s.catalogueError);
+  const { loadCatalogues } = useDesignerActions();
   const readOnly = useDesigner((s) => s.readOnly || !!s.diffPreview);
   const [query, setQuery] = useState("");
   const q = query.trim().toLowerCase();
@@ -61,7 +67,16 @@ export function Palette({ onAdd }: { onAdd(item: PaletteItem): void }) {
       <h3>Activities</h3>
       <ul>
         {acts.map((a) => item(`a:${a.name}`, a.name, a.description || "Runs this activity", NODE_META.task.icon, { type: "task", fields: { activity: a.name } }, `palette-activity-${a.name}`))}
-        {!acts.length && <li className="fd-muted">{activities.length ? "No activity matches." : "No activities registered."}</li>}
+        {!acts.length && (activities.length || catalogue === "ready" ? (
+          <li className="fd-muted">{activities.length ? "No activity matches." : "No activities registered."}</li>
+        ) : catalogue === "loading" ? (
+          <li className="fd-muted" role="status" data-testid="activities-loading">Loading activities…</li>
+        ) : (
+          <li className="fd-field__error" role="alert" data-testid="activities-error">
+            {catalogueError}{" "}
+            <button type="button" onClick={() => void loadCatalogues()}>Try again</button>
+          </li>
+        ))}
       </ul>
     </nav>
   );

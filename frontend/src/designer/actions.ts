@@ -14,6 +14,7 @@ import { applyEvents, isRunFinished, runStatusAfter, statusFromRun } from "../gr
 import { specEdgeToFlow, specNodeToFlow, specToGraph, type FlowEdge, type FlowNode } from "../spec/graph";
 import { layoutNodes } from "../spec/layout";
 import { emptySpec, type Spec, type SpecError } from "../spec/types";
+import { exportDocumentOf, importSpecText } from "./canvasFile";
 import { currentSpec, type DesignerStore } from "./store";
 import type { RunOverlay } from "./store/draftSlice";
 
@@ -38,6 +39,9 @@ export function createDesignerActions(store: DesignerStore) {
     store.setState({
       key,
       loadError: null,
+      loaded: false,
+      definition: null,
+      refusal: null,
       viewing: null,
       readOnly: version !== undefined,
       diffPreview: null,
@@ -86,19 +90,24 @@ export function createDesignerActions(store: DesignerStore) {
       const graph = specToGraph(spec);
       const nodes = graph.needsLayout ? layoutNodes(graph.nodes, graph.edges) : graph.nodes;
       store.getState().loadGraph({ nodes, edges: graph.edges, settings: graph.settings });
-      store.setState((s) => ({ draftNumber, revision, baseNumber, savedContentVersion: s.contentVersion }));
+      store.setState((s) => ({ draftNumber, revision, baseNumber, savedContentVersion: s.contentVersion, loaded: true }));
     } catch (e) {
       if (token !== loadToken) return;
       store.setState({ loadError: e instanceof ApiError && e.status === 404 ? `There is no definition called "${key}".` : messageOf(e) });
     }
   }
 
-  async function loadCatalogues() {
+  /** The palette's activities, the node types and the definition keys; the palette says while they load or if they failed. */
+  async function loadCatalogues(): Promise<void> {
+    const token = loadToken;
+    store.setState({ catalogue: "loading", catalogueError: null });
     try {
       const [activities, definitions, nodeTypes] = await Promise.all([api.listActivities(), api.listDefinitions(), api.listNodeTypes()]);
-      store.setState({ activities, definitionKeys: definitions.map((d) => d.key), nodeTypes });
+      if (token !== loadToken) return;
+      store.setState({ activities, definitionKeys: definitions.map((d) => d.key), nodeTypes, catalogue: "ready" });
     } catch (e) {
-      store.getState().notify("error", `Could not load the activity list: ${messageOf(e)}`);
+      if (token !== loadToken) return;
+      store.setState({ catalogue: "error", catalogueError: `Could not load the activities: ${messageOf(e)}` });
     }
   }
 
@@ -280,43 +289,8 @@ export function createDesignerActions(store: DesignerStore) {
     }
   }
 
-  /** Replace the canvas with a spec or an exported definition document (undoable). */
-  function importIntoCanvas(text: string): void {
-    const s = store.getState();
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      s.notify("error", "That file is not JSON.");
-      return;
-    }
-    const spec = (doc && typeof doc === "object" && "spec" in doc ? (doc as { spec: unknown }).spec : doc) as Spec;
-    if (!spec || typeof spec !== "object" || !Array.isArray(spec.nodes) || !Array.isArray(spec.edges)) {
-      s.notify("error", "That file holds neither a Flowdeck definition export nor a spec (nodes and edges).");
-      return;
-    }
-    const graph = specToGraph(spec);
-    const nodes = graph.needsLayout ? layoutNodes(graph.nodes, graph.edges) : graph.nodes;
-    s.replaceGraph({ nodes, edges: graph.edges, settings: graph.settings });
-    s.notify("success", `Imported ${nodes.length} nodes into the canvas. Undo (Ctrl+Z) brings back the previous graph.`);
-  }
-
-  /** The canvas as an export document, the same shape the server exports. */
-  function exportDocument(): string {
-    const s = store.getState();
-    return JSON.stringify(
-      {
-        format: "flowdeck.definition/v1",
-        key: s.key,
-        name: s.definition?.name ?? s.key,
-        description: s.definition?.description ?? "",
-        version: s.viewing?.number ?? s.draftNumber ?? s.baseNumber,
-        spec: currentSpec(s),
-      },
-      null,
-      2,
-    );
-  }
+  const importIntoCanvas = (text: string) => importSpecText(store, text);
+  const exportDocument = () => exportDocumentOf(store.getState());
 
   /** Start a test run of the canvas (as an ephemeral test version) or of a published version, and follow it live. */
   async function runTest(source: "draft" | number, input: unknown): Promise<void> {
@@ -392,6 +366,7 @@ export function createDesignerActions(store: DesignerStore) {
 
   return {
     loadDefinition,
+    loadCatalogues,
     refreshVersions,
     saveNow,
     validateNow,

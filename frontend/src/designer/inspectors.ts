@@ -6,6 +6,7 @@ import { FailInspector } from "../nodes/fail/Inspector";
 import { HttpInspector } from "../nodes/http/Inspector";
 import { JoinInspector } from "../nodes/join/Inspector";
 import { LoopInspector } from "../nodes/loop/Inspector";
+import { MapInspector } from "../nodes/map/Inspector";
 import { ParallelInspector } from "../nodes/parallel/Inspector";
 import { SignalInspector } from "../nodes/signal/Inspector";
 import { StartInspector } from "../nodes/start/Inspector";
@@ -28,4 +29,5 @@ export const INSPECTORS: Record<NodeType, ComponentType<InspectorProps>> = {
   signal: SignalInspector,
   subworkflow: SubworkflowInspector,
   loop: LoopInspector,
+  map: MapInspector,
 };

@@ -29,7 +29,7 @@ export function designerWith(nodes: SpecNode[], edges: SpecEdge[] = []): Designe
   };
   const store = createDesignerStore();
   store.getState().loadGraph(specToGraph(spec));
-  store.setState({ key: "test", activities: ACTIVITIES });
+  store.setState({ key: "test", activities: ACTIVITIES, catalogue: "ready", loaded: true });
   return store;
 }
 

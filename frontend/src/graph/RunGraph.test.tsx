@@ -2,36 +2,13 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunDetail, Step } from "../api/runs";
+import { stubFlowMeasurements } from "../designer/jsdomFlow";
 import type { CodeSpec } from "../spec/code";
 import type { Spec, SpecNode } from "../spec/types";
 import { RunGraph } from "./RunGraph";
 import { applyEvents, statusFromRun } from "./runStatus";
 
-// What React Flow measures with and jsdom lacks (xyflow's own testing notes).
-beforeAll(() => {
-  class ResizeObserver {
-    constructor(private readonly callback: ResizeObserverCallback) {}
-    observe(target: Element) {
-      this.callback([{ target } as ResizeObserverEntry], this as unknown as globalThis.ResizeObserver);
-    }
-    unobserve() {}
-    disconnect() {}
-  }
-  class DOMMatrixReadOnly {
-    m22: number;
-    constructor(transform?: string) {
-      const scale = transform?.match(/scale\(([\d.]+)\)/)?.[1];
-      this.m22 = scale !== undefined ? Number(scale) : 1;
-    }
-  }
-  vi.stubGlobal("ResizeObserver", ResizeObserver);
-  vi.stubGlobal("DOMMatrixReadOnly", DOMMatrixReadOnly);
-  Object.defineProperties(HTMLElement.prototype, {
-    offsetHeight: { get: () => 60, configurable: true },
-    offsetWidth: { get: () => 190, configurable: true },
-  });
-  (SVGElement.prototype as unknown as { getBBox(): DOMRect }).getBBox = () => ({ x: 0, y: 0, width: 0, height: 0 }) as DOMRect;
-});
+beforeAll(stubFlowMeasurements);
 afterEach(cleanup);
 
 const SPEC: Spec = {

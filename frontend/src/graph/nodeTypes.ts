@@ -10,6 +10,7 @@ import { FailView } from "../nodes/fail/View";
 import { HttpView } from "../nodes/http/View";
 import { JoinView } from "../nodes/join/View";
 import { LoopView } from "../nodes/loop/View";
+import { MapView } from "../nodes/map/View";
 import { ParallelView } from "../nodes/parallel/View";
 import { SignalView } from "../nodes/signal/View";
 import { StartView } from "../nodes/start/View";
@@ -30,6 +31,7 @@ export const nodeTypes: NodeTypes = {
   signal: SignalView,
   subworkflow: SubworkflowView,
   loop: LoopView,
+  map: MapView,
   // code runs only (engine/nodes/code.py)
   value: GenericView,
   workflow: GenericView,

@@ -6,6 +6,7 @@ import { failMeta } from "./fail/model";
 import { httpMeta } from "./http/model";
 import { joinMeta } from "./join/model";
 import { loopMeta } from "./loop/model";
+import { mapMeta } from "./map/model";
 import { parallelMeta } from "./parallel/model";
 import { signalMeta } from "./signal/model";
 import { startMeta } from "./start/model";
@@ -27,4 +28,5 @@ export const NODE_META: Record<NodeType, NodeMeta> = {
   signal: signalMeta,
   subworkflow: subworkflowMeta,
   loop: loopMeta,
+  map: mapMeta,
 };

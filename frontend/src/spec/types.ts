@@ -1,7 +1,7 @@
 /** The workflow spec (schema_version 1), as documented in docs/spec.md. */
 
 export const NODE_TYPES = [
-  "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow", "loop",
+  "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow", "loop", "map",
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -105,11 +105,18 @@ export type NodeFields = {
   max_iterations?: number;
   while?: Condition;
   delay?: number;
+  /** loop and map: the sub-flow each iteration or item runs. */
   flow?: SubFlow;
+  // map (also `flow`, `input`, `on_failure`)
+  /** An expression giving the list to map over (E034 when absent). */
+  items?: string;
+  max_concurrency?: number;
+  /** A count (`3`) or a share of the items (`"10%"`); absent: 0. */
+  tolerated_failures?: number | string;
 };
 
 /**
- * A loop's sub-flow (docs/spec.md "loop"): a graph of the same node and edge format as a
+ * A loop's or a map's sub-flow (docs/spec.md "loop", "map"): a graph of the same node and edge format as a
  * spec, with its own start and end nodes.
  */
 export interface SubFlow {
@@ -127,6 +134,10 @@ export type LoopFields = Omit<NodeFields, "until"> & { until?: Condition };
 export const LOOP_MAX_ITERATIONS = 1000;
 /** loop.delay: seconds, > 0 and at most 365 days (E029). */
 export const LOOP_MAX_DELAY = 31_536_000;
+
+/** map.max_concurrency: an integer from 1 to this (E029); absent means MAP_DEFAULT_CONCURRENCY. */
+export const MAP_MAX_CONCURRENCY = 100;
+export const MAP_DEFAULT_CONCURRENCY = 10;
 
 export interface SpecNode extends NodeFields {
   id: string;

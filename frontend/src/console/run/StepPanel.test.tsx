@@ -75,3 +75,37 @@ describe("the step panel's iterations", () => {
     expect(screen.queryByTestId("step-iterations")).toBeNull();
   });
 });
+
+describe("the step panel's map items", () => {
+  const ITEMS = [
+    { run_id: "item-0", index: 0, status: "completed", started_at: "2026-12-02T10:00:00Z", finished_at: "2026-12-02T10:00:01Z" },
+    { run_id: "item-1", index: 1, status: "aborted", started_at: "2026-12-02T10:00:00Z", finished_at: "2026-12-02T10:00:02Z" },
+    { run_id: "item-2", index: 2, status: "running", started_at: "2026-12-02T10:00:01Z", finished_at: null },
+  ];
+
+  it("shows how the items stand and lists the item runs by index, each a link to its run", () => {
+    panel([step({ node_type: "map", status: "running", iterations: ITEMS, map_progress: { total: 50, succeeded: 37, failed: 2, running: 3, pending: 8 } })]);
+    expect(screen.getByTestId("step-map-progress").textContent).toBe("37 of 50 done, 2 failed, 3 running");
+    const list = screen.getByTestId("step-iterations");
+    expect(list.querySelector("h4")?.textContent).toBe("Item runs (3)");
+    const links = [...list.querySelectorAll("a")].map((a) => [a.textContent, a.getAttribute("href")]);
+    expect(links).toEqual([["item 0", "/console/runs/item-0"], ["item 1", "/console/runs/item-1"], ["item 2", "/console/runs/item-2"]]);
+    expect([...list.querySelectorAll("li")].map((li) => li.textContent)).toEqual(["item 0 completed", "item 1 aborted", "item 2 running"]);
+  });
+
+  it("names failed and running items only when there are some", () => {
+    panel([step({ node_type: "map", status: "succeeded", iterations: ITEMS.slice(0, 1), map_progress: { total: 1, succeeded: 1, failed: 0, running: 0, pending: 0 } })]);
+    expect(screen.getByTestId("step-map-progress").textContent).toBe("1 of 1 done");
+    cleanup();
+    panel([step({ node_type: "map", status: "running", iterations: [], map_progress: { total: 4, succeeded: 0, failed: 1, running: 0, pending: 3 } })]);
+    expect(screen.getByTestId("step-map-progress").textContent).toBe("0 of 4 done, 1 failed");
+    expect(screen.queryByTestId("step-iterations")).toBeNull();
+  });
+
+  it("renders item statuses as text, never markup", () => {
+    const { container } = panel([step({ node_type: "map", iterations: [{ ...ITEMS[0], status: "<b>done</b>" }], map_progress: null })]);
+    expect(screen.queryByTestId("step-map-progress")).toBeNull();
+    expect(screen.getByTestId("step-iterations").querySelector("li")?.textContent).toBe("item 0 <b>done</b>");
+    expect(container.querySelector("[data-testid=step-iterations] b")).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 /** One node of the run: its step (and compensation), every attempt with input, output, error and traceback. */
-import type { Attempt, AvailableAction, RunDetail, Step, StepCallback } from "../../api/runs";
+import type { Attempt, AvailableAction, MapProgress, RunDetail, Step, StepCallback } from "../../api/runs";
 import type { NodeRunStatus } from "../../graph/runStatus";
 import { Link } from "react-router";
 import { JsonView } from "../common/JsonView";
@@ -111,18 +111,7 @@ function StepDetail({ step }: { step: Step }) {
         )}
       </dl>
       {step.callback && <CallbackLine callback={step.callback} />}
-      {step.iterations && step.iterations.length > 0 && (
-        <div className="fc-iterations" data-testid="step-iterations">
-          <h4>Iterations ({step.iterations.length})</h4>
-          <ol>
-            {step.iterations.map((it) => (
-              <li key={it.run_id}>
-                <Link to={`/console/runs/${it.run_id}`}>iteration {it.index + 1}</Link> <StatusBadge status={it.status} />
-              </li>
-            ))}
-          </ol>
-        </div>
-      )}
+      <SubRuns step={step} />
       {step.error && (
         <div className="fc-error" data-testid="step-error">
           <strong>{step.error.type ?? "Error"}</strong>: {step.error.message}
@@ -148,6 +137,43 @@ function StepDetail({ step }: { step: Step }) {
       )}
     </section>
   );
+}
+
+/**
+ * A loop's iterations ("iteration 1", from 1), or a map's progress ("37 of 50 done, 2 failed")
+ * and item runs ("item 0": the item's index, as the server sends it); each links to its run.
+ */
+function SubRuns({ step }: { step: Step }) {
+  const map = step.node_type === "map";
+  const runs = step.iterations ?? [];
+  const items = runs.map((it) => (
+    <li key={it.run_id}>
+      <Link to={`/console/runs/${it.run_id}`}>{map ? `item ${it.index}` : `iteration ${it.index + 1}`}</Link> <StatusBadge status={it.status} />
+    </li>
+  ));
+  return (
+    <>
+      {step.map_progress && (
+        <p className="fc-map-progress" data-testid="step-map-progress">
+          {mapProgressText(step.map_progress)}
+        </p>
+      )}
+      {runs.length > 0 && (
+        <div className="fc-iterations" data-testid="step-iterations">
+          <h4>
+            {map ? "Item runs" : "Iterations"} ({runs.length})
+          </h4>
+          {/* An item's index may repeat (an operator's retry runs a failed item again): not numbered. */}
+          {map ? <ul>{items}</ul> : <ol>{items}</ol>}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** "37 of 50 done, 2 failed, 5 running". */
+function mapProgressText(p: MapProgress): string {
+  return `${p.succeeded} of ${p.total} done${p.failed > 0 ? `, ${p.failed} failed` : ""}${p.running > 0 ? `, ${p.running} running` : ""}`;
 }
 
 /** "Callback (attempt 2): open, expires 14:03:10, heartbeat due 13:05:00": the latest attempt's token. */

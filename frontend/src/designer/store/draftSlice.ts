@@ -41,6 +41,11 @@ export interface DraftSlice {
   nodeTypes: NodeTypeInfo[];
   definitionKeys: string[];
   loadError: string | null;
+  /** Whether the canvas holds what was loaded (false while the definition and its version are on their way). */
+  loaded: boolean;
+  /** The palette's activity list (and the node types and definition keys loaded with it). */
+  catalogue: "loading" | "ready" | "error";
+  catalogueError: string | null;
   /** A version opened read-only from the history (null while editing the draft). */
   viewing: { number: number; status: string } | null;
   readOnly: boolean;
@@ -75,6 +80,9 @@ export const createDraftSlice: Slice<DraftSlice> = (set, get) => ({
   nodeTypes: [],
   definitionKeys: [],
   loadError: null,
+  loaded: false,
+  catalogue: "loading",
+  catalogueError: null,
   viewing: null,
   readOnly: false,
   draftNumber: null,

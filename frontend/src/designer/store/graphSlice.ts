@@ -30,6 +30,10 @@ export interface GraphSlice {
   structureVersion: number;
   /** The edge whose end is being dragged to a new node, if any. */
   reconnecting: string | null;
+  /** Why the last connection dropped on the canvas was refused; cleared by the next edit. */
+  refusal: { text: string; n: number } | null;
+  refuse(text: string): void;
+  clearRefusal(): void;
   touch(structural: boolean): void;
   loadGraph(graph: Graph): void;
   replaceGraph(graph: Graph): void;
@@ -54,9 +58,19 @@ export const createGraphSlice: Slice<GraphSlice> = (set, get) => ({
   contentVersion: 0,
   structureVersion: 0,
   reconnecting: null,
+  refusal: null,
+
+  refuse(text) {
+    set((s) => ({ refusal: { text, n: (s.refusal?.n ?? 0) + 1 } }));
+  },
+
+  clearRefusal() {
+    if (get().refusal) set({ refusal: null });
+  },
 
   touch(structural) {
     set((s) => ({
+      refusal: null,
       contentVersion: s.contentVersion + 1,
       structureVersion: structural ? s.structureVersion + 1 : s.structureVersion,
     }));

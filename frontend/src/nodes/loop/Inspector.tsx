@@ -1,12 +1,13 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { FailurePolicyField } from "../_base/FailurePolicyField";
 import { DurationInput, Field, NumberInput } from "../_base/fields";
 import type { InspectorProps } from "../_base/inspectorTypes";
 import { MappingEditor } from "../_base/MappingEditor";
+import { SubFlowEditor } from "../_base/SubFlowEditor";
 import { ConditionEditor } from "../choice/RuleBuilder";
 import { describeCondition } from "../../spec/conditions";
-import { type LoopFields, type SubFlow } from "../../spec/types";
-import { asLoop, defaultLoopCondition, delayProblem, formatSubFlow, fromLoop, loopMode, maxIterationsProblem, nodeCount, parseSubFlow } from "./model";
+import type { LoopFields } from "../../spec/types";
+import { asLoop, defaultLoopCondition, delayProblem, fromLoop, LOOP_SUB_FLOW, loopMode, maxIterationsProblem } from "./model";
 
 /** What expressions in a loop's condition and input see besides input and data. */
 const ITERATION_SUGGESTIONS = ["iteration.index", "iteration.output"];
@@ -74,61 +75,7 @@ export function LoopInspector({ data, update, ctx }: InspectorProps) {
         onChange={(input) => setLoop((f) => ({ ...f, input }), "input")}
       />
       <FailurePolicyField data={data} update={update} />
-      <SubFlowSection flow={loop.flow} onChange={(flow) => setLoop((f) => ({ ...f, flow }))} />
+      <SubFlowEditor flow={loop.flow} owner={LOOP_SUB_FLOW} onChange={(flow) => setLoop((f) => ({ ...f, flow }))} />
     </>
-  );
-}
-
-/** The sub-flow's nodes, and the sub-flow as JSON (a nested canvas is yet to come). */
-function SubFlowSection({ flow, onChange }: { flow: SubFlow | undefined; onChange(flow: SubFlow): void }) {
-  const shown = formatSubFlow(flow);
-  const [text, setText] = useState(shown);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    // Changed from elsewhere (undo): show it, unless the text typed already means it.
-    setText((t) => {
-      const parsed = parseSubFlow(t);
-      return parsed.ok && JSON.stringify(parsed.flow) === JSON.stringify(flow) ? t : shown;
-    });
-    setError(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shown]);
-  const nodes = Array.isArray(flow?.nodes) ? flow.nodes : [];
-  const edges = Array.isArray(flow?.edges) ? flow.edges : [];
-  return (
-    <fieldset className="fd-subflow">
-      <legend>Sub-flow</legend>
-      <p className="fd-muted" data-testid="subflow-count">
-        {nodeCount(flow)}, {edges.length} edge{edges.length === 1 ? "" : "s"}. Each iteration runs this graph as a run of its own, with the loop's input as its input.
-      </p>
-      <ul className="fd-subflow__nodes" aria-label="Sub-flow nodes">
-        {nodes.map((n, i) => (
-          <li key={`${i}-${String(n.id)}`} data-testid={`subflow-node-${String(n.id)}`}>
-            <code>{String(n.id)}</code> <span className="fd-muted">{String(n.type)}</span>
-          </li>
-        ))}
-      </ul>
-      <Field label="Sub-flow JSON" hint='{"nodes": [...], "edges": [...]}, as in a spec; applied when you leave the field' error={error}>
-        <textarea
-          aria-label="Sub-flow JSON"
-          className="fd-subflow__json"
-          rows={12}
-          spellCheck={false}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onBlur={() => {
-            const parsed = parseSubFlow(text);
-            if (!parsed.ok) {
-              setError(parsed.error);
-              return;
-            }
-            setError(null);
-            if (JSON.stringify(parsed.flow) !== JSON.stringify(flow)) onChange(parsed.flow);
-            setText(formatSubFlow(parsed.flow));
-          }}
-        />
-      </Field>
-      <p className="fd-muted">A step in the sub-flow may not have a compensation: an iteration's steps are not undone.</p>
-    </fieldset>
   );
 }

@@ -2,7 +2,8 @@ import type { NodeProps } from "@xyflow/react";
 import { memo, useMemo } from "react";
 import { BaseNode } from "../../graph/BaseNode";
 import type { FlowNode } from "../../spec/graph";
-import { loopMeta, nodeCount } from "./model";
+import { nodeCount } from "../_base/subFlow";
+import { loopMeta } from "./model";
 
 export const LoopView = memo(function LoopView(props: NodeProps<FlowNode>) {
   const flow = props.data.flow;

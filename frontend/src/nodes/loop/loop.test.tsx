@@ -1,15 +1,17 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { stubFlowMeasurements } from "../../designer/jsdomFlow";
 import { designerWith, fieldsOf, renderInspector } from "../../designer/testing";
 import { currentSpec } from "../../designer/store";
 import { INSPECTORS } from "../../designer/inspectors";
 import { RunGraph } from "../../graph/RunGraph";
 import { nodeTypes } from "../../graph/nodeTypes";
 import { NODE_TYPES, type LoopFields, type NodeFields, type SpecNode, type SubFlow } from "../../spec/types";
+import { parseSubFlow } from "../_base/subFlow";
 import { NODE_META } from "../registry";
 import { LoopInspector } from "./Inspector";
-import { asLoop, fromLoop, loopMeta, parseSubFlow } from "./model";
+import { asLoop, fromLoop, loopMeta } from "./model";
 import { LoopView } from "./View";
 
 afterEach(cleanup);
@@ -242,22 +244,7 @@ describe("the loop inspector", () => {
 });
 
 describe("the loop node's view", () => {
-  beforeAll(() => {
-    class ResizeObserver {
-      constructor(private readonly callback: ResizeObserverCallback) {}
-      observe(target: Element) {
-        this.callback([{ target } as ResizeObserverEntry], this as unknown as globalThis.ResizeObserver);
-      }
-      unobserve() {}
-      disconnect() {}
-    }
-    class DOMMatrixReadOnly {
-      m22 = 1;
-    }
-    vi.stubGlobal("ResizeObserver", ResizeObserver);
-    vi.stubGlobal("DOMMatrixReadOnly", DOMMatrixReadOnly);
-    (SVGElement.prototype as unknown as { getBBox(): DOMRect }).getBBox = () => ({ x: 0, y: 0, width: 0, height: 0 }) as DOMRect;
-  });
+  beforeAll(stubFlowMeasurements);
 
   it("shows the iteration limit and the size of its sub-flow", () => {
     render(

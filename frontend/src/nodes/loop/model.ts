@@ -1,7 +1,8 @@
 import { conditionProblems, describeCondition } from "../../spec/conditions";
 import { formatSeconds } from "../../spec/retry";
-import { LOOP_MAX_DELAY, LOOP_MAX_ITERATIONS, type Condition, type LoopFields, type NodeFields, type SubFlow } from "../../spec/types";
+import { LOOP_MAX_DELAY, LOOP_MAX_ITERATIONS, type Condition, type LoopFields, type NodeFields } from "../../spec/types";
 import { onFailureProblem } from "../_base/failurePolicy";
+import { defaultSubFlow, subFlowProblems, type SubFlowOwner } from "../_base/subFlow";
 import type { NodeMeta } from "../types";
 
 /** A loop node's fields with `until` as the condition it is (NodeFields types it as wait's string). */
@@ -17,17 +18,6 @@ export function fromLoop(fields: LoopFields): NodeFields {
 /** The condition a new loop ends on: a valid one, with no value to type. */
 export function defaultLoopCondition(): Condition {
   return { field: "iteration.output.done", op: "is_true" };
-}
-
-/** The smallest valid sub-flow: a start node joined to an end node. */
-export function defaultSubFlow(): SubFlow {
-  return {
-    nodes: [
-      { id: "start", type: "start" },
-      { id: "end", type: "end" },
-    ],
-    edges: [{ id: "e_start_end", source: "start", target: "end" }],
-  };
 }
 
 /** Which of `until` / `while` the loop has ("until" when it has neither). */
@@ -50,25 +40,8 @@ export function delayProblem(value: number | undefined): string | null {
   return null;
 }
 
-/** "3 nodes", "1 node". */
-export function nodeCount(flow: SubFlow | undefined): string {
-  const n = Array.isArray(flow?.nodes) ? flow.nodes.length : 0;
-  return `${n} node${n === 1 ? "" : "s"}`;
-}
-
-/** Problems of the sub-flow visible without the server (it checks the rest). */
-export function subFlowProblems(flow: SubFlow | undefined): string[] {
-  if (!flow || !Array.isArray(flow.nodes) || !Array.isArray(flow.edges)) return ["The sub-flow needs nodes and edges"];
-  const out: string[] = [];
-  if (!flow.nodes.some((n) => n?.type === "start")) out.push("The sub-flow needs a start node");
-  if (!flow.nodes.some((n) => n?.type === "end")) out.push("The sub-flow needs an end node");
-  for (const n of flow.nodes) {
-    if (n && typeof n === "object" && "compensation" in n) {
-      out.push(`Sub-flow step ${n.id} has a compensation: an iteration's steps are not undone (undo them in a step after the loop)`);
-    }
-  }
-  return out;
-}
+/** The words around a loop's sub-flow. */
+export const LOOP_SUB_FLOW: SubFlowOwner = { node: "loop", each: "iteration", run: "iteration" };
 
 export const loopMeta: NodeMeta = {
   type: "loop",
@@ -102,35 +75,7 @@ export const loopMeta: NodeMeta = {
     if (delay) out.push(`Delay: ${delay.toLowerCase()}`);
     const onFailure = onFailureProblem(fields);
     if (onFailure) out.push(onFailure);
-    out.push(...subFlowProblems(f.flow));
+    out.push(...subFlowProblems(f.flow, LOOP_SUB_FLOW));
     return out;
   },
 };
-
-export type ParsedSubFlow = { ok: true; flow: SubFlow } | { ok: false; error: string };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * The sub-flow typed as JSON, checked for its shape only (an object with lists of node and
- * edge objects): the server checks the rest, as it does for a spec.
- */
-export function parseSubFlow(text: string): ParsedSubFlow {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `Not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  if (!isObject(value)) return { ok: false, error: 'The sub-flow must be an object: {"nodes": [...], "edges": [...]}' };
-  if (!Array.isArray(value.nodes)) return { ok: false, error: '"nodes" must be a list of nodes' };
-  if (!Array.isArray(value.edges)) return { ok: false, error: '"edges" must be a list of edges' };
-  if (!value.nodes.every(isObject)) return { ok: false, error: "Each node must be an object" };
-  if (!value.edges.every(isObject)) return { ok: false, error: "Each edge must be an object" };
-  return { ok: true, flow: value as unknown as SubFlow };
-}
-
-/** The sub-flow as the inspector shows it: pretty-printed JSON. */
-export function formatSubFlow(flow: SubFlow | undefined): string {
-  return flow === undefined ? "" : JSON.stringify(flow, null, 2);
-}
