@@ -7,7 +7,7 @@ import dramatiq
 
 from engine.executor import step_execute
 from engine.store.outbox import QUEUE
-from engine.services.runs import run_cancel_child, run_code_advance, run_resume_parent
+from engine.services.runs import run_cancel_child, run_code_advance, run_resume_parent, run_undo_child
 from engine.store.steps import step_fire_timer
 from engine.workflows import workflow_list
 from engine.workflows.driver import queue_for
@@ -33,6 +33,12 @@ def resume_parent(child_run_id: str) -> None:
 @dramatiq.actor(**_options)
 def cancel_child(run_id: str) -> None:
     run_cancel_child(run_id=run_id)
+
+
+@dramatiq.actor(**_options)
+def undo_child(run_id: str) -> None:
+    """A map's compensation undoes one of its item runs."""
+    run_undo_child(run_id=run_id)
 
 
 @dramatiq.actor(**_options)

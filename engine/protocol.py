@@ -69,12 +69,18 @@ def failure_outcome(node: dict | None, *, exhausted: bool, compensation_pending:
 
 def compensation_order(graph, steps: Iterable[StepState]) -> list[str]:
     """What compensating would undo, in order: succeeded steps with a compensation that has
-    none yet, latest-completed first. Reverse completion order, at most once."""
+    none yet (a map's also failed or cancelled, with its items' compensations), latest-completed
+    first (one that never completed, first of all). Reverse completion order, at most once."""
     steps = list(steps)
     compensated = {s.node_id for s in steps if s.kind == "compensation"}
-    done = [s for s in steps if s.kind == "node" and s.status == StepStatus.SUCCEEDED
-            and s.node_id not in compensated and graph.node(s.node_id).get("compensation")]
-    return [s.node_id for s in sorted(done, key=lambda s: -(s.completion_order or 0))]
+    done = [s for s in steps if s.kind == "node" and s.node_id not in compensated and _undoable(graph, s)]
+    return [s.node_id for s in sorted(done, key=lambda s: -(s.completion_order or 1 << 62))]
+
+
+def _undoable(graph, step: StepState) -> bool:
+    node = graph.node(step.node_id)
+    node_type = nodes.of(node)
+    return step.status in node_type.undo_statuses and node_type.compensable(node)
 
 
 def compensation_next(graph, steps: Iterable[StepState]) -> str | None:

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Now
 from engine import stuck
 from engine.models import StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
-from engine.services.runs import run_cancel_child, run_resume_parent
+from engine.services.runs import run_cancel_child, run_compensation_nudge, run_resume_parent
 from engine.store import steps as store
 from engine.store.tx import run_tx
 from engine.workflows.driver import queue_for
@@ -104,6 +104,15 @@ def resume_parents(now=None) -> int:
     return _each([*ids, *items], lambda i: run_resume_parent(child_run_id=i), "resume")
 
 
+def nudge_undoing(now=None) -> int:
+    """A map's compensation that has not moved for FLOWDECK_REQUEUE_AFTER: its item's message (an
+    undo_child, a resume_parent) may be lost; it looks again and re-sends what it waits for."""
+    rows = (StepRun.objects.filter(kind=StepRun.COMPENSATION, status=StepStatus.WAITING,
+                                   updated_at__lt=_before(now, _requeue_after()))
+            .values_list("id", "run_id")[:BATCH])
+    return _each(rows, lambda r: run_compensation_nudge(step_id=r[0], run_id=r[1]), "undo")
+
+
 def cancel_orphans(now=None) -> int:
     """Child runs still going that no parent waits for (the parent ended, or skipped its
     subworkflow step) whose cancel_child message was lost; a failed parent keeps its children
@@ -153,4 +162,5 @@ def flag_stuck(now=None) -> int:
 def scheduler_tick() -> dict:
     """One sweep, on the database's clock; returns how many items each pass handled."""
     return {"leases": expire_leases(), "timers": fire_timers(), "requeued": requeue_lost(),
-            "resumed": resume_parents(), "orphans": cancel_orphans(), "stuck": flag_stuck()}
+            "resumed": resume_parents(), "undoing": nudge_undoing(), "orphans": cancel_orphans(),
+            "stuck": flag_stuck()}

@@ -65,7 +65,9 @@ RUN_TRANSITIONS: dict[str, frozenset[str]] = {
                                        RunStatus.CANCELLED}),
     RunStatus.COMPENSATION_FAILED: frozenset({RunStatus.COMPENSATING, RunStatus.COMPENSATED,
                                               RunStatus.CANCELLED}),
-    RunStatus.COMPLETED: frozenset(),
+    # A map's item run that completed is undone when its map is (engine/nodes/map.py): the only
+    # way out of completed, taken by the engine, never offered to an operator (engine/policy.py).
+    RunStatus.COMPLETED: frozenset({RunStatus.COMPENSATING}),
     RunStatus.COMPENSATED: frozenset(),
     RunStatus.CANCELLED: frozenset(),
     RunStatus.ABORTED: frozenset(),

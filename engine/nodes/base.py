@@ -46,6 +46,9 @@ class Activation(Protocol):
     def item_run(self, step, index: int, input): ...
     def item_runs(self, step) -> dict: ...
     def run_outputs(self, run_ids) -> dict: ...
+    def runs_status(self, run_ids) -> dict: ...
+    def undo_needed(self, run_id) -> bool: ...
+    def existing(self, node_id: str): ...
     def succeed(self, step, output, *, then_settle: bool = True, **payload) -> None: ...
     def fail(self, step, error: dict) -> None: ...
     def run_complete(self, output) -> None: ...
@@ -80,6 +83,9 @@ class NodeType:
     unique_branches = False      # its outgoing edges are told apart by branch
     counts_arrivals = False      # activated once per arriving branch (join), not once
     has_items = False            # its step waits on many runs of its sub-flow (map), not on its child_run
+    # A step of it in these statuses is undone when its run compensates, if ``compensable``.
+    undo_statuses = frozenset({"succeeded"})
+    undoes_itself = False        # its compensation step is its own (``compensate``), not an activity's attempt
 
     def setting(self, node: dict, field: str):
         """``node``'s ``field``, or its default."""
@@ -107,6 +113,10 @@ class NodeType:
         """Why a waiting step of this type waits, for the console (None: its wait_reason)."""
         return None
 
+    def compensable(self, node: dict) -> bool:
+        """Whether a step of ``node`` has something to undo when its run compensates."""
+        return bool(node.get("compensation"))
+
     # --- Run time ---------------------------------------------------------------------
     def activate(self, a: Activation, node_id: str, node: dict) -> None:
         raise NotImplementedError(self.type)
@@ -126,6 +136,15 @@ class NodeType:
     def on_child_end(self, a: Activation, step, node: dict, child) -> None:
         """The run ``step`` waits on (its ``child_run``, see ``waits_on``) ended."""
         raise ValueError(f"a {self.type} step waits on no run")
+
+    def compensate(self, a: Activation, node_id: str, node: dict) -> None:
+        """(``undoes_itself``) Undo the node's step: its compensation step, created here, waits."""
+        raise ValueError(f"a {self.type} step is undone by its compensation activity")
+
+    def on_undo_progress(self, a: Activation, step, node: dict, child, *, again: bool = False) -> None:
+        """(``undoes_itself``) A run the compensation ``step`` waits on moved (None: a nudge, or with
+        ``again`` an operator's retry of the failed compensation)."""
+        raise ValueError(f"a {self.type} compensation waits on no run")
 
     def on_timer(self, a: Activation, step, node: dict) -> None:
         """The step's due time came (its ``next_attempt_at``, while waiting)."""
@@ -148,14 +167,14 @@ def unknown_branch(v: Check, node_id: str, kind: str, edge: Edge, allowed: str) 
                  node_id=node_id, field="branch")
 
 
-def check_subflow(v: Check, node_id: str, index: int, node: dict, kind: str) -> None:
-    """A loop's or a map's ``flow``: checked as a spec of its own; no compensation inside (E033):
-    the runs of a sub-flow are not undone when the run compensates."""
+def check_subflow(v: Check, node_id: str, index: int, node: dict, kind: str, *, compensations: bool = False) -> None:
+    """A loop's or a map's ``flow``: checked as a spec of its own; unless ``compensations`` (a map's
+    item runs are undone), no compensation inside (E033): a loop's iterations are not undone."""
     flow = node.get("flow")
     if not (isinstance(flow, dict) and isinstance(flow.get("nodes"), list) and isinstance(flow.get("edges"), list)):
         return
     v.check_flow(node_id, flow, pointer("nodes", index, "flow"))
-    for inner in flow["nodes"]:
+    for inner in flow["nodes"] if not compensations else ():
         if isinstance(inner, dict) and "compensation" in inner:
             v.add("E033", f"{inner.get('id')!r} in {kind} {node_id!r}'s sub-flow has a compensation: the sub-flow's "
                           f"steps are not undone; undo them in a step after the {kind}",

@@ -55,6 +55,10 @@ class Map(NodeType):
     required = ("flow",)
     defaults = {"max_concurrency": 10, "tolerated_failures": 0, "on_failure": DEFAULT_FAILURE_POLICY}
     has_items = True
+    # Its items may have done work whether the map succeeded, failed (past its tolerance) or was
+    # cancelled by its run's failure: any of them is undone when the run compensates.
+    undo_statuses = frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED})
+    undoes_itself = True
 
     def expressions(self, node):
         if isinstance(node.get("items"), str):
@@ -66,10 +70,14 @@ class Map(NodeType):
         if "items" not in node:
             v.add("E034", f"map {node_id!r} needs items: an expression giving the list to map over",
                   node_id=node_id, path=pointer("nodes", index))
-        check_subflow(v, node_id, index, node, "map")
+        check_subflow(v, node_id, index, node, "map", compensations=True)
 
     def describe_waiting(self, step, node, now, ago):
         return f"{step.node_id}: {step.wait_reason}"
+
+    def compensable(self, node):
+        flow = node.get("flow") or {}
+        return any(isinstance(inner, dict) and inner.get("compensation") for inner in flow.get("nodes") or ())
 
     def waits_on(self, step, child):
         return child.iteration is not None and bool(child.key_scope) and \
@@ -148,11 +156,54 @@ class Map(NodeType):
         a.save(step, ["status", "finished_at", "input", "wait_reason", "error"])
 
     def _fail(self, a, step, error, runs):
-        for run_id, status in runs.values():   # the items still going are not wanted any more
-            if status not in FAILED_ENDS and status != RunStatus.COMPLETED:
-                a.send("cancel_child", run_id)
+        node = a.graph.node(step.node_id)
+        if not self.compensable(node):   # else the items going are the map's compensation's to undo
+            for run_id, status in runs.values():
+                if status not in FAILED_ENDS and status != RunStatus.COMPLETED:
+                    a.send("cancel_child", run_id)
         step.status = StepStatus.RUNNING
         a.fail(step, error)
+
+    # --- undone, when the run compensates ---------------------------------------------------
+    def compensate(self, a, node_id, node):
+        """The map's compensation step waits while its item runs are undone one at a time, the
+        last item first: a completed one compensates its own steps, one still going or failed is
+        compensated as an operator would; those that did nothing to undo are passed over."""
+        mapped = a.existing(node_id)
+        runs = a.item_runs(mapped) if mapped is not None and isinstance(mapped.input, dict) else {}
+        order = []
+        for index in sorted(runs, reverse=True):
+            run_id, status = runs[index]
+            if status in FAILED_ENDS or (status == RunStatus.COMPLETED and not a.undo_needed(run_id)):
+                continue
+            order.append(run_id)
+        step = a.create(node_id, status=StepStatus.WAITING, kind="compensation")
+        step.input = {"order": order, "at": 0}
+        a.event("step.waiting", node_id=node_id, step_id=step.id, kind=step.kind, status=step.status,
+                items=len(order))
+        self._undo(a, step, send=True)
+
+    def on_undo_progress(self, a, step, node, child, *, again=False):
+        self._undo(a, step, send=again)
+
+    def _undo(self, a, step, *, send):
+        order, at = step.input["order"], step.input["at"]
+        start = at
+        while at < len(order) and a.runs_status([order[at]]).get(order[at]) in (*FAILED_ENDS, None):
+            at += 1   # undone (or gone): the next one
+        if at >= len(order):
+            step.input = {**step.input, "at": at}
+            return a.succeed(step, {"undone": len(order)})
+        status = a.runs_status([order[at]])[order[at]]
+        if status == RunStatus.COMPENSATION_FAILED and not send and at == start:
+            return a.fail(step, {"type": "ItemCompensationFailed", "child_run_id": order[at],
+                                 "message": f"undoing item run {order[at]} failed; its compensation waits for an "
+                                            "operator (compensate the run again to retry it)"})
+        if send or at != start or status != RunStatus.COMPENSATING:
+            a.send("undo_child", order[at])
+        step.input = {**step.input, "at": at}
+        step.wait_reason = f"undoing item run {at + 1} of {len(order)} (run {order[at]}), the last item first"
+        a.save(step, ["status", "finished_at", "input", "wait_reason", "error"])
 
 
 NODE = Map()

@@ -204,7 +204,7 @@ def run_compensate(*, run_id, user=None, reason: str = "") -> WorkflowRun:
             tx.set_status(RunStatus.COMPENSATING)
             _rearm_failed(tx, kind=StepRun.COMPENSATION)
             return tx.run
-        advance.cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True)
+        advance.cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True, compensating=True)
         tx.set_status(RunStatus.COMPENSATING, error=tx.run.error)
         advance.compensation_continue(tx)
         return tx.run
@@ -361,11 +361,48 @@ def run_resume_parent(*, child_run_id) -> bool:
     with run_tx(child.parent_run_id) as tx:
         if tx is None:
             return False
-        step = StepRun.objects.select_for_update().filter(
-            run=tx.run, node_id=child.parent_node_id, kind=StepRun.NODE, status=StepStatus.WAITING).first()
-        if step is None or not advance.waits_on(tx, step, child):
+        steps = {s.kind: s for s in StepRun.objects.select_for_update().filter(
+            run=tx.run, node_id=child.parent_node_id, status=StepStatus.WAITING)}
+        step = steps.get(StepRun.NODE)
+        if step is not None and advance.waits_on(tx, step, child):
+            advance.child_ended(tx, step, child)
+            return True
+        undoing = steps.get(StepRun.COMPENSATION)   # a map's compensation, undoing its items one by one
+        if undoing is not None and child.key_scope:
+            advance.undo_progress(tx, undoing, child)
+            return True
+        return False
+
+
+def run_undo_child(*, run_id) -> None:
+    """A map's compensation undoes its item run ``run_id``: a completed one compensates now (its
+    map's run compensates), one still going or failed is compensated as an operator would."""
+    with run_tx(run_id) as tx:
+        if tx is None:
+            return
+        if tx.run.status == RunStatus.COMPLETED:
+            tx.set_status(RunStatus.COMPENSATING, reason="its map is undone")
+            advance.compensation_continue(tx)
+            return
+        if tx.run.status not in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING, RunStatus.FAILED,
+                                 RunStatus.COMPENSATION_FAILED):
+            return
+    try:
+        run_compensate(run_id=run_id, reason="its map's run compensates")
+    except (Conflict, NotFound):
+        pass
+
+
+def run_compensation_nudge(*, step_id: int, run_id) -> bool:
+    """The scheduler's look at a map's compensation that has not moved for a while (a message lost)."""
+    with run_tx(run_id, skip_locked=True) as tx:
+        if tx is None:
             return False
-        advance.child_ended(tx, step, child)
+        step = StepRun.objects.select_for_update().filter(pk=step_id, kind=StepRun.COMPENSATION,
+                                                          status=StepStatus.WAITING).first()
+        if step is None:
+            return False
+        advance.undo_progress(tx, step, None)
         return True
 
 

@@ -71,7 +71,7 @@ ERROR_CODES = {
     "spec.E030": "callback on a node that runs no activity (only task and http nodes wait for a callback)",
     "spec.E031": "loop without max_iterations",
     "spec.E032": "loop needs exactly one of until/while",
-    "spec.E033": "compensation inside a loop's or a map's sub-flow",
+    "spec.E033": "compensation inside a loop's sub-flow",
     "spec.E034": "map without items",
     "spec.E035": "a task's input mapping does not fit its activity's input schema",
 }

@@ -219,10 +219,15 @@ def rearm(tx: RunTx, step: StepRun) -> None:
     """Run a failed step again from its start: a task's next attempt; a wait, signal or
     subworkflow waits again (a new timeout; a new child run); a choice or end evaluates again."""
     step.error = None
-    if step.kind == StepRun.COMPENSATION:
-        reschedule(tx, step)
-        return
     node = tx.graph.node(step.node_id)
+    if step.kind == StepRun.COMPENSATION:
+        if nodes.of(node).undoes_itself:
+            step.status, step.finished_at = StepStatus.WAITING, None
+            tx.event("step.waiting", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status)
+            nodes.of(node).on_undo_progress(Activation(tx), step, node, None, again=True)
+        else:
+            reschedule(tx, step)
+        return
     nodes.of(node).rearm(Activation(tx), step, node)
 
 
@@ -235,6 +240,12 @@ def reopen(tx: RunTx, step: StepRun) -> None:
 
 def waits_on(tx: RunTx, step: StepRun, child: WorkflowRun) -> bool:
     return nodes.of(tx.graph.node(step.node_id)).waits_on(step, child)
+
+
+def undo_progress(tx: RunTx, step: StepRun, child: WorkflowRun | None) -> None:
+    """A run the waiting compensation ``step`` (a map's) waits on moved; None: look again (a nudge)."""
+    node = tx.graph.node(step.node_id)
+    nodes.of(node).on_undo_progress(Activation(tx), step, node, child)
 
 
 def child_ended(tx: RunTx, step: StepRun, child: WorkflowRun) -> None:
@@ -339,6 +350,13 @@ class Activation:
 
     def run_outputs(self, run_ids) -> dict:
         return items.run_outputs(run_ids)
+
+    def runs_status(self, run_ids) -> dict:
+        return items.runs_status(run_ids)
+
+    def undo_needed(self, run_id) -> bool:
+        """Whether the completed run ``run_id`` (an item run) has a step its compensation would undo."""
+        return items.undo_needed(run_id)
 
     def take_signal(self, name: str, node_id: str):
         """The run's oldest kept signal ``name``, now consumed by ``node_id`` (None: none kept)."""
@@ -455,7 +473,7 @@ def run_fail(tx: RunTx, error: dict, *, node: dict | None = None, exhausted: boo
         cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True, children=False)
         tx.set_status(RunStatus.FAILED, error=error)
     elif outcome == "compensate":
-        cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True)
+        cancel_open_steps(tx, kind=StepRun.NODE, keep_running=True, compensating=True)
         tx.set_status(RunStatus.COMPENSATING, error=error)
         compensation_continue(tx)
         return
@@ -474,7 +492,11 @@ def compensation_continue(tx: RunTx) -> None:
         return  # one at a time
     node_id = protocol.compensation_next(tx.graph, states)
     if node_id is not None:
-        schedule_task(tx, node_id, kind=StepRun.COMPENSATION)
+        node = tx.graph.node(node_id)
+        if nodes.of(node).undoes_itself:   # a map: its compensation step waits while its items are undone
+            nodes.of(node).compensate(Activation(tx), node_id, node)
+        else:
+            schedule_task(tx, node_id, kind=StepRun.COMPENSATION)
         return
     if any(s.kind == StepRun.NODE and s.status == StepStatus.RUNNING for s in states):
         return  # a straggler may still succeed and need compensating
@@ -482,7 +504,10 @@ def compensation_continue(tx: RunTx) -> None:
     notify_parent(tx)
 
 
-def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, children: bool = True) -> None:
+def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, children: bool = True,
+                      compensating: bool = False) -> None:
+    """Cancel the run's open steps of ``kind`` (and the runs they wait on, with ``children``; when
+    ``compensating``, a map's items that its compensation undoes are left to it)."""
     statuses = [StepStatus.SCHEDULED, StepStatus.WAITING] + ([] if keep_running else [StepStatus.RUNNING])
     if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
         sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
@@ -495,7 +520,8 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
             tx.send("cancel_child", str(child_run_id))
         if tx.inline is not None:
             tx.inline.drop(step_id)
-        if kind == StepRun.NODE and nodes.of(tx.graph.node(node_id)).has_items:
+        node = tx.graph.node(node_id) if kind == StepRun.NODE else None
+        if node is not None and nodes.of(node).has_items and not (compensating and nodes.of(node).compensable(node)):
             maps.append(node_id)
     for child_id in (sql.open_items(tx.run.id, maps) if maps and children else ()):
         tx.send("cancel_child", str(child_id))

@@ -3,7 +3,9 @@ node), the newest per item index counting, minus those an operator's retry of th
 (``superseded`` in the step's input)."""
 from __future__ import annotations
 
+from engine import graphs, protocol
 from engine.models import StepRun, WorkflowRun
+from engine.store import sql
 from engine.store.tx import RunTx
 
 
@@ -29,3 +31,14 @@ def item_runs(tx: RunTx, step: StepRun) -> dict[int, tuple[str, str]]:
 def run_outputs(run_ids) -> dict[str, object]:
     return {str(run_id): output for run_id, output in
             WorkflowRun.objects.filter(pk__in=list(run_ids)).values_list("id", "output")}
+
+
+def runs_status(run_ids) -> dict[str, str]:
+    return {str(run_id): status for run_id, status in
+            WorkflowRun.objects.filter(pk__in=list(run_ids)).values_list("id", "status")}
+
+
+def undo_needed(run_id) -> bool:
+    run = WorkflowRun.objects.only("id", "version_id", "subflow").get(pk=run_id)
+    states = [protocol.StepState(*row) for row in sql.step_states(run.id)]
+    return protocol.compensation_pending(graphs.graph_for_subflow(run.version_id, run.subflow), states)

@@ -4,7 +4,7 @@ by an operator's retry under the keys their first runs saw."""
 import pytest
 
 from engine.models import StepRun, WorkflowRun
-from engine.services.runs import run_cancel, run_start, step_retry, step_skip
+from engine.services.runs import run_cancel, run_compensate, run_start, step_retry, step_skip
 from tests.support.flows import assert_gapless, chain, node, publish, task, wait_status
 from tests.support.stack import wait_for
 
@@ -140,3 +140,79 @@ def test_a_worker_sigkilled_while_items_run_loses_no_item_and_repeats_no_finishe
     assert [i.iteration for i in _items(run)] == list(range(8))
     for r in (run, *_items(run)):
         assert_gapless(r.id)
+
+
+UNDO = {"activity": "test.compensate", "retry": ONCE}
+
+
+def _undone(ledger, run) -> list[str]:
+    return [key.removeprefix(f"{run.id}:") for name, key, _ in ledger.calls() if name.startswith("undo:")]
+
+
+def test_compensating_the_run_undoes_each_items_steps_the_last_item_first_then_what_came_before(stack, ledger):
+    flow = chain(task("reserve", compensation=UNDO, retry=ONCE))
+    publish("map-undo", chain(task("before", compensation=UNDO, retry=ONCE),
+                              node("lines", "map", items="input.lines", max_concurrency=2,
+                                   flow={"nodes": flow["nodes"], "edges": flow["edges"]}),
+                              task("charge", "test.boom", input={"type": "CardDeclined"}, retry=ONCE)))
+    stack.worker(threads=4)
+    run, _ = run_start(definition_key="map-undo", input={"lines": ["a", "b", "c", "d"]})
+    run = wait_status(run.id, "compensated", stack=stack, timeout=90)
+    assert _undone(ledger, run) == [f"lines:{n}:reserve:compensate" for n in (3, 2, 1, 0)] + ["before:compensate"]
+    assert [(i.iteration, i.status) for i in _items(run)] == [(n, "compensated") for n in range(4)]
+    undo = StepRun.objects.get(run=run, node_id="lines", kind="compensation")
+    assert undo.status == "succeeded" and undo.output == {"undone": 4}
+    for r in (run, *_items(run)):
+        assert_gapless(r.id)
+    # An item run went completed -> compensating -> compensated, and says so in its history.
+    types = [t for t in _items(run)[0].events.order_by("seq").values_list("type", flat=True)
+             if t.startswith("run.") or t == "compensation.started"]
+    assert types[-3:] == ["run.completed", "compensation.started", "run.compensated"], types
+
+
+def test_a_map_that_fails_past_its_tolerance_has_its_items_going_and_done_undone_too(stack, ledger):
+    flow = chain(task("reserve", compensation=UNDO, retry=ONCE),
+                 task("pack", "test.fail_first", input={"fail": "input.item.fail", "seconds": "input.item.seconds"},
+                      retry=ONCE))
+    publish("map-undo-going", chain(node("lines", "map", items="input.lines", max_concurrency=3,
+                                         flow={"nodes": flow["nodes"], "edges": flow["edges"]})))
+    stack.worker(threads=6)
+    lines = [{"fail": False, "seconds": 2}, {"fail": True}, {"fail": False, "seconds": 2}, {"fail": False}]
+    run, _ = run_start(definition_key="map-undo-going", input={"lines": lines})
+    run = wait_status(run.id, "compensated", stack=stack, timeout=90)
+    items = _items(run)
+    assert all(i.status == "compensated" for i in items), [(i.iteration, i.status) for i in items]
+    undone = _undone(ledger, run)
+    # Every item that reserved had its reservation undone, exactly once.
+    reserved = sorted(key.removeprefix(f"{run.id}:") for name, key, _ in ledger.calls("reserve"))
+    assert sorted(undone) == [f"{key}:compensate" for key in reserved] and len(set(undone)) == len(undone)
+    assert len(items) == 3 and {"lines:0:reserve:compensate", "lines:2:reserve:compensate"} <= set(undone)
+    step = StepRun.objects.get(run=run, node_id="lines", kind="node")
+    assert step.status == "failed" and step.error["type"] == "MapItemsFailed"
+
+
+def test_an_items_failed_compensation_stops_the_runs_and_compensating_again_retries_it(stack, ledger):
+    undo = {"activity": "test.fail_first", "input": {"fail": "`true`"}, "retry": ONCE}
+    flow = chain(task("reserve", compensation=undo, retry=ONCE))
+    publish("map-undo-fails", chain(node("lines", "map", items="input.lines", max_concurrency=1,
+                                         flow={"nodes": flow["nodes"], "edges": flow["edges"]}),
+                                    task("charge", "test.boom", input={"type": "CardDeclined"}, retry=ONCE)))
+    stack.worker(threads=4)
+    run, _ = run_start(definition_key="map-undo-fails", input={"lines": ["a", "b"]})
+    run = wait_status(run.id, "compensation_failed", stack=stack, timeout=90)
+    undo_step = StepRun.objects.get(run=run, node_id="lines", kind="compensation")
+    last = _items(run)[1]
+    assert undo_step.status == "failed" and undo_step.error["type"] == "ItemCompensationFailed"
+    assert undo_step.error["child_run_id"] == str(last.id) and last.status == "compensation_failed"
+    assert _items(run)[0].status == "completed"                    # not reached: one at a time, the last first
+    run_compensate(run_id=run.id, reason="the warehouse is reachable again")
+    # Item 1's retried compensation succeeds and the map goes on to item 0, whose first fails too.
+    wait_for(lambda: _items(run)[0].status == "compensation_failed", timeout=60, message="item 0's undo failed")
+    run = wait_status(run.id, "compensation_failed", stack=stack, timeout=60)
+    assert _items(run)[1].status == "compensated"
+    run_compensate(run_id=run.id, reason="and again")
+    wait_status(run.id, "compensated", stack=stack, timeout=90)
+    assert [i.status for i in _items(run)] == ["compensated", "compensated"]
+    undone = [key.removeprefix(f"{run.id}:") for _, key, _ in ledger.calls("reserve") if key.endswith(":compensate")]
+    assert undone == ["lines:1:reserve:compensate", "lines:1:reserve:compensate", "lines:0:reserve:compensate",
+                      "lines:0:reserve:compensate"]   # each failed once, then succeeded

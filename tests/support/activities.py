@@ -87,6 +87,8 @@ def fail_first(ctx, data):
     _ledger(ctx.node_id, ctx)
     if isinstance(data, dict) and data.get("fail") and _effect_once(ctx.node_id + ":failed", ctx):
         raise ActivityError("first call for this key fails", error_type="FirstCallFails")
+    if isinstance(data, dict) and data.get("seconds"):   # an item still going when another fails
+        time.sleep(float(data["seconds"]))
     return {**(data if isinstance(data, dict) else {}), "attempt": ctx.attempt}
 
 

@@ -238,15 +238,19 @@ class _Builder:
         return node_id, [(node_id, "next")]
 
     def map(self) -> tuple[str, list]:
-        """A map of one task over 1 to 4 items (input.maps: each item its task's fault), 1 to 3 at once,
-        tolerating 0, 1 or half of the failures."""
+        """A map of one task (half the time with a compensation) over 1 to 4 items (input.maps: each item its
+        task's fault and its compensation's), 1 to 3 at once, tolerating 0, 1 or half of the failures."""
         rng = self.rng
         node_id = self._id("m")
         inner = {"id": "t", "type": "task", "activity": "fuzz.step", "timeout": 1, "retry": self.retry(),
                  "input": {"f": "input.f", "fix": "input.fix", "t": "`1`"}}
+        if rng.random() < 0.5:   # undone item by item when the run compensates
+            inner["compensation"] = {"activity": "fuzz.undo", "retry": self.retry(),
+                                     "input": {"f": "input.cf", "fix": "input.fix", "t": "`1`"}}
         self.policy(inner)
         node = {"id": node_id, "type": "map", "items": f"input.maps.{node_id}", "max_concurrency": rng.randint(1, 3),
-                "tolerated_failures": rng.choice([0, 1, "50%"]), "input": {"f": "item.value", "fix": "data.fix"},
+                "tolerated_failures": rng.choice([0, 1, "50%"]),
+                "input": {"f": "item.value.f", "cf": "item.value.cf", "fix": "data.fix"},
                 "flow": {"nodes": [{"id": "start", "type": "start"}, inner, {"id": "end", "type": "end"}],
                          "edges": [{"id": "e1", "source": "start", "target": "t"},
                                    {"id": "e2", "source": "t", "target": "end"}]}}
@@ -411,7 +415,8 @@ def run_input(rng: random.Random, definition: Definition, pool: Pool) -> dict:
     data = _faults_for(rng, definition)
     data["child"] = {sub: _faults_for(rng, pool.children[key]) for sub, key in definition.subs.items()}
     data["loops"] = {loop: _fault(rng) for loop in definition.loops}
-    data["maps"] = {node: [_fault(rng) for _ in range(rng.randint(1, 4))] for node in definition.maps}
+    data["maps"] = {node: [{"f": _fault(rng), "cf": _fault(rng, compensation=True)} for _ in range(rng.randint(1, 4))]
+                    for node in definition.maps}
     return data
 
 
