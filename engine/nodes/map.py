@@ -55,9 +55,10 @@ class Map(NodeType):
     required = ("flow",)
     defaults = {"max_concurrency": 10, "tolerated_failures": 0, "on_failure": DEFAULT_FAILURE_POLICY}
     has_items = True
-    # Its items may have done work whether the map succeeded, failed (past its tolerance) or was
-    # cancelled by its run's failure: any of them is undone when the run compensates.
-    undo_statuses = frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED})
+    # Its items may have done work whether the map succeeded, failed (past its tolerance), is still
+    # waiting on some (the run fails elsewhere: it is cancelled, then undone) or was cancelled by
+    # its run's failure: any of these is undone when the run compensates.
+    undo_statuses = frozenset({StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED, StepStatus.WAITING})
     undoes_itself = True
 
     def expressions(self, node):

@@ -52,6 +52,7 @@ import uuid
 from django.db import connection
 from django.db.models import Q
 
+from engine import nodes
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound
 from engine.graphs import graph_for_run
 from engine.models import RunEvent, StepRun, WorkflowRun
@@ -874,15 +875,20 @@ class Sequence:
     _ACTIVITY = """
         WITH r AS (SELECT id, status, next_seq FROM engine_workflowrun
                    WHERE id = ANY(%(ids)s::uuid[]) OR parent_run_id = ANY(%(ids)s::uuid[])),
-             s AS (SELECT st.status, st.next_attempt_at, st.node_type, st.child_run_id FROM engine_steprun st
+             s AS (SELECT st.status, st.next_attempt_at, st.node_type, st.child_run_id, st.run_id, st.node_id,
+                          st.updated_at FROM engine_steprun st
                    JOIN r ON st.run_id = r.id WHERE st.status IN ('scheduled', 'running', 'waiting'))
         SELECT (SELECT coalesce(sum(next_seq), 0) FROM r), (SELECT count(*) FROM r),
                (SELECT count(*) FROM r WHERE status = 'pending'),
                (SELECT count(*) FROM s WHERE status IN ('scheduled', 'running')
                                           OR (status = 'waiting' AND next_attempt_at IS NOT NULL)),
                (SELECT count(*) FROM s JOIN engine_workflowrun c ON c.id = s.child_run_id
-                WHERE s.status = 'waiting' AND s.node_type = 'subworkflow'
-                  AND c.status IN ('completed', 'compensated', 'cancelled', 'aborted'))"""
+                WHERE s.status = 'waiting' AND s.node_type IN ('subworkflow', 'loop') AND s.next_attempt_at IS NULL
+                  AND c.status IN ('completed', 'compensated', 'cancelled', 'aborted'))
+             + (SELECT count(*) FROM s JOIN engine_workflowrun c ON c.parent_run_id = s.run_id
+                  AND c.parent_node_id = s.node_id AND c.key_scope <> ''
+                WHERE s.status = 'waiting' AND s.node_type IN ('map', 'compensation')
+                  AND c.finished_at > s.updated_at)"""
 
     def activity(self) -> tuple[tuple, bool]:
         with connection.cursor() as cur:
@@ -1068,6 +1074,22 @@ def check_runs_steps(run_ids, *, user=None, orphan_grace: float = 10.0):
     return out
 
 
+def _compensable(graph, node_id: str) -> bool:
+    """As the engine's protocol sees it: a task with a compensation, a map whose items have some."""
+    node = graph.node(node_id)
+    return nodes.of(node).compensable(node) if node.get("type") in nodes.REGISTRY else graph.compensable(node_id)
+
+
+def _is_map(graph, node_id: str) -> bool:
+    return graph.node(node_id).get("type") == "map"
+
+
+def _undo_of_completed(events) -> list:
+    """A map's item run that completed and was undone with its map: its run.completed is not its end."""
+    undone = [e.seq for e in events if e.type == "compensation.started" and e.payload.get("previous") == "completed"]
+    return [e for e in events if e.type == "run.completed" and any(seq > e.seq for seq in undone)]
+
+
 def _check_run(run, steps, events, effects, attempts, runs, user) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     graph = graph_for_run(run)   # a graph run's version graph; a code run's, made of its steps' nodes
@@ -1082,7 +1104,8 @@ def _check_run(run, steps, events, effects, attempts, runs, user) -> list[tuple[
     if last_status is not None and last_status.payload["status"] != run.status:
         found.append(("status without its event", f"run {run.status}, but its last status event is "
                                                   f"#{last_status.seq} {last_status.type} ({last_status.payload['status']})"))
-    terminal_events = [e for e in events if e.type in TERMINAL_EVENTS]
+    reopened = _undo_of_completed(events) if run.key_scope else []
+    terminal_events = [e for e in events if e.type in TERMINAL_EVENTS and e not in reopened]
     if len(terminal_events) > 1:
         found.append(("terminal twice", ", ".join(f"#{e.seq} {e.type}" for e in terminal_events)))
     if run.status in RunStatus.TERMINAL:
@@ -1154,7 +1177,9 @@ def _check_run(run, steps, events, effects, attempts, runs, user) -> list[tuple[
         found.append(("undone without compensating", ", ".join(s.node_id for s in comp_steps)))
     for s in comp_steps:
         fwd = by_node.get((s.node_id, "node"))
-        if fwd is None or fwd.status != StepStatus.SUCCEEDED:
+        undoable = nodes.of(graph.node(s.node_id)).undo_statuses if fwd is not None and not graph.is_code else \
+            {StepStatus.SUCCEEDED}
+        if fwd is None or fwd.status not in undoable:
             found.append(("compensated what did not succeed", f"{s.node_id}: forward step "
                                                               f"{fwd.status if fwd else 'missing'}"))
     order = sorted(comp_started, key=comp_started.get)
@@ -1165,21 +1190,22 @@ def _check_run(run, steps, events, effects, attempts, runs, user) -> list[tuple[
                                                            f"before {y} (done #{fwd_done[y]}, undone #{comp_started[y]})"))
     if run.status == RunStatus.COMPENSATED:
         for s in steps:
-            if s.kind == "node" and s.status == StepStatus.SUCCEEDED and graph.compensable(s.node_id):
+            if s.kind == "node" and s.status == StepStatus.SUCCEEDED and _compensable(graph, s.node_id):
                 comp = by_node.get((s.node_id, "compensation"))
                 if comp is None or comp.status not in StepStatus.DONE:
                     found.append(("compensated but not undone", f"{s.node_id}: compensation "
                                                                 f"{comp.status if comp else 'never scheduled'}"))
 
     found += _check_failure_policy(graph, events)
-    found += _check_ledger(steps, effects, attempts)
+    found += _check_ledger([s for s in steps if not (s.kind == "compensation" and _is_map(graph, s.node_id))],
+                           effects, attempts)
 
     for e in events:
         if e.type.startswith("operator."):
             if not (e.reason or "").strip():
                 found.append(("operator action without a reason", f"#{e.seq} {e.type}"))
             if user is not None and e.actor != user.get_username() and "[bulk" not in (e.reason or "") \
-                    and e.reason != "parent run stopped":
+                    and e.reason not in ("parent run stopped", "its map's run compensates"):
                 found.append(("operator action misattributed", f"#{e.seq} {e.type} by {e.actor}"))
     return found
 
@@ -1196,9 +1222,14 @@ def _check_failure_policy(graph, events) -> list[tuple[str, str]]:
     for i, e in enumerate(events):
         if e.type in STATUS_EVENTS and "status" in e.payload:
             status = e.payload["status"]
-        if e.type == "step.succeeded" and e.payload.get("kind") == "node" and graph.compensable(e.node_id):
+        if e.type == "step.succeeded" and e.payload.get("kind") == "node" and _compensable(graph, e.node_id):
             done_compensable[e.node_id] = e.seq
-        if e.type == "step.scheduled" and e.payload.get("kind") == "compensation":
+        if e.type == "step.waiting" and e.payload.get("kind", "node") == "node" and not graph.is_code \
+                and _is_map(graph, e.node_id) and _compensable(graph, e.node_id):
+            done_compensable.setdefault(e.node_id, e.seq)   # a map's items may have done work from its start
+        if e.type == "step.skipped" and e.payload.get("kind", "node") == "node":
+            done_compensable.pop(e.node_id, None)
+        if e.type in ("step.scheduled", "step.waiting") and e.payload.get("kind") == "compensation":
             compensation_scheduled.add(e.node_id)
         if not (e.type == "step.failed" and e.payload.get("final") and e.payload.get("kind", "node") == "node"
                 and "reason" not in e.payload and status in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING)):
