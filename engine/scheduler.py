@@ -118,8 +118,9 @@ def cancel_orphans(now=None) -> int:
     subworkflow step) whose cancel_child message was lost; a failed parent keeps its children
     (it may resume and wait for them again)."""
     waited_for = StepRun.objects.filter(child_run=OuterRef("pk"), status=StepStatus.WAITING)
-    map_waits = StepRun.objects.filter(run_id=OuterRef("parent_run_id"), node_id=OuterRef("parent_node_id"),
-                                       node_type="map", status=StepStatus.WAITING)
+    # A map's step waits on its item runs, and its compensation step on those it undoes.
+    map_waits = StepRun.objects.filter(Q(node_type="map") | Q(kind=StepRun.COMPENSATION), run_id=OuterRef("parent_run_id"),
+                                       node_id=OuterRef("parent_node_id"), status=StepStatus.WAITING)
     ids = (WorkflowRun.objects.filter(parent_run__isnull=False, status__in=sorted(_NOT_TERMINAL))
            .exclude(parent_run__status=RunStatus.FAILED).exclude(Exists(waited_for))
            .exclude(Q(Exists(map_waits)) & ~Q(key_scope=""))

@@ -19,7 +19,7 @@ from engine.nodes.base import NodeType, check_subflow, expression_error
 from engine.spec.expressions import evaluate_mapping, mapping_expressions
 from engine.spec.problems import pointer
 from engine.spec.schema import (DEFAULT_FAILURE_POLICY, FLOW, MAPPING, MAX_MAP_CONCURRENCY, MAX_MAP_ITEMS, ON_FAILURE,
-                                TOLERATED_FAILURES)
+                                SLA, TOLERATED_FAILURES)
 from engine.states import RunStatus, StepStatus
 
 FAILED_ENDS = frozenset({RunStatus.COMPENSATED, RunStatus.CANCELLED, RunStatus.ABORTED})
@@ -51,7 +51,8 @@ class Map(NodeType):
               "flow": FLOW,
               "max_concurrency": {"type": "integer", "minimum": 1, "maximum": MAX_MAP_CONCURRENCY,
                                   "description": "item runs at once"},
-              "tolerated_failures": TOLERATED_FAILURES, "input": MAPPING, "on_failure": ON_FAILURE}
+              "tolerated_failures": TOLERATED_FAILURES, "input": MAPPING, "on_failure": ON_FAILURE,
+              "sla": SLA}
     required = ("flow",)
     defaults = {"max_concurrency": 10, "tolerated_failures": 0, "on_failure": DEFAULT_FAILURE_POLICY}
     has_items = True
@@ -108,14 +109,18 @@ class Map(NodeType):
         runs = a.item_runs(step)
         again = [run_id for run_id, status in runs.values() if status in FAILED_ENDS]
         step.input = {**step.input, "superseded": [*(step.input.get("superseded") or ()), *again]}
-        step.status, step.finished_at = StepStatus.WAITING, None
-        a.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, again=len(again))
+        self._wait_again(a, step, again=len(again))
         self._advance(a, step, node)
 
     def reopen(self, a, step, node):
-        step.status, step.finished_at = StepStatus.WAITING, None
-        a.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status)
+        self._wait_again(a, step)
         self._advance(a, step, node)   # items may have ended meanwhile, and slots freed
+
+    def _wait_again(self, a, step, **payload):
+        """A failed or cancelled map step waits again (written now: what follows may finish it)."""
+        step.status, step.finished_at = StepStatus.WAITING, None
+        a.save(step, ["status", "finished_at", "input"])
+        a.event("step.waiting", node_id=step.node_id, step_id=step.id, status=step.status, **payload)
 
     def on_child_end(self, a, step, node, child):
         a.event("map.item_ended", node_id=step.node_id, step_id=step.id, index=child.iteration,

@@ -216,3 +216,37 @@ def test_an_items_failed_compensation_stops_the_runs_and_compensating_again_retr
     undone = [key.removeprefix(f"{run.id}:") for _, key, _ in ledger.calls("reserve") if key.endswith(":compensate")]
     assert undone == ["lines:1:reserve:compensate", "lines:1:reserve:compensate", "lines:0:reserve:compensate",
                       "lines:0:reserve:compensate"]   # each failed once, then succeeded
+
+
+def test_sigkills_in_a_200_item_map_and_in_its_undoing_reserve_and_release_each_item_exactly_once(stack, ledger):
+    """The issue's case: SIGKILL in the middle of a map of 200 items, and again while the order is
+    undone: every item reserved exactly once and compensated exactly once (effects by key)."""
+    retry = {"max_attempts": 10, "initial_interval": 0.1, "backoff_coefficient": 1, "jitter": 0}
+    flow = chain(task("reserve", timeout=3, retry=retry,
+                      compensation={"activity": "test.undo_once", "retry": retry}))
+    publish("map-200", chain(node("lines", "map", items="input.lines", max_concurrency=10,
+                                  flow={"nodes": flow["nodes"], "edges": flow["edges"]}),
+                             task("charge", "test.boom", input={"type": "CardDeclined"}, retry=ONCE)))
+    worker = stack.worker(threads=4)
+    stack.scheduler()
+    run, _ = run_start(definition_key="map-200", input={"lines": list(range(200))})
+
+    def effects(name):
+        return [key for key, n in ledger.effects() if n == name]
+
+    wait_for(lambda: len(effects("reserve")) >= 50, timeout=120, message="50 items reserved")
+    worker.kill()                                          # SIGKILL mid-map
+    worker = stack.worker(threads=4)
+    wait_for(lambda: len(effects("undo:reserve")) >= 30, timeout=240, message="the undoing under way")
+    worker.kill()                                          # SIGKILL mid-undo
+    stack.worker(threads=4)
+    run = wait_status(run.id, "compensated", stack=stack, timeout=300)
+    items = _items(run)
+    assert len(items) == 200 and all(i.status == "compensated" for i in items)
+    reserved, released = effects("reserve"), effects("undo:reserve")
+    assert sorted(reserved) == sorted(f"{run.id}:lines:{n}:reserve" for n in range(200))
+    assert sorted(released) == sorted(f"{run.id}:lines:{n}:reserve:compensate" for n in range(200))
+    # Undone the last item first: the order of the first effect per key, from 199 down.
+    first = [int(key.split(":")[2]) for key in released]
+    assert first == sorted(first, reverse=True)
+    assert_gapless(run.id)

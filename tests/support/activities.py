@@ -92,6 +92,13 @@ def fail_first(ctx, data):
     return {**(data if isinstance(data, dict) else {}), "attempt": ctx.attempt}
 
 
+@activity("test.undo_once", description="Records a compensation; its effect happens once per idempotency key.")
+def undo_once(ctx, data):
+    _ledger("undo:" + ctx.node_id, ctx)
+    _effect_once("undo:" + ctx.node_id, ctx)
+    return {"undone": ctx.node_id}
+
+
 @activity("test.start_callback", description="Starts work elsewhere: records the call; returns its callback token.")
 def start_callback(ctx, data):
     _ledger(ctx.node_id, ctx)

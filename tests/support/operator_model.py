@@ -1298,6 +1298,7 @@ def _check_orphans(runs: dict, steps: dict, *, grace: float) -> list[Violation]:
             waits = Q(child_run_id=run.id)
             if run.key_scope:   # a map's item run: its map's step waits on all of them
                 waits |= Q(node_type="map", node_id=run.parent_node_id, kind="node")
+                waits |= Q(node_id=run.parent_node_id, kind="compensation")   # its map's undoing
             parent_steps = StepRun.objects.filter(waits, run_id=run.parent_run_id).values_list("status", flat=True)
             if StepStatus.WAITING not in parent_steps:
                 out.append(run_id)

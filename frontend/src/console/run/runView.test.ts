@@ -107,4 +107,8 @@ describe("needsDetail", () => {
     expect(needsDetail(ev(1, "run.completed"))).toBe(true);
     expect(needsDetail(ev(1, "operator.data_edited"))).toBe(true);
   });
+  it("asks for one when a map's item run starts or ends: its progress line and item list change", () => {
+    expect(needsDetail(ev(1, "map.item_started", "lines"))).toBe(true);
+    expect(needsDetail(ev(1, "map.item_ended", "lines"))).toBe(true);
+  });
 });

@@ -98,6 +98,7 @@ export function needsDetail(event: RunEvent): boolean {
     event.type === "compensation.started" ||
     event.type === "signal.received" ||
     event.type === "join.arrived" ||
+    event.type.startsWith("map.") ||   // a map's items started or ended: its progress and item runs
     (event.type.startsWith("step.") && event.type !== "step.started" && event.type !== "step.scheduled")
   );
 }
