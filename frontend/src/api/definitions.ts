@@ -140,6 +140,15 @@ export function exportChoice(versions: VersionSummary[]): { number: number; draf
   return chosen ? { number: chosen.number, draft: chosen.status === "draft" } : null;
 }
 
+/**
+ * The versions a real run may start on, newest first: published and archived ones (never a
+ * draft or a test version; the server refuses them). `latest` is the published one, the default.
+ */
+export function runnableVersions(versions: VersionSummary[]): { choices: VersionSummary[]; latest: VersionSummary | null } {
+  const choices = versions.filter((v) => !v.is_test && (v.status === "published" || v.status === "archived")).sort((a, b) => b.number - a.number);
+  return { choices, latest: choices.find((v) => v.status === "published") ?? null };
+}
+
 export const listActivities = () => get<Activity[]>("/api/activities/");
 /** The engine's node types (engine/nodes): defaults, and the errors no retry policy retries. */
 export const listNodeTypes = () => get<NodeTypeInfo[]>("/api/node-types/");

@@ -232,3 +232,28 @@ export async function allEvents(id: string, afterSeq: number, lastSeq: number): 
 /** A test run of the canvas (`spec`, as an ephemeral test version) or of a published `version`. */
 export const startTestRun = (key: string, body: { spec?: Spec; version?: number; input: unknown }) =>
   post<{ run: StartedRun }>(`/api/definitions/${k(key)}/test-runs/`, body);
+
+/** What POST /api/runs/ takes: a real run of a published (or archived) `version` of `definition`. */
+export interface StartRunBody {
+  definition: string;
+  version: number;
+  input: Record<string, unknown>;
+  /** Idempotency: a second start with the same key answers the existing run (200) instead of a new one. */
+  business_key?: string;
+  /** Recorded in the run's history (optional: the server does not require one to start). */
+  reason?: string;
+}
+
+/** Start a real run (dashboard RunListView.post): the new run's detail. */
+export const startRun = (body: StartRunBody) => post<RunDetail>("/api/runs/", body).then(normalizeDetail);
+
+/**
+ * The run of `definition` whose business key is exactly `businessKey`, or null. The list matches
+ * keys by prefix (`q`), test runs included: the server's uniqueness covers them too.
+ */
+export async function findRunByBusinessKey(definition: string, businessKey: string): Promise<RunSummary | null> {
+  const page = await get<{ results: RunSummary[] }>(
+    `/api/runs/?definition=${k(definition)}&q=${k(businessKey)}&include_test=true&limit=500`,
+  );
+  return page.results.find((r) => r.business_key === businessKey) ?? null;
+}

@@ -71,6 +71,9 @@ export function Canvas() {
       onNodeDragStart: () => store.getState().checkpoint(),
       isValidConnection,
       edgesReconnectable: true,
+      // Not tab stops: Tab would cross every edge before a node (xyflow draws edges first). A
+      // keyboard reaches a connection from its node's inspector (ConnectTo.tsx); a click selects one.
+      edgesFocusable: false,
       deleteKeyCode: null,
       selectionKeyCode: "Shift",
       multiSelectionKeyCode: ["Meta", "Control"],

@@ -11,6 +11,7 @@ import { readText } from "../common/files";
 import * as api from "../api/definitions";
 import { DEFINITION_KEY_PATTERN } from "../spec/types";
 import { when } from "../console/format";
+import { StartRunButton } from "./StartRun";
 
 interface Row {
   definition: api.Definition;
@@ -156,6 +157,8 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
   const code = d.kind === "code";
   // The published version when there is one; a draft is exported only when nothing is published, and says so.
   const exported = Array.isArray(row.versions) ? api.exportChoice(row.versions) : null;
+  // A real run starts on a published version: offered on the rows that have one.
+  const runnable = Array.isArray(row.versions) && api.runnableVersions(row.versions).latest !== null;
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(d.name);
   const [error, setError] = useState<string | null>(null);
@@ -224,6 +227,7 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
             {exported.draft ? `Export draft v${exported.number}` : `Export v${exported.number}`}
           </a>
         )}
+        {runnable && <StartRunButton definitionKey={d.key} definitionName={d.name} versions={row.versions as api.VersionSummary[]} />}
       </td>
     </tr>
   );

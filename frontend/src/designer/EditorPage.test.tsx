@@ -13,6 +13,8 @@ const api = vi.hoisted(() => ({
   listDefinitions: vi.fn(), listNodeTypes: vi.fn(), validateSpec: vi.fn(), saveDraft: vi.fn(),
 }));
 vi.mock("../api/definitions", async (original) => ({ ...(await original<object>()), ...api }));
+const consoleApi = vi.hoisted(() => ({ getMe: vi.fn() }));
+vi.mock("../api/console", async (original) => ({ ...(await original<object>()), ...consoleApi }));
 
 beforeAll(stubFlowMeasurements);
 afterEach(cleanup);
@@ -44,6 +46,7 @@ beforeEach(() => {
   api.listDefinitions.mockResolvedValue([DEFINITION]);
   api.listNodeTypes.mockResolvedValue([]);
   api.validateSpec.mockResolvedValue([]);
+  consoleApi.getMe.mockResolvedValue({ username: "olga", roles: ["operator"], capabilities: ["operate", "view"] });
 });
 
 function openEditor() {
@@ -142,5 +145,39 @@ describe("the editor's header", () => {
     const exported = screen.getByTestId("export-canvas");
     expect(exported.textContent).toBe("Export draft");
     expect(exported.getAttribute("title")).toContain("orders-v2-draft.flowdeck.json");
+  });
+});
+
+describe("the editor's header and tab order", () => {
+  it("offers Start run… beside Test run, for the published version", async () => {
+    api.getDefinition.mockResolvedValue(DEFINITION);
+    api.listActivities.mockResolvedValue(ACTIVITIES);
+    openEditor();
+    await screen.findByTestId("canvas");
+    const start = screen.getByRole("button", { name: "Start run…" }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false));
+    expect(start.previousElementSibling?.textContent).toBe("Test run");
+    fireEvent.click(start);
+    const version = screen.getByLabelText("Version") as HTMLSelectElement;
+    // v2 is the draft being edited: only the published v1 is offered.
+    expect([...version.options].map((o) => o.value)).toEqual(["1"]);
+  });
+
+  it("has a link past the canvas's nodes to the inspector", async () => {
+    api.getDefinition.mockResolvedValue(DEFINITION);
+    api.listActivities.mockResolvedValue(ACTIVITIES);
+    openEditor();
+    const canvas = await screen.findByTestId("canvas");
+    const skip = screen.getByRole("link", { name: "Skip the canvas: go to the inspector" });
+    // After the palette, before the canvas in the tab order.
+    expect(skip.compareDocumentPosition(canvas) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(screen.getByLabelText("Search the palette").compareDocumentPosition(skip) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    fireEvent.click(skip);
+    const side = screen.getByTestId("side-panel");
+    expect(document.activeElement).toBe(side);
+    expect(side.querySelector("[aria-label='Inspector']")).toBeTruthy();
+    // With a drawer open, it names the drawer.
+    fireEvent.click(screen.getByRole("button", { name: "Test run" }));
+    expect(screen.getByRole("link", { name: "Skip the canvas: go to the test run" })).toBeTruthy();
   });
 });

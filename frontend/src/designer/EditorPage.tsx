@@ -16,6 +16,8 @@ import { useAutosave, useShortcuts, useValidation } from "./hooks";
 import { Inspector } from "./Inspector";
 import { Palette, type PaletteItem } from "./Palette";
 import { ProblemsPanel } from "./ProblemsPanel";
+import { SIDE_PANEL_ID, SkipToSidePanel } from "./SkipLink";
+import { StartRunButton } from "./StartRun";
 import { TestRunPanel } from "./TestRunPanel";
 import { VersionsPanel } from "./VersionsPanel";
 
@@ -81,16 +83,20 @@ function Editor({ definitionKey }: { definitionKey: string }) {
           <>
             <Palette onAdd={addAtCentre} />
             <div className="fd-editor__centre">
+              {/* Tab would cross every node of the canvas before the inspector: a way past them. */}
+              <SkipToSidePanel label={drawer === "versions" ? "History" : drawer === "run" ? "Test run" : "Inspector"} />
               <Canvas />
               <ProblemsPanel />
             </div>
-            {drawer === "versions" ? (
-              <VersionsPanel onClose={() => setDrawer(null)} />
-            ) : drawer === "run" ? (
-              <TestRunPanel onClose={() => setDrawer(null)} />
-            ) : (
-              <Inspector />
-            )}
+            <div className="fd-side" id={SIDE_PANEL_ID} tabIndex={-1} data-testid="side-panel">
+              {drawer === "versions" ? (
+                <VersionsPanel onClose={() => setDrawer(null)} />
+              ) : drawer === "run" ? (
+                <TestRunPanel onClose={() => setDrawer(null)} />
+              ) : (
+                <Inspector />
+              )}
+            </div>
           </>
         ) : (
           <div className="fd-editor__loading" role="status" data-testid="editor-loading">
@@ -125,6 +131,7 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
   const errorCount = useDesigner((s) => s.errors.length);
   const readOnly = useDesigner((s) => s.readOnly);
   const preview = useDesigner((s) => !!s.diffPreview);
+  const versions = useDesigner((s) => s.versions);
   const fileInput = useRef<HTMLInputElement>(null);
   const { fitView } = useReactFlow();
   const store = useDesignerStore();
@@ -164,6 +171,7 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
         </button>
         <button type="button" disabled={!loaded} aria-pressed={drawer === "versions"} onClick={() => setDrawer(drawer === "versions" ? null : "versions")}>History</button>
         <button type="button" disabled={!loaded} aria-pressed={drawer === "run"} onClick={() => setDrawer(drawer === "run" ? null : "run")}>Test run</button>
+        <StartRunButton definitionKey={key ?? ""} definitionName={definition?.name ?? key ?? ""} versions={definition && key ? versions : null} />
         {!readOnly && (
           <button
             type="button"

@@ -9,6 +9,7 @@ import { renameBranch } from "../spec/conditions";
 import { contextSuggestions } from "../spec/expressions";
 import { edgeBranch, sourceHandles } from "../spec/graph";
 import type { NodeFields } from "../spec/types";
+import { ConnectTo } from "./ConnectTo";
 import { useDesigner, useDesignerStore } from "./context";
 import { INSPECTORS } from "./inspectors";
 
@@ -101,6 +102,7 @@ function NodeInspector({ id }: { id: string }) {
           </ul>
         </div>
       )}
+      <ConnectTo id={id} readOnly={readOnly} />
       {!readOnly && (
         <button type="button" className="fd-danger" onClick={() => store.getState().deleteElements([id], [])}>
           Delete node
@@ -233,6 +235,10 @@ export function Shortcuts() {
       <dt>Ctrl+A</dt><dd>select everything</dd>
       <dt>Ctrl+S</dt><dd>save the draft now</dd>
       <dt>Shift+drag</dt><dd>select an area</dd>
+      <dt>Tab, then Enter</dt><dd>focus a node on the canvas, then select it</dd>
+      <dt>Arrow keys</dt><dd>move the selected nodes; in the palette, go from step to step</dd>
+      <dt>C</dt><dd>connect the selected node to another (“Connect to…” in its inspector)</dd>
+      <dt>Escape</dt><dd>clear the selection</dd>
     </dl>
   );
 }

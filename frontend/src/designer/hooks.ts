@@ -1,5 +1,6 @@
 /** Autosave, validation-as-you-edit and keyboard shortcuts for the editor. */
 import { useEffect } from "react";
+import { CONNECT_TARGET_ID } from "./ConnectTo";
 import { useDesigner, useDesignerActions, useDesignerStore } from "./context";
 
 export const SAVE_DELAY_MS = 800;
@@ -48,7 +49,7 @@ function typing(target: EventTarget | null): boolean {
   return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 }
 
-/** Delete, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y, Ctrl+C / Ctrl+V, Ctrl+A, Ctrl+S. */
+/** Delete, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y, Ctrl+C / Ctrl+V, Ctrl+A, Ctrl+S; C: "Connect to…" for the selected node. */
 export function useShortcuts(): void {
   const store = useDesignerStore();
   const { saveNow } = useDesignerActions();
@@ -84,6 +85,13 @@ export function useShortcuts(): void {
       } else if ((e.key === "Delete" || e.key === "Backspace") && !mod) {
         e.preventDefault();
         s.deleteSelection();
+      } else if (key === "c" && !mod && !e.altKey && !e.shiftKey) {
+        // The inspector's "Connect to…" (ConnectTo.tsx), when one node is selected and it shows.
+        const target = s.nodes.filter((n) => n.selected).length === 1 ? document.getElementById(CONNECT_TARGET_ID) : null;
+        if (target) {
+          e.preventDefault();
+          target.focus();
+        }
       } else if (e.key === "Escape") {
         s.select({});
       }

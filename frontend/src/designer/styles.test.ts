@@ -125,3 +125,40 @@ describe("the inspector's retry grid", () => {
     expect(rule("input, select, textarea")["min-width"]).toBe("0");
   });
 });
+
+describe("the keyboard focus ring", () => {
+  const all = rules(designerCss).filter((r) => r.media === null);
+  const ruleFor = (selector: string) => all.find((r) => r.selector.split(",").map((s) => s.trim()).includes(selector));
+
+  it.each([["light", null], ["dark", DARK]] as const)("stands out (3:1) from every surface it is drawn on in the %s theme", (_name, media) => {
+    const theme = variables(media);
+    expect(theme["--fd-focus"]).toMatch(/^#/);
+    const surfaces = ["bg", "panel", "subtle", "subtle-2", "selected", "pressed", "info-bg", "error-bg", "warn-strong-bg"];
+    const low = surfaces.filter((bg) => contrast(theme["--fd-focus"], theme[`--fd-${bg}`]) < 3);
+    expect(low).toEqual([]);
+  });
+
+  it.each([
+    "button:focus-visible", "a:focus-visible", "input:focus-visible", "select:focus-visible", "textarea:focus-visible",
+    "[tabindex]:focus-visible", '[role="button"]:focus-visible',
+  ])("is drawn on %s, apart from the control", (selector) => {
+    const d = declarations(ruleFor(selector)?.body ?? "");
+    expect(d.outline).toBe("2px solid var(--fd-focus)");
+    expect(d["outline-offset"]).toBe("2px");
+  });
+
+  it("is drawn on canvas nodes and edges, over @xyflow/react's `outline: none` (a more specific selector)", () => {
+    // xyflow's own rules: .react-flow__node.selectable:focus-visible and .react-flow__edge.selectable:focus-visible .react-flow__edge-path
+    const node = declarations(ruleFor(".react-flow .react-flow__node.selectable:focus-visible")?.body ?? "");
+    expect(node.outline).toBe("3px solid var(--fd-focus)");
+    const edge = declarations(ruleFor(".react-flow .react-flow__edge.selectable:focus-visible .react-flow__edge-path")?.body ?? "");
+    expect(edge.stroke).toBe("var(--fd-focus)");
+    expect(Number(edge["stroke-width"])).toBeGreaterThanOrEqual(3);
+    expect(declarations(ruleFor(".fd-palette__item:focus-visible")?.body ?? "")["border-color"]).toBe("var(--fd-focus)");
+  });
+
+  it("shows the skip link only while it has the focus", () => {
+    expect(declarations(ruleFor(".fd-skip-link")?.body ?? "").left).toBe("-10000px");
+    expect(declarations(ruleFor(".fd-skip-link:focus")?.body ?? "").left).toBe("8px");
+  });
+});
