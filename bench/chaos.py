@@ -1,6 +1,9 @@
 #!/usr/bin/env python
 """Chaos proof of the order saga: many orders, injected faults, killed
-processes, restarted servers; then the shop's ledgers must add up.
+processes, restarted servers; then the shop's ledgers must add up. By default
+the extended saga (``order-saga-lines``: stock reserved line by line by a map,
+each line undone on its own); ``--classic`` the one-reservation saga,
+``--code`` that one written as a code workflow.
 
     .venv/bin/python bench/chaos.py --orders 1000
 
@@ -22,8 +25,8 @@ When every run is terminal, failed or waiting, it checks strictly:
   order's faults call for (declined card: failed; out of stock or fraud:
   compensated; large: as approved; else completed), with no open step left;
 - exactly one successful, unrefunded charge of the right amount per
-  completed order, with one held reservation, one scheduled shipment and one
-  email;
+  completed order, with one held reservation per line item (per order with
+  ``--classic``/``--code``), one scheduled shipment and one email;
 - every charge of a compensated order refunded exactly once, no reservation
   left held, no shipment left scheduled, no email; nothing at all for a
   failed or waiting order; no ledger row for an unknown order;
@@ -231,8 +234,8 @@ class Chaos:
     def statuses(self) -> dict[str, str]:
         with self.db() as conn:
             return dict(conn.execute("SELECT r.id::text, r.status FROM engine_workflowrun r "
-                                     "JOIN engine_workflowdefinition d ON d.id = r.definition_id WHERE d.key = %s",
-                                     [chaos_checks.DEFINITION]).fetchall())
+                                     "JOIN engine_workflowdefinition d ON d.id = r.definition_id WHERE d.key = %s "
+                                     "AND r.parent_run_id IS NULL", [chaos_checks.DEFINITION]).fetchall())
 
     def settled(self, statuses: dict[str, str]) -> bool:
         """Every order submitted and its run terminal, failed, or waiting for an approval nobody will give."""
@@ -340,11 +343,14 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", help="use this PostgreSQL (no restart) instead of an embedded one")
     parser.add_argument("--redis-url", help="use this Redis (no restart) instead of an embedded one")
     parser.add_argument("--keep", action="store_true", help="leave the embedded servers running")
+    parser.add_argument("--classic", action="store_true",
+                        help="the saga with one reservation per order (order-saga) instead of one per line item "
+                             "(order-saga-lines, a map)")
     parser.add_argument("--code", action="store_true",
-                        help="the saga written as a code workflow (order-saga-code) instead of its graph")
+                        help="the classic saga written as a code workflow (order-saga-code) instead of a graph")
     args = parser.parse_args(argv)
-    if args.code:
-        chaos_checks.use_code()
+    if args.code or args.classic:
+        chaos_checks.use_classic(code=args.code)
     if args.kills is None:
         args.kills = max(2, args.orders // 40)
     if args.settle_timeout is None:

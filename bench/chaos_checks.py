@@ -7,15 +7,26 @@ import dataclasses
 import random
 from collections import Counter, defaultdict
 
-DEFINITION = "order-saga"
+# The extended saga (examples/definitions/order_saga_lines.json): stock reserved line by line by a map,
+# each line's reservation undone on its own.
+DEFINITION = "order-saga-lines"
+PER_LINE = True              # one reservation per line item (else one per order)
 APPROVAL_NODE = "approval"   # where a large order nobody approves waits
-# --code: the same saga written as a code workflow (examples/shop/workflows.py), the same checks.
+# --classic: the saga with one reservation per order; --code: that one written as a code workflow
+# (examples/shop/workflows.py). The same checks.
+CLASSIC_DEFINITION = "order-saga"
 CODE_DEFINITION, CODE_APPROVAL_NODE = "order-saga-code", "1:signal:order.approved"
 
 
+def use_classic(code: bool = False) -> None:
+    global DEFINITION, APPROVAL_NODE, PER_LINE
+    DEFINITION, PER_LINE = (CODE_DEFINITION if code else CLASSIC_DEFINITION), False
+    if code:
+        APPROVAL_NODE = CODE_APPROVAL_NODE
+
+
 def use_code() -> None:
-    global DEFINITION, APPROVAL_NODE
-    DEFINITION, APPROVAL_NODE = CODE_DEFINITION, CODE_APPROVAL_NODE
+    use_classic(code=True)
 SOLD_OUT_SKU = "SKU-SOLD-OUT"
 DECLINED_AMOUNTS = [6660, 13130, 40400]
 SETTLED = {"completed", "compensated", "cancelled", "aborted", "failed", "compensation_failed"}
@@ -24,7 +35,7 @@ SETTLED = {"completed", "compensated", "cancelled", "aborted", "failed", "compen
 EXPECTED = {
     "normal": ("completed", None),
     "declined": ("aborted", "CardDeclined"),  # nothing to undo: ends, no retry offered
-    "out_of_stock": ("compensated", "OutOfStock"),
+    "out_of_stock": ("compensated", "OutOfStock"),   # per line: the map's MapItemsFailed (expected_error)
     "fraud": ("compensated", "FraudSuspected"),
     "large_approved": ("completed", None),
     "large_rejected": ("aborted", "OrderRejected"),
@@ -88,7 +99,8 @@ def state_read(conn) -> State:
     q = lambda sql, *p: conn.execute(sql, p).fetchall()
     state = State(
         runs=q("SELECT r.business_key, r.id::text, r.status, r.error->>'type', r.next_seq FROM engine_workflowrun r "
-               "JOIN engine_workflowdefinition d ON d.id = r.definition_id WHERE d.key = %s", DEFINITION),
+               "JOIN engine_workflowdefinition d ON d.id = r.definition_id WHERE d.key = %s "
+               "AND r.parent_run_id IS NULL", DEFINITION),   # a map's item runs are the order's own
         events={run_id: (n, lo, hi, distinct) for run_id, n, lo, hi, distinct in q(
             "SELECT run_id::text, count(*), min(seq), max(seq), count(DISTINCT seq) FROM engine_runevent "
             "GROUP BY run_id")},
@@ -131,6 +143,8 @@ def violations(orders: list[dict], state: State) -> tuple[list[str], Counter]:
         run_id, status, error_type, next_seq = runs[0]
         outcome[status] += 1
         want_status, want_error = EXPECTED[kind]
+        if PER_LINE and kind == "out_of_stock":
+            want_error = "MapItemsFailed"   # the sold-out line's item run fails the map
         if status != want_status or (want_error and error_type != want_error):
             found.append(f"{oid} ({kind}): run {run_id} is {status} ({error_type}), expected {want_status}"
                          + (f" ({want_error})" if want_error else ""))
@@ -163,8 +177,9 @@ def ledger_violations(order, status, charges, refunds, reservations, shipments, 
         good = [c for c in charges if c[2] == "captured" and c[1] == amount and not refunds.get(c[0])]
         if len(charges) != 1 or len(good) != 1:
             out.append(f"{oid}: completed with charges {charges} (want exactly one captured charge of {amount})")
-        if reservations != ["held"]:
-            out.append(f"{oid}: completed with reservations {reservations} (want one held)")
+        lines = len(order["input"].get("items") or [None]) if PER_LINE else 1
+        if reservations != ["held"] * lines:
+            out.append(f"{oid}: completed with reservations {reservations} (want {lines} held)")
         if shipments != ["scheduled"]:
             out.append(f"{oid}: completed with shipments {shipments} (want one scheduled)")
         if len(emails) != 1:

@@ -84,6 +84,15 @@ def reserve_inventory(ctx, data):
     return shop_call(ctx, "/inventory/reservations", {"order_id": data.get("order_id"), "items": data.get("items")})
 
 
+@activity("shop.reserve_line", description="Hold stock for one line item of the order (inventory service): the "
+                                           "per-line saga maps it over the order's items.",
+          input_schema=_schema({"order_id": STR, "sku": STR, "qty": {"type": "integer", "minimum": 1}}),
+          output_schema=_schema({"reservation_id": STR, "status": STR}))
+def reserve_line(ctx, data):
+    return shop_call(ctx, "/inventory/reservations", {"order_id": data.get("order_id"),
+                                                      "items": [{"sku": data.get("sku"), "qty": data.get("qty")}]})
+
+
 @activity("shop.release_inventory", description="Release a reservation (inventory service).",
           input_schema=_schema({"reservation_id": STR}, {"order_id": STR}),
           output_schema=_schema({"reservation_id": STR, "status": STR}))
