@@ -12,6 +12,7 @@ from examples.shop.demo import DEMO_ORDERS, SOLD_OUT_SKU, order
 from tests.support.flows import assert_gapless, wait_status
 
 DEFINITION = Path(__file__).resolve().parents[2] / "examples" / "definitions" / "order_saga.json"
+LINES = DEFINITION.with_name("order_saga_lines.json")   # the same saga, stock reserved per line by a map
 
 
 def test_the_definition_is_valid_and_uses_every_shop_activity():
@@ -86,8 +87,33 @@ def test_the_demo_command_starts_one_order_of_each_kind_once(shop, settings):
     call_command("shop_demo", verbosity=0)
     call_command("shop_demo", verbosity=0)  # again: the same runs, by business key
     from engine.models import WorkflowRun
-    for key in ("order-saga", "order-saga-code"):   # the graph saga's orders and its code version's
+    for key in ("order-saga", "order-saga-lines", "order-saga-code"):   # the graph sagas' orders, the code one's
         keys = sorted(WorkflowRun.objects.filter(definition__key=key).values_list("business_key", flat=True))
         assert keys == sorted(o["order_id"] for _, o in DEMO_ORDERS)
     faults = shop.client.get("/faults").json()
     assert SOLD_OUT_SKU in faults["reserve"]["out_of_stock_skus"] and faults["charge"]["flaky_orders"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_the_per_line_saga_holds_a_reservation_per_line_and_releases_each_when_a_line_is_sold_out(stack, shop):
+    assert validate_spec(json.loads(LINES.read_text())["spec"]) == []
+    call_command("load_definitions", str(LINES), verbosity=0)
+    shop.faults({"reserve": {"out_of_stock_skus": [SOLD_OUT_SKU]}})
+    stack.worker(threads=8, env={"FLOWDECK_SHOP_URL": shop.url})
+    stack.scheduler()
+    lines = [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}, {"sku": "C", "qty": 1}]
+    ok = run_start(definition_key="order-saga-lines", input=order("L-OK", amount_cents=4990, items=lines),
+                   business_key="L-OK")[0]
+    oos = run_start(definition_key="order-saga-lines", business_key="L-OOS", input=order(
+        "L-OOS", amount_cents=2500, items=[*lines, {"sku": SOLD_OUT_SKU, "qty": 1}]))[0]
+    done = wait_status(ok.id, "completed", timeout=90, stack=stack)
+    assert StepRun.objects.get(run=done, node_id="reserve", kind="node").output["succeeded"] == 3
+    undone = wait_status(oos.id, "compensated", timeout=90, stack=stack)
+    assert undone.error["type"] == "MapItemsFailed" and undone.error["failed"] == [3]
+    ledger = {key: shop.client.get(f"/orders/{key}").json() for key in ("L-OK", "L-OOS")}
+    assert [r["status"] for r in ledger["L-OK"]["reservations"]] == ["held"] * 3
+    assert sorted(r["status"] for r in ledger["L-OOS"]["reservations"]) == ["released"] * 3
+    assert [c["status"] for c in ledger["L-OOS"]["charges"]] == ["refunded"]
+    for run in (done, undone):
+        assert_gapless(run.id)

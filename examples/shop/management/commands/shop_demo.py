@@ -1,5 +1,5 @@
-"""Start the four demo orders on the graph saga and the same four on its code version
-(idempotent: business keys ORD-DEMO-1..4, per definition)."""
+"""Start the four demo orders on the graph saga, on its per-line version (a map) and on its code
+version (idempotent: business keys ORD-DEMO-1..4, per definition)."""
 import httpx
 import psycopg
 from django.conf import settings
@@ -16,6 +16,7 @@ from examples.shop.management.commands.shop_serve import settings_database_url
 
 DEFINITION = "order-saga"
 CODE_DEFINITION = "order-saga-code"   # examples/shop/workflows.py: the same saga as one function
+LINES_DEFINITION = "order-saga-lines"  # examples/definitions/order_saga_lines.json: stock reserved per line (a map)
 
 
 def demo_faults_apply() -> str:
@@ -38,11 +39,11 @@ class Command(BaseCommand):
     help = "Start the demo orders of the order saga: succeeding, retried, compensated, waiting for approval."
 
     def handle(self, *args, **options):
-        if not WorkflowDefinition.objects.filter(key=DEFINITION).exists():
+        if not WorkflowDefinition.objects.filter(key__in=[DEFINITION, LINES_DEFINITION]).count() == 2:
             call_command("load_definitions", verbosity=0)
         where = demo_faults_apply()
         self.stdout.write(f"demo faults set {where}")
-        for key in (DEFINITION, CODE_DEFINITION):
+        for key in (DEFINITION, LINES_DEFINITION, CODE_DEFINITION):
             for what, order in DEMO_ORDERS:
                 try:
                     run, created = run_start(definition_key=key, input=order, business_key=order["order_id"],
