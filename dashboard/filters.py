@@ -80,4 +80,5 @@ def run_filters(params) -> RunFilters:
         created_before=_time(params, "created_before"),
         q=(_text(params, "q") or "").strip() or None,
         include_test=bool(_bool(params, "include_test")),
+        sla=_text(params, "sla"),
     )

@@ -5,20 +5,36 @@ from rest_framework import serializers
 from engine.callbacks import STATES as callback_states
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
-from engine.selectors import step_callback, step_iterations, step_map_progress
+from engine.selectors import run_sla, step_callback, step_iterations, step_map_progress
 from engine.selectors.code import run_spec
 from engine.services.bulk import BULK_ACTIONS
 from engine.states import RunStatus
 
 
+# Plain strings in the schema (no enum): drf-spectacular names enums by field, and "state" is a callback's too.
+SLA_STATES_TEXT = "ok | at_risk | breached"
+
+
 class RunSummarySerializer(serializers.ModelSerializer):
     definition = serializers.CharField(source="definition.key")
     version = serializers.IntegerField(source="version.number")
+    sla_state = serializers.SerializerMethodField(help_text="ok | at_risk | breached: the worst of the run's SLA and "
+                                                            "its steps' (null: none)")
 
     class Meta:
         model = WorkflowRun
         fields = ["id", "definition", "version", "business_key", "status", "stuck", "stuck_reason", "stuck_since",
-                  "error", "is_test", "parent_run", "created_at", "updated_at", "finished_at", "last_progress_at"]
+                  "error", "is_test", "parent_run", "created_at", "updated_at", "finished_at", "last_progress_at",
+                  "sla_state"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_sla_state(self, run):
+        """A page's states come read at once (the list view's ``sla_states``); else the run's own."""
+        states = self.context.get("sla_states")
+        if states is not None and run.id in states:
+            return states[run.id]
+        sla = run.sla if hasattr(run, "sla") else run_sla(run=run)
+        return sla["state"] if sla else None
 
 
 class CallbackStateSerializer(serializers.Serializer):
@@ -101,6 +117,24 @@ class WhyDetailSerializer(serializers.Serializer):
     worker_last_seen = serializers.DateTimeField(allow_null=True)
 
 
+class SlaStepSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    state = serializers.CharField(help_text=SLA_STATES_TEXT)
+    due_at = serializers.DateTimeField()
+    breached_at = serializers.DateTimeField(allow_null=True)
+    within = serializers.FloatField(allow_null=True, help_text="seconds, as the spec says")
+
+
+class RunSlaSerializer(serializers.Serializer):
+    """docs/spec.md, "SLA timers": states computed when read (at risk: open, not breached, under 20% left)."""
+    state = serializers.CharField(help_text=f"{SLA_STATES_TEXT}: the worst of the run's and its steps'")
+    run_state = serializers.CharField(allow_null=True, help_text=f"{SLA_STATES_TEXT}: the run's own SLA's")
+    due_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    within = serializers.FloatField(allow_null=True)
+    steps = SlaStepSerializer(many=True)
+
+
 class RunDetailSerializer(RunSummarySerializer):
     spec = serializers.SerializerMethodField(help_text="the version's spec; a code run's: its steps so far, drawn")
     steps = StepSerializer(many=True)
@@ -108,10 +142,11 @@ class RunDetailSerializer(RunSummarySerializer):
     why = serializers.ListField(child=serializers.CharField(), read_only=True)
     why_details = WhyDetailSerializer(many=True, read_only=True)
     available_actions = ActionSerializer(many=True, read_only=True)
+    sla = RunSlaSerializer(allow_null=True, read_only=True, help_text="null when nothing in the run has an SLA")
 
     class Meta(RunSummarySerializer.Meta):
         fields = RunSummarySerializer.Meta.fields + ["input", "data", "output", "parent_node_id", "subflow", "iteration", "spec", "steps",
-                                                     "last_seq", "why", "why_details", "available_actions"]
+                                                     "last_seq", "why", "why_details", "available_actions", "sla"]
 
     def get_last_seq(self, run) -> int:
         return run.next_seq - 1
@@ -182,6 +217,8 @@ STATUS_CHOICES = list(RunStatus.ALL)
 
 
 class IncidentSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="failed | stuck | sla_breached (runs going on past a breached SLA, error "
+                                           "type SlaBreached)")
     definition = serializers.CharField()
     node_id = serializers.CharField()
     error_type = serializers.CharField()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import callbacks, views
+from dashboard import callbacks, views, views_inbox
 from dashboard.health import HealthView
 from dashboard.me import MeView
 
@@ -22,6 +22,12 @@ urlpatterns = [
          name="step-force-retry"),
     path("callbacks/<str:token>/", callbacks.CallbackView.as_view(), name="callback"),
     path("callbacks/<str:token>/heartbeat/", callbacks.CallbackHeartbeatView.as_view(), name="callback-heartbeat"),
+    path("inbox/", views_inbox.InboxView.as_view(), name="inbox"),
+    path("inbox/<str:task_id>/", views_inbox.TaskView.as_view(), name="inbox-task"),
+    path("inbox/<str:task_id>/claim/", views_inbox.ClaimView.as_view(), name="inbox-claim"),
+    path("inbox/<str:task_id>/unclaim/", views_inbox.UnclaimView.as_view(), name="inbox-unclaim"),
+    path("inbox/<str:task_id>/complete/", views_inbox.CompleteView.as_view(), name="inbox-complete"),
+    path("inbox/<str:task_id>/reject/", views_inbox.RejectView.as_view(), name="inbox-reject"),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("health/", HealthView.as_view(), name="health"),

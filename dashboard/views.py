@@ -20,6 +20,9 @@ FILTER_PARAMS = [
     OpenApiParameter("created_after", str), OpenApiParameter("created_before", str),
     OpenApiParameter("q", str, description="business key prefix or run id"),
     OpenApiParameter("include_test", bool),
+    OpenApiParameter("sla", str, enum=["breached", "at_risk"],
+                     description="runs whose SLA (their own or a step's) was breached, or is at risk now: open, "
+                                 "not breached, less than 20% of its time left"),
 ]
 
 
@@ -32,6 +35,7 @@ def _body(serializer_class, request):
 def _detail(run_id, code=status.HTTP_200_OK):
     run = selectors.run_get(run_id=run_id)
     run.why = selectors.run_why(run=run)
+    run.sla = selectors.run_sla(run=run)
     for name, value in selectors.run_operator_view(run=run).items():
         setattr(run, name, value)
     return Response(s.RunDetailSerializer(run).data, status=code)
@@ -46,7 +50,9 @@ class RunListView(APIView):
         limit = whole_number(request.query_params, "limit", 50)
         rows, cursor = selectors.run_list(filters=run_filters(request.query_params),
                                           cursor=request.query_params.get("cursor"), limit=limit)
-        return Response({"results": s.RunSummarySerializer(rows, many=True).data, "next_cursor": cursor})
+        context = {"sla_states": selectors.run_sla_states(runs=rows)}
+        return Response({"results": s.RunSummarySerializer(rows, many=True, context=context).data,
+                         "next_cursor": cursor})
 
     @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer, 200: s.RunDetailSerializer},
                    description="Start a run. With a business_key, starting again returns the existing run (200).")

@@ -2,7 +2,7 @@
 
 Each tick: expire leases, fire due timers, re-send scheduled steps no worker
 took, resume parents of finished children, cancel child runs no parent waits for
-any more (a lost cancel_child), flag stuck runs. Each item is
+any more (a lost cancel_child), breach SLAs past due, flag stuck runs. Each item is
 re-checked under its run's lock (SKIP LOCKED: another scheduler or a worker
 holds it, so leave it), and errors are caught per item so one broken run
 never blocks the sweep. Several schedulers at once are safe.
@@ -25,6 +25,7 @@ from engine import stuck
 from engine.models import StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
 from engine.services.runs import run_cancel_child, run_compensation_nudge, run_resume_parent
+from engine.store import sla
 from engine.store import steps as store
 from engine.store.tx import run_tx
 from engine.workflows.driver import queue_for
@@ -160,8 +161,24 @@ def flag_stuck(now=None) -> int:
     return _each(ids, flag, "stuck")
 
 
+def fire_slas(now=None) -> int:
+    """SLAs past due and not breached yet (docs/spec.md, "SLA timers"): open steps (step_sla_due_idx)
+    and runs not ended (run_sla_due_idx). No timer waits for them: this sweep is the clock, so a breach
+    is seen within one interval of its due time. Each is breached once, under its run's lock."""
+    due = _now(now)
+    steps = (StepRun.objects.filter(status__in=sorted(StepStatus.OPEN), sla_due_at__isnull=False,
+                                    sla_breached_at__isnull=True, sla_due_at__lte=due)
+             .order_by("sla_due_at").values_list("id", "run_id")[:BATCH])
+    runs = (WorkflowRun.objects.filter(status__in=sorted(_NOT_TERMINAL), sla_due_at__isnull=False,
+                                       sla_breached_at__isnull=True, sla_due_at__lte=due)
+            .order_by("sla_due_at").values_list("id", flat=True)[:BATCH])
+    return (_each(steps, lambda r: sla.step_sla_breach(step_id=r[0], run_id=r[1]), "step sla")
+            + _each(runs, lambda i: sla.run_sla_breach(run_id=i), "run sla"))
+
+
 def scheduler_tick() -> dict:
     """One sweep, on the database's clock; returns how many items each pass handled."""
     return {"leases": expire_leases(), "timers": fire_timers(), "requeued": requeue_lost(),
             "resumed": resume_parents(), "undoing": nudge_undoing(), "orphans": cancel_orphans(),
+            "slas": fire_slas(),
             "stuck": flag_stuck()}

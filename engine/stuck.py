@@ -32,11 +32,16 @@ def _progress_resolution() -> dt.timedelta:
     return dt.timedelta(seconds=min(1.0, min_threshold() / 10))
 
 
+# Events that are not the run moving: flagging it stuck, and an SLA breached (its escalation's own
+# step events are progress, as any step's).
+NOT_PROGRESS = frozenset({"run.stuck", "sla.breached"})
+
+
 def progress(run, now, event_types, graph_of) -> tuple[str, ...]:
     """A transaction on ``run`` wrote events of ``event_types``: note the progress (not for
     flagging it stuck) and clear the flag. ``graph_of()``: the run's graph, asked for only when
     needed. Returns the run fields it changed."""
-    if all(t == "run.stuck" for t in event_types):
+    if all(t in NOT_PROGRESS for t in event_types):
         return ()
     changed: tuple[str, ...] = ()
     if (run.stuck_check_at is None or run.last_progress_at is None

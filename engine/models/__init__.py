@@ -3,5 +3,7 @@ from engine.models.definitions import WorkflowDefinition, WorkflowVersion
 from engine.models.processes import EngineProcess
 from engine.models.runs import RunEvent, StepRun, WorkflowRun
 from engine.models.signals import RunSignal
+from engine.models.tasks import HumanTask
 
-__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent", "RunSignal", "EngineProcess"]
+__all__ = ["AuditEntry", "WorkflowDefinition", "WorkflowVersion", "WorkflowRun", "StepRun", "RunEvent", "RunSignal", "EngineProcess",
+           "HumanTask"]

@@ -49,6 +49,9 @@ class WorkflowRun(models.Model):
     # When the scheduler should next ask whether this run is stuck: last progress plus the
     # shortest threshold its version allows (stuck.floor), pushed later when it is not stuck yet.
     stuck_check_at = models.DateTimeField(null=True, blank=True)
+    # The run's SLA (its spec's settings.sla): due from its start, breached once (docs/spec.md, "SLA timers").
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,6 +71,11 @@ class WorkflowRun(models.Model):
             models.Index(fields=["stuck_check_at"], name="run_stuck_check_idx",
                          condition=models.Q(status__in=["pending", "running", "waiting", "compensating"],
                                             stuck=False)),
+            # The scheduler's SLA sweep (fire_slas): only runs with an SLA not breached yet and not ended.
+            models.Index(fields=["sla_due_at"], name="run_sla_due_idx",
+                         condition=models.Q(status__in=["pending", "running", "waiting", "compensating", "failed",
+                                                        "compensation_failed"],
+                                            sla_due_at__isnull=False, sla_breached_at__isnull=True)),
         ]
 
     def __str__(self):
@@ -109,6 +117,9 @@ class StepRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The node's SLA: due from the step's creation, breached once while it was not done (the sweep's).
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -123,6 +134,12 @@ class StepRun(models.Model):
                          condition=models.Q(status__in=["scheduled", "waiting"])),
             models.Index(fields=["lease_expires_at"], name="step_lease_idx", condition=models.Q(status="running")),
             models.Index(fields=["child_run"], name="step_child_idx", condition=models.Q(child_run__isnull=False)),
+            # The scheduler's SLA sweep (fire_slas): open steps with an SLA not breached yet.
+            models.Index(fields=["sla_due_at"], name="step_sla_due_idx",
+                         condition=models.Q(status__in=["scheduled", "running", "waiting"], sla_due_at__isnull=False,
+                                            sla_breached_at__isnull=True)),
+            # Runs with a breached step (the runs list's sla filter, the incidents): few rows.
+            models.Index(fields=["run"], name="step_sla_breached_idx", condition=models.Q(sla_breached_at__isnull=False)),
         ]
 
     @classmethod

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from engine.nodes import choice, code, end, fail, http, join, loop, map, parallel, signal, start, subworkflow, task, wait
+from engine.nodes import (choice, code, end, fail, http, human, join, loop, map, parallel, signal, start, subworkflow,
+                          task, wait)
 from engine.nodes.base import NodeType
 from engine.spec.schema import spec_json_schema
 
 REGISTRY: dict[str, NodeType] = {module.NODE.type: module.NODE for module in (
-    start, end, fail, task, http, choice, parallel, join, wait, signal, subworkflow, loop, map)}
+    start, end, fail, task, http, choice, parallel, join, wait, signal, subworkflow, loop, map, human)}
 
 # Code runs' own (engine/nodes/code.py): looked up like the others, never in a spec.
 CODE_ONLY: dict[str, NodeType] = {code.VALUE.type: code.VALUE, code.WORKFLOW.type: code.WORKFLOW}

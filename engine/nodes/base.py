@@ -8,6 +8,7 @@ run, so a node type never touches the database itself and this package imports n
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Iterator, Protocol
 
 from engine.spec.expressions import mapping_expressions
@@ -42,6 +43,8 @@ class Activation(Protocol):
     def reschedule(self, step) -> None: ...
     def hold(self, step, *, reason: str, due=None, **payload) -> None: ...
     def take_signal(self, name: str, node_id: str): ...
+    def open_task(self, step, **fields): ...   # a human task (engine/store/tasks.py)
+    def reopen_task(self, step): ...
     def iteration_run(self, step, iteration: int, input): ...
     def item_run(self, step, index: int, input): ...
     def item_runs(self, step) -> dict: ...
@@ -86,6 +89,7 @@ class NodeType:
     # A step of it in these statuses is undone when its run compensates, if ``compensable``.
     undo_statuses = frozenset({"succeeded"})
     undoes_itself = False        # its compensation step is its own (``compensate``), not an activity's attempt
+    has_tasks = False            # its waiting step has a person's task (human): cancelled when the step is
 
     def setting(self, node: dict, field: str):
         """``node``'s ``field``, or its default."""
@@ -149,6 +153,19 @@ class NodeType:
     def on_timer(self, a: Activation, step, node: dict) -> None:
         """The step's due time came (its ``next_attempt_at``, while waiting)."""
         raise ValueError(f"a {self.type} step has no timer")
+
+
+def sla_due(sla: Any, start) -> dt.datetime | None:
+    """When an SLA (a node's ``sla``, or the run's ``settings.sla``) whose clock started at ``start`` is
+    due; None without one (docs/spec.md, "SLA timers")."""
+    return start + dt.timedelta(seconds=sla["within"]) if isinstance(sla, dict) else None
+
+
+def is_escalation(graph, node_id: str) -> bool:
+    """Whether ``node_id`` is an SLA's escalation node: in a valid spec the only nodes with no edges at
+    all are those an ``sla.escalate`` names (E037). Its step runs beside the main path: it activates
+    nothing, and its failure stops nothing."""
+    return not graph.is_code and not graph.incoming(node_id) and not graph.outgoing(node_id)
 
 
 def check_single_next(v: Check, node_id: str, kind: str, outs: list[Edge]) -> None:

@@ -5,7 +5,7 @@ from engine.nodes.base import ActivityNode
 from engine.spec.expressions import mapping_expressions, pointer_part
 from engine.spec.problems import pointer, short
 from engine.spec.schema import (CALLBACK, COMPENSATION, DEFAULT_FAILURE_POLICY, HEADER_NAME_PATTERN, MAPPING,
-                                ON_FAILURE, RETRY, TIMEOUT, full_match)
+                                ON_FAILURE, RETRY, SLA, TIMEOUT, full_match)
 from engine.spec.templates import template_error, template_expressions
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -21,7 +21,7 @@ class Http(ActivityNode):
                                     "items": {"type": "integer", "minimum": 100, "maximum": 599,
                                               "description": "an HTTP status"}},
               "retry": RETRY, "timeout": TIMEOUT, "compensation": COMPENSATION, "on_failure": ON_FAILURE,
-              "callback": CALLBACK}
+              "callback": CALLBACK, "sla": SLA}
     required = ("method", "url")
     final_errors = ("ExpressionLimit", "MappingError", "HttpClientError", "HostNotAllowed", "OutputTooLarge")
     defaults = {"timeout": 300, "expected_statuses": [200, 201, 202, 204],

@@ -16,7 +16,7 @@ from engine.nodes.choice import check_condition
 from engine.spec.conditions import condition_expressions, evaluate_condition
 from engine.spec.expressions import evaluate_mapping, mapping_expressions
 from engine.spec.problems import pointer
-from engine.spec.schema import (DEFAULT_FAILURE_POLICY, FLOW, MAPPING, MAX_LOOP_ITERATIONS, ON_FAILURE,
+from engine.spec.schema import (DEFAULT_FAILURE_POLICY, FLOW, MAPPING, MAX_LOOP_ITERATIONS, ON_FAILURE, SLA,
                                 WAIT_SECONDS)
 from engine.states import RunStatus, StepStatus
 
@@ -28,7 +28,7 @@ class Loop(NodeType):
     fields = {"flow": FLOW, "until": {"type": "object"}, "while": {"type": "object"},
               "max_iterations": {"type": "integer", "minimum": 1, "maximum": MAX_LOOP_ITERATIONS,
                                  "description": "iterations"},
-              "delay": WAIT_SECONDS, "input": MAPPING, "on_failure": ON_FAILURE}
+              "delay": WAIT_SECONDS, "input": MAPPING, "on_failure": ON_FAILURE, "sla": SLA}
     required = ("flow",)
     defaults = {"delay": 0, "on_failure": DEFAULT_FAILURE_POLICY}
 

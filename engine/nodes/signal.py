@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.nodes.base import NodeType, unknown_branch
-from engine.spec.schema import DEFAULT_BRANCH, DEFAULT_FAILURE_POLICY, ON_FAILURE, SIGNAL_PATTERN, SIGNAL_TIMEOUT
+from engine.spec.schema import DEFAULT_BRANCH, DEFAULT_FAILURE_POLICY, ON_FAILURE, SIGNAL_PATTERN, SIGNAL_TIMEOUT, SLA
 from engine.states import StepStatus
 
 TIMEOUT_BRANCH = "timeout"
@@ -14,7 +14,7 @@ TIMEOUT_BRANCH = "timeout"
 class Signal(NodeType):
     type = "signal"
     fields = {"signal": {"type": "string", "pattern": SIGNAL_PATTERN}, "timeout": SIGNAL_TIMEOUT,
-              "on_failure": ON_FAILURE}
+              "on_failure": ON_FAILURE, "sla": SLA}
     required = ("signal",)
     defaults = {"timeout": None, "on_failure": DEFAULT_FAILURE_POLICY}
     unique_branches = True

@@ -6,7 +6,7 @@ from engine.nodes.base import NodeType, expression_error
 from engine.spec.expressions import evaluate_mapping, mapping_expressions
 from engine.spec.problems import pointer
 from engine.spec.schema import (DEFAULT_FAILURE_POLICY, DEFINITION_KEY_PATTERN, MAPPING, MAX_VERSION_NUMBER, ON_FAILURE,
-                                full_match)
+                                SLA, full_match)
 from engine.states import RunStatus, StepStatus
 
 
@@ -14,7 +14,8 @@ class Subworkflow(NodeType):
     type = "subworkflow"
     fields = {"definition": {"type": "string", "pattern": DEFINITION_KEY_PATTERN},
               "version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER,
-                          "description": "a version number"}, "input": MAPPING, "on_failure": ON_FAILURE}
+                          "description": "a version number"}, "input": MAPPING, "on_failure": ON_FAILURE,
+              "sla": SLA}
     required = ("definition",)
     defaults = {"version": None, "input": "input", "on_failure": DEFAULT_FAILURE_POLICY}
 

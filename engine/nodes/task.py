@@ -6,7 +6,7 @@ from engine.spec.expressions import mapping_expressions
 from engine.spec.input_fit import input_problems
 from engine.spec.problems import pointer, short
 from engine.spec.schema import (CALLBACK, COMPENSATION, DEFAULT_FAILURE_POLICY, HEARTBEAT, MAPPING, ON_FAILURE, RETRY,
-                                TIMEOUT)
+                                SLA, TIMEOUT)
 
 
 class Task(ActivityNode):
@@ -14,7 +14,7 @@ class Task(ActivityNode):
     fields = {"activity": {"type": "string", "minLength": 1, "maxLength": 200},
               "input": MAPPING, "retry": RETRY, "timeout": TIMEOUT,
               "heartbeat_timeout": HEARTBEAT, "compensation": COMPENSATION, "on_failure": ON_FAILURE,
-              "callback": CALLBACK}
+              "callback": CALLBACK, "sla": SLA}
     required = ("activity",)
     defaults = {"timeout": 300, "on_failure": DEFAULT_FAILURE_POLICY}
 

@@ -7,13 +7,13 @@ from engine.errors import InvalidInput
 from engine.nodes.base import NodeType, expression_error
 from engine.spec.expressions import evaluate_expression
 from engine.spec.problems import pointer
-from engine.spec.schema import DEFAULT_FAILURE_POLICY, MAX_WAIT_SECONDS, ON_FAILURE, WAIT_SECONDS
+from engine.spec.schema import DEFAULT_FAILURE_POLICY, MAX_WAIT_SECONDS, ON_FAILURE, SLA, WAIT_SECONDS
 from engine.states import StepStatus
 
 
 class Wait(NodeType):
     type = "wait"
-    fields = {"seconds": WAIT_SECONDS, "until": {"type": "string"}, "on_failure": ON_FAILURE}
+    fields = {"seconds": WAIT_SECONDS, "until": {"type": "string"}, "on_failure": ON_FAILURE, "sla": SLA}
     defaults = {"on_failure": DEFAULT_FAILURE_POLICY}
 
     def expressions(self, node):

@@ -20,3 +20,6 @@ __all__ += ["step_callback"]
 from engine.selectors.loops import step_iterations, step_map_progress  # noqa: E402
 
 __all__ += ["step_iterations", "step_map_progress"]
+from engine.selectors.sla import run_sla, run_sla_states  # noqa: E402
+
+__all__ += ["run_sla", "run_sla_states"]

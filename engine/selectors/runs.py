@@ -13,6 +13,7 @@ from django.utils import timezone
 from engine.errors import InvalidInput, NotFound
 from engine.models import RunEvent, WorkflowRun
 from engine.selectors.operate import run_why_details
+from engine.selectors.sla import run_sla, sla_filter, sla_incidents, sla_why
 from engine.states import RunStatus
 
 
@@ -29,6 +30,7 @@ class RunFilters:
     created_before: dt.datetime | None = None
     q: str | None = None
     include_test: bool = False
+    sla: str | None = None   # "breached" or "at_risk" (engine/selectors/sla.py)
 
     def apply(self, qs):
         if self.definition:
@@ -60,6 +62,8 @@ class RunFilters:
                 qs.filter(business_key__startswith=self.q)
         if not self.include_test:
             qs = qs.filter(is_test=False)
+        if self.sla:
+            qs = sla_filter(qs, self.sla)
         return qs
 
 
@@ -136,7 +140,13 @@ def run_events_json(*, run_id, after_seq: int = 0, limit: int = 1000) -> str:
 
 
 def run_why(*, run: WorkflowRun) -> list[str]:
-    """Plain-language: what each open step is waiting for, right now."""
+    """Plain-language: what each open step is waiting for, right now; then its SLAs breached or at risk."""
+    if run.status in RunStatus.TERMINAL:
+        return []
+    return _why(run) + sla_why(sla=run_sla(run=run))
+
+
+def _why(run: WorkflowRun) -> list[str]:
     if run.status in RunStatus.NEEDS_OPERATOR:
         error = run.error or {}
         where = error.get("node_id") or (error.get("compensation") or {}).get("node_id")
@@ -144,8 +154,6 @@ def run_why(*, run: WorkflowRun) -> list[str]:
                  f"{(error.get('message') or (error.get('compensation') or {}).get('message') or '')[:300]}",
                  "an operator can retry, skip, compensate or cancel"]
         return lines
-    if run.status in RunStatus.TERMINAL:
-        return []
     return [d["text"] for d in run_why_details(run=run)]
 
 
@@ -157,7 +165,8 @@ _STUCK_SIGNATURE = (r"regexp_replace(regexp_replace(r.stuck_reason, ' for [0-9hm
 
 
 def incident_list(*, limit: int = 100) -> list[dict]:
-    """Runs needing attention grouped by definition, step and error signature."""
+    """Runs needing attention grouped by definition, step and error signature: failed, stuck, and (kind
+    sla_breached) going on past a breached SLA."""
     sql = f"""
         SELECT d.key, coalesce(r.error->>'node_id', r.error->'compensation'->>'node_id', ''),
                CASE WHEN r.stuck AND r.status NOT IN ('failed', 'compensation_failed') THEN 'Stuck'
@@ -175,10 +184,12 @@ def incident_list(*, limit: int = 100) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(sql, [limit])
         rows = cur.fetchall()
-    return [{"definition": key, "node_id": node, "error_type": etype, "signature": sig.strip(), "status": status,
-             "count": count, "first_seen": first, "last_seen": last, "sample_run_ids": [str(i) for i in ids],
-             "title": (title or "").strip()[:300] or etype}
-            for key, node, etype, sig, status, count, first, last, ids, title in rows]
+    found = [{"kind": "stuck" if etype == "Stuck" else "failed", "definition": key, "node_id": node,
+              "error_type": etype, "signature": sig.strip(), "status": status, "count": count, "first_seen": first,
+              "last_seen": last, "sample_run_ids": [str(i) for i in ids], "title": (title or "").strip()[:300] or etype}
+             for key, node, etype, sig, status, count, first, last, ids, title in rows]
+    found += sla_incidents(limit=limit)   # runs going on past a breached SLA: their own kind
+    return sorted(found, key=lambda g: (-g["count"], -g["last_seen"].timestamp()))[:limit]
 
 
 def run_stats(*, minutes: int = 60) -> list[dict]:

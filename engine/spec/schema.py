@@ -54,6 +54,7 @@ MAX_STUCK_AFTER = 365 * DAY           # stuck_after: no longer than the longest 
 MAX_ATTEMPT_TIMEOUT = DAY             # task/http timeout, heartbeat_timeout: a nightly batch job fits;
                                       # longer work should heartbeat or be split
 MAX_CALLBACK_SECONDS = 30 * DAY       # callback.timeout, heartbeat_timeout: a carrier's pickup within a month
+MAX_SLA_SECONDS = 365 * DAY           # sla.within: no longer than the longest wait a step may sit in
 MAX_RETRY_INTERVAL = DAY              # retry initial_interval, max_interval: retry at least daily
 MAX_BACKOFF_COEFFICIENT = 100         # 100x per attempt reaches max_interval within 3 attempts anyway
 MAX_ATTEMPTS = 1000                   # with max_interval 24 h, almost 3 years of retrying
@@ -133,6 +134,12 @@ CALLBACK = {"type": "object", "additionalProperties": False, "required": ["timeo
                                                                       f"{_days(MAX_CALLBACK_SECONDS)}"),
                            "heartbeat_timeout": _seconds(MAX_CALLBACK_SECONDS, f"seconds between callback "
                                                          f"heartbeats, at most {_days(MAX_CALLBACK_SECONDS)}")}}
+# A deadline that interrupts nothing (docs/spec.md, "SLA timers"): on a node that waits (its step
+# not done ``within`` seconds of its activation) or on the whole run (settings.sla, from its start).
+# On breach, ``escalate`` names an edge-less task or http node started beside the main path (E037).
+SLA = {"type": "object", "additionalProperties": False, "required": ["within"],
+       "properties": {"within": _seconds(MAX_SLA_SECONDS, f"seconds, at most {_days(MAX_SLA_SECONDS)}"),
+                      "escalate": ID}}
 
 # Fields every node may carry. Labels are plain strings here: their length is a
 # limit (E020), not a shape error.
@@ -172,7 +179,7 @@ def spec_json_schema(types: dict[str, tuple[dict, tuple]]) -> dict:
         "properties": {
             "schema_version": {"type": "integer"},
             "settings": {"type": "object", "additionalProperties": False,
-                         "properties": {"stuck_after": STUCK_AFTER}},
+                         "properties": {"stuck_after": STUCK_AFTER, "sla": SLA}},
             "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
             "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
         },

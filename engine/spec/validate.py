@@ -74,6 +74,10 @@ ERROR_CODES = {
     "spec.E033": "compensation inside a loop's sub-flow",
     "spec.E034": "map without items",
     "spec.E035": "a task's input mapping does not fit its activity's input schema",
+    "spec.E036": "sla on a node that does not wait (start, end, fail, choice, parallel, join)",
+    "spec.E037": "sla.escalate does not name an edge-less task or http node",
+    "spec.E038": "a human node's form is not a valid JSON Schema of an object",
+    "spec.E039": "a human node's assignee needs exactly one of role and user (a known role)",
 }
 # JSON Schema keywords whose failure is a range error (E029), not a shape error.
 _RANGE_KEYWORDS = frozenset({"maximum", "exclusiveMaximum"})
@@ -189,6 +193,7 @@ class _Checker(GraphChecks):
         self.edges: list = edges if isinstance(edges, list) else []
         self._check_item_limits()
         self._index()
+        self._check_escalations()
         self._check_start_and_ends()
         self._check_outgoing()
         self._check_reachability()
@@ -278,10 +283,14 @@ class _Checker(GraphChecks):
                 what = error.schema.get("description")
                 code, message = "E029", (f"{short(error.instance)} is more than the maximum {error.validator_value}"
                                          + (f" ({what})" if what else ""))
-            elif error.validator == "additionalProperties" and _unexpected_callback(error):
+            elif error.validator == "additionalProperties" and _unexpected(error, "callback"):
                 code, message = "E030", (f"a {short(error.instance.get('type'))} node cannot wait for a callback: only "
                                          "task and http nodes run an activity that a callback completes")
                 error.path.append("callback")
+            elif error.validator == "additionalProperties" and _unexpected(error, "sla"):
+                code, message = "E036", (f"a {short(error.instance.get('type'))} node does not wait, so it has no SLA: "
+                                         "put it on the node that waits, or on the run (settings.sla)")
+                error.path.append("sla")
             else:
                 code, message = "E001", error.message
             found.append((list(error.absolute_path), code, message))
@@ -412,11 +421,11 @@ class _Checker(GraphChecks):
         except InvalidInput as exc:
             self.add("E015", str(exc), node_id=node_id, path=path)
 
-def _unexpected_callback(error) -> bool:
-    """An additionalProperties error that is about ``callback`` on a node type without it."""
+def _unexpected(error, field: str) -> bool:
+    """An additionalProperties error that is about ``field`` (alone) on a node type without it."""
     instance = error.instance
-    return (isinstance(instance, dict) and "callback" in instance and len(error.path) == 2
-            and list(error.path)[0] == "nodes" and error.message.endswith("('callback' was unexpected)"))
+    return (isinstance(instance, dict) and field in instance and len(error.path) == 2
+            and list(error.path)[0] == "nodes" and error.message.endswith(f"('{field}' was unexpected)"))
 
 
 def _id_of(item: Any) -> str | None:

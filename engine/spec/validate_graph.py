@@ -1,5 +1,5 @@
 """The validator's graph rules: one start, ends, outgoing edges per node type, reachability,
-no cycles, and parallel/join pairing (a mixin of engine/spec/validate.py's checker)."""
+no cycles, parallel/join pairing, and SLA escalation nodes (a mixin of engine/spec/validate.py's checker)."""
 from __future__ import annotations
 
 import collections
@@ -9,10 +9,41 @@ from engine.nodes import TERMINAL_TYPES, known
 from engine.spec.problems import Edge, short
 from engine.spec.schema import DEFAULT_BRANCH
 
+# What an SLA's ``escalate`` may name: a node whose step runs an activity (docs/spec.md, "SLA timers").
+ESCALATION_TYPES = ("task", "http")
+
 
 class GraphChecks:
-    """Needs ``add``, ``edge_error``, ``node_path`` and the index the checker built: ``node_at``,
+    """Needs ``add``, ``edge_error``, ``node_path``, ``spec`` and the index the checker built: ``node_at``,
     ``kind``, ``good_edges``, ``out``, ``inc``."""
+
+    def _check_escalations(self) -> None:
+        """Each ``sla.escalate`` (a node's, or the run's in ``settings``) names an escalation node: a task
+        or http node with no edges, started beside the main path when the SLA is breached (E037). The
+        nodes named are neither unreachable nor dead ends (``escalations``); an unnamed edge-less one is."""
+        self.escalations: set[str] = set()
+        named = [(node_id, self.node_path(node_id, "sla", "escalate"), node.get("sla"))
+                 for node_id, (_, node) in self.node_at.items()]
+        settings = self.spec.get("settings")
+        if isinstance(settings, dict):
+            named.append((None, "/settings/sla/escalate", settings.get("sla")))
+        for owner, path, sla in named:
+            target = sla.get("escalate") if isinstance(sla, dict) else None
+            if not isinstance(target, str):
+                continue   # no escalation, or the schema check reported it
+            if target not in self.node_at:
+                problem = "which is not a node"
+            else:
+                self.escalations.add(target)
+                kind = self.kind[target]
+                if kind not in ESCALATION_TYPES:
+                    problem = f"which is of type {kind or '?'}: only a task or http node can escalate"
+                elif self.inc[target] or self.out[target]:
+                    problem = "which has edges: an escalation node has none, it runs beside the main path"
+                else:
+                    continue
+            whose = f"the SLA of {owner!r}" if owner else "the run's SLA"
+            self.add("E037", f"{whose} escalates to {short(target)!r}, {problem}", node_id=owner, path=path)
 
     def _check_start_and_ends(self) -> None:
         starts = [node_id for node_id, kind in self.kind.items() if kind == "start"]
@@ -32,7 +63,7 @@ class GraphChecks:
     def _check_outgoing(self) -> None:
         for node_id, kind in self.kind.items():
             outs = self.out[node_id]
-            if kind in TERMINAL_TYPES or kind is None:
+            if kind in TERMINAL_TYPES or kind is None or (not outs and node_id in self.escalations):
                 continue
             if not outs:
                 if kind == "start":
@@ -69,7 +100,7 @@ class GraphChecks:
                     seen.add(edge.target)
                     queue.append(edge.target)
         for node_id in self.node_at:
-            if node_id not in seen:
+            if node_id not in seen and node_id not in self.escalations:
                 self.add("E008", f"node {node_id!r} is not reachable from start", node_id=node_id,
                          path=self.node_path(node_id))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from engine import limits, nodes, protocol
+from engine.nodes.base import is_escalation, sla_due
 from engine.workflows import driver
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun
 from engine.errors import NotFound, TooLarge
 from engine.states import RunStatus, StepStatus
-from engine.store import items, rows, signals, sql, versions
+from engine.store import items, rows, signals, sql, tasks, versions
 from engine.store.tx import SYSTEM, RunTx
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ def _create(tx: RunTx, node_id: str, *, status: str, kind: str = StepRun.NODE, i
     """Insert a step; with ``if_absent``, None when the node already has one (unique per run, node, kind).
     With ``insert=False`` the step is inserted by its first ``_store`` (a step born finished: one statement)."""
     node_type = tx.graph.node(node_id)["type"] if kind == StepRun.NODE else "compensation"
+    if kind == StepRun.NODE and "sla" in tx.graph.node(node_id):   # its clock starts now (engine/store/sla.py)
+        fields["sla_due_at"] = sla_due(tx.graph.node(node_id)["sla"], tx.now)
     if kind == StepRun.NODE and tx.graph.is_code:
         fields.setdefault("node", tx.graph.node(node_id))   # a code run's steps are its graph
     step = rows.new(StepRun, related={"run": tx.run}, run_id=tx.run.id, node_id=node_id, node_type=node_type,
@@ -68,6 +71,9 @@ def run_begin(run, actor, *, insert: bool = False, step_ids=()):
     tx.event("run.created", definition=run.definition.key, version=run.version.number,
              business_key=run.business_key, parent_run_id=str(run.parent_run_id) if run.parent_run_id else None)
     tx.set_status(RunStatus.RUNNING)
+    if not run.subflow and (due := sla_due(tx.graph.settings.get("sla"), tx.now)):   # the run's SLA, from now
+        run.sla_due_at = due
+        tx.touch("sla_due_at")
     if tx.graph.is_code:
         code_advance(tx)
         settle(tx)
@@ -358,6 +364,14 @@ class Activation:
         """Whether the completed run ``run_id`` (an item run) has a step its compensation would undo."""
         return items.undo_needed(run_id)
 
+    def open_task(self, step: StepRun, **fields):
+        """A human task for the waiting ``step`` (saved already), in its assignee's Inbox."""
+        return tasks.task_open(self.tx, step, **fields)
+
+    def reopen_task(self, step: StepRun):
+        """The step's task its run's failure cancelled, open again (None: it has none)."""
+        return tasks.task_reopen(self.tx, step)
+
     def take_signal(self, name: str, node_id: str):
         """The run's oldest kept signal ``name``, now consumed by ``node_id`` (None: none kept)."""
         return signals.signal_take(self.tx, name, node_id)
@@ -451,6 +465,8 @@ def fail_step(tx: RunTx, step: StepRun, error: dict, *, exhausted: bool = False)
     _store(tx, step, ["status", "error", "finished_at", "lease_expires_at", "attempts", "attempt", "wait_reason"])
     tx.event("step.failed", node_id=step.node_id, step_id=step.id, kind=step.kind, status=step.status,
              attempt=step.attempt, error=error, final=True)
+    if step.kind == StepRun.NODE and is_escalation(tx.graph, step.node_id):
+        return settle(tx)   # an SLA's escalation failing stops nothing: the main path goes on
     if step.kind == StepRun.COMPENSATION:
         tx.run.error = {**(tx.run.error or {}), "compensation": {"node_id": step.node_id, **error}}
         tx.touch("error")
@@ -512,7 +528,7 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
     if tx.held:  # usually none: check that with the COMMIT; if there are, the worker redoes this locked
         sql.steps_expect_none_open(tx.run.id, kind=kind, statuses=statuses)
         return
-    maps = []
+    maps, waiting_on_people = [], []
     for step_id, node_id, child_run_id in sorted(sql.steps_cancel_open(tx.run.id, kind=kind, statuses=statuses,
                                                                        now=tx.now)):
         tx.event("step.cancelled", node_id=node_id, step_id=step_id, kind=kind, status=StepStatus.CANCELLED)
@@ -523,6 +539,10 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
         node = tx.graph.node(node_id) if kind == StepRun.NODE else None
         if node is not None and nodes.of(node).has_items and not (compensating and nodes.of(node).compensable(node)):
             maps.append(node_id)
+        if node is not None and nodes.of(node).has_tasks:
+            waiting_on_people.append(step_id)
+    if waiting_on_people:   # their human tasks are cancelled with them (reopened if the run resumes)
+        tasks.tasks_cancel(tx, waiting_on_people)
     for child_id in (sql.open_items(tx.run.id, maps) if maps and children else ()):
         tx.send("cancel_child", str(child_id))
     if children and kind == StepRun.NODE and tx.run.status == RunStatus.FAILED:
@@ -530,7 +550,10 @@ def cancel_open_steps(tx: RunTx, *, kind: str, keep_running: bool = False, child
 
 
 def children_cancel(tx: RunTx, step: StepRun) -> None:
-    """The runs ``step`` waits on are not wanted any more (it was skipped): its child run, a map's items."""
+    """The runs ``step`` waits on are not wanted any more (it was skipped): its child run, a map's items;
+    a human step's task."""
+    if nodes.of(tx.graph.node(step.node_id)).has_tasks:
+        tasks.tasks_cancel(tx, [step.id])
     if step.child_run_id:
         tx.send("cancel_child", str(step.child_run_id))
     if nodes.of(tx.graph.node(step.node_id)).has_items:

@@ -104,6 +104,8 @@ NEXT = [
               "flow": {"nodes": [], "edges": []}}, {"iterations": 2, "output": {}}, ["b"]),
     ("map", {"type": "map", "items": "input.lines", "flow": {"nodes": [], "edges": []}},
      {"count": 2, "succeeded": 2, "failed": [], "outputs": [{}, {}]}, ["b"]),
+    ("human", {"type": "human", "title": "Check", "assignee": {"role": "operator"}},
+     {"data": {"ok": True}, "completed_by": "olga"}, ["b"]),
 ]
 
 
@@ -112,7 +114,7 @@ def test_next_nodes_per_type(kind, node, output, expected):
     branch = {"signal": ("next", "timeout"), "choice": ("default", "big")}.get(kind, ("next", "next"))
     node = {"id": "a", **node}
     edges = [] if kind in ("end", "fail") else [("a", "b", branch[0]), ("a", "late", branch[1] if kind != "task" else None)]
-    if kind in ("task", "wait", "loop", "map"):
+    if kind in ("task", "wait", "loop", "map", "human"):
         edges = [("a", "b", None)]
     graph = _graph(node, {"id": "b", "type": "end"}, {"id": "late", "type": "end"}, edges=edges)
     out = nodes.of(node).next_nodes(graph, "a", graph.node("a"), output, {"input": {"n": 1}})

@@ -281,6 +281,15 @@ def _map(drop=(), inner=None, **fields):
     return mutate
 
 
+def _human(**fields):
+    """The wait "cooldown" made a human task (one edge in, one "next" out)."""
+    def mutate(spec):
+        node = {"id": "cooldown", "type": "human", "title": "Check {{ input.order_id }}",
+                "assignee": {"role": "operator"}, **fields}
+        spec["nodes"][[n["id"] for n in spec["nodes"]].index("cooldown")] = node
+    return mutate
+
+
 # (name, mutation, expected code, node_id, edge_id); node_id/edge_id None = not asserted.
 INVALID = [
     ("extra top-level key", _set(["viewport"], {}), "E001", None, None),
@@ -301,6 +310,16 @@ INVALID = [
     ("unknown compensation in a map's sub-flow", _map(inner={"compensation": {"activity": "payments.nope"}}),
      "E014", "cooldown", None),
     ("map without items", _map(drop=("items",)), "E034", "cooldown", None),
+    ("human form not a schema", _human(form={"type": "object", "properties": {"a": {"type": 5}}}), "E038",
+     "cooldown", None),
+    ("human form not of an object", _human(form={"type": "string"}), "E038", "cooldown", None),
+    ("human assignee with role and user", _human(assignee={"role": "operator", "user": "bo"}), "E039", "cooldown",
+     None),
+    ("human assignee of an unknown role", _human(assignee={"role": "boss"}), "E039", "cooldown", None),
+    ("human due past 365 days", _human(due=366 * 86400), "E029", "cooldown", None),
+    ("sla on a choice", _set([("node", "route"), "sla"], {"within": 60}), "E036", "route", None),
+    ("sla escalating to a node on the main path", _set([("node", "review"), "sla"], {"within": 60, "escalate": "charge"}),
+     "E037", "review", None),
     ("input mapping without a required field", _set([("node", "charge"), "input"], {"amount": "input.amount"}),
      "E035", "charge", None),
     ("input literal of the wrong type", _set([("node", "charge"), "input", "amount"], "'12.50'"), "E035", "charge",

@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework.test import APIClient
 
-from engine.models import AuditEntry
+from engine.models import AuditEntry, HumanTask
 from flowdeck.asgi import application
 from tests.support.flows import chain, node, publish, task
 from tests.support.users import make_user
@@ -17,6 +17,7 @@ ALLOWED = {
     "operate": {"operator", "admin"},
     "design": {"designer", "admin"},
     "audit": {"admin"},
+    "tasks": {"operator", "designer", "admin"},   # human tasks: any role but viewer (assignment is checked after)
 }
 
 ENDPOINTS = [  # method, path, capability, body
@@ -54,6 +55,12 @@ ENDPOINTS = [  # method, path, capability, body
     ("get", "/api/stats/", "view", None),
     ("get", "/api/health/", "view", None),
     ("get", "/api/audit/export/", "audit", None),
+    ("get", "/api/inbox/", "view", None),
+    ("get", "/api/inbox/{task}/", "view", None),
+    ("post", "/api/inbox/{task}/claim/", "tasks", None),
+    ("post", "/api/inbox/{task}/unclaim/", "tasks", None),
+    ("post", "/api/inbox/{task}/complete/", "tasks", {"data": {}}),
+    ("post", "/api/inbox/{task}/reject/", "tasks", {"reason": "r"}),
 ]
 
 
@@ -62,7 +69,9 @@ def world(db):
     publish("flow", chain(task("a"), node("gate", "signal", signal="go")))
     from engine.services.runs import run_start
     run, _ = run_start(definition_key="flow")
-    return {"run": str(run.id)}
+    publish("asks", chain(node("ask", "human", title="Check", assignee={"role": "operator"})))
+    asking, _ = run_start(definition_key="asks")
+    return {"run": str(run.id), "task": str(HumanTask.objects.get(run=asking).id)}
 
 
 def client_for(role):

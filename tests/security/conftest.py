@@ -36,11 +36,16 @@ def profile() -> settings:
 
 @pytest.fixture
 def world(db):
-    """Definition "flow" (published v1: start -> a -> gate(signal) -> end) and one running run."""
+    """Definition "flow" (published v1: start -> a -> gate(signal) -> end) and one running run; and
+    an open human task (definition "asks": start -> ask(human, role operator) -> end)."""
+    from engine.models import HumanTask
     from engine.services.runs import run_start
     publish("flow", chain(task("a", activity="flowdeck.noop"), node("gate", "signal", signal="go")))
     run, _ = run_start(definition_key="flow")
-    return {"key": "flow", "run": str(run.id)}
+    publish("asks", chain(node("ask", "human", title="Check {{ input.x }}", assignee={"role": "operator"},
+                               form={"type": "object", "properties": {"ok": {"type": "boolean"}}})))
+    asking, _ = run_start(definition_key="asks")
+    return {"key": "flow", "run": str(run.id), "task": str(HumanTask.objects.get(run=asking).id)}
 
 
 @pytest.fixture

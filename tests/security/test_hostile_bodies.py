@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from engine.models import AuditEntry, RunEvent, WorkflowDefinition, WorkflowRun, WorkflowVersion
+from engine.models import AuditEntry, HumanTask, RunEvent, WorkflowDefinition, WorkflowRun, WorkflowVersion
 from tests.security import hostile
 from tests.security.conftest import assert_refused, examples, profile, send
 from tests.security.hostile import Field
@@ -55,6 +55,9 @@ ENDPOINTS = {   # (method, path, fields); {run} is the world's run
         "action": F("choice", required=True, valid="cancel", choices=("retry", "cancel", "compensate")),
         "filters": F("object"), "dry_run": F("bool", valid=False), "reason": F("str", max_length=2000, valid="x"),
         "limit": F("int", min_value=1, max_value=5000)}),
+    "inbox.complete": ("post", "/api/inbox/{task}/complete/", {
+        "data": F("object", required=True, valid={"ok": True}), "reason": F("str", max_length=2000)}),
+    "inbox.reject": ("post", "/api/inbox/{task}/reject/", {"reason": REASON}),
 }
 PER_ENDPOINT = 25
 
@@ -62,7 +65,8 @@ PER_ENDPOINT = 25
 def _state() -> tuple:
     return (WorkflowDefinition.objects.count(), WorkflowVersion.objects.count(), WorkflowRun.objects.count(),
             RunEvent.objects.count(), AuditEntry.objects.count(),
-            list(WorkflowRun.objects.order_by("id").values_list("status", flat=True)))
+            list(WorkflowRun.objects.order_by("id").values_list("status", flat=True)),
+            list(HumanTask.objects.order_by("id").values_list("status", flat=True)))
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))

@@ -67,6 +67,8 @@ def _aim(case, world) -> None:
     for name in params:
         if name == "run_id":
             params[name] = world["run"]
+        elif name == "task_id":
+            params[name] = world["task"]
         elif name in REAL:
             params[name] = REAL[name]
 

@@ -54,6 +54,8 @@ export interface RunSummary {
   updated_at: string;
   finished_at: string | null;
   last_progress_at: string | null;
+  /** The worst of the run's SLA and its steps' (null: none; absent from servers that predate SLAs). */
+  sla_state?: SlaState | null;
 }
 
 export interface Attempt {
@@ -183,6 +185,8 @@ export interface RunDetail extends RunSummary {
   why: string[];
   available_actions: AvailableAction[];
   why_details: WhyDetail[];
+  /** The run's SLA timers (null: nothing in the run has one; absent from servers that predate them). */
+  sla?: RunSla | null;
 }
 
 export interface RunEvent {
@@ -256,4 +260,30 @@ export async function findRunByBusinessKey(definition: string, businessKey: stri
     `/api/runs/?definition=${k(definition)}&q=${k(businessKey)}&include_test=true&limit=500`,
   );
   return page.results.find((r) => r.business_key === businessKey) ?? null;
+}
+
+/** An SLA timer's state, computed by the server when read (docs/spec.md, "SLA timers"). */
+export type SlaState = "ok" | "at_risk" | "breached";
+
+/** The runs list's `sla` filter. */
+export type SlaFilter = "breached" | "at_risk";
+
+/** One step's SLA (a node with `sla`): due `within` seconds after the step was created. */
+export interface SlaStep {
+  node_id: string;
+  state: SlaState;
+  due_at: string;
+  breached_at: string | null;
+  within: number | null;
+}
+
+/** GET /api/runs/<id>/'s `sla`: the run's own SLA (null fields without one) and its steps'. */
+export interface RunSla {
+  /** The worst of the run's own and its steps'. */
+  state: SlaState;
+  run_state: SlaState | null;
+  due_at: string | null;
+  breached_at: string | null;
+  within: number | null;
+  steps: SlaStep[];
 }

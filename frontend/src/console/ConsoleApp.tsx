@@ -7,6 +7,9 @@ import { HealthBanner } from "./health/HealthBanner";
 import HealthPage from "./health/HealthPage";
 import HomePage from "./home/HomePage";
 import IncidentsPage from "./incidents/IncidentsPage";
+import { useOpenTaskCount } from "./inbox/count";
+import InboxPage from "./inbox/InboxPage";
+import TaskPage from "./inbox/TaskPage";
 import RunsPage from "./runs/RunsPage";
 
 // The run page carries the graph canvas (React Flow): loaded when first opened.
@@ -14,6 +17,7 @@ const RunPage = lazy(() => import("./run/RunPage"));
 
 export default function ConsoleApp() {
   const me = useMe();
+  const openTasks = useOpenTaskCount();
   return (
     <div className="fc-app">
       <nav className="fc-nav" aria-label="Console">
@@ -21,6 +25,9 @@ export default function ConsoleApp() {
         <NavLink to="/console/" end>Home</NavLink>
         <NavLink to="/console/runs">Runs</NavLink>
         <NavLink to="/console/incidents">Incidents</NavLink>
+        <NavLink to="/console/inbox" aria-label={openTasks ? `Inbox, ${openTasks} open tasks` : "Inbox"}>
+          Inbox{openTasks ? <span className="fc-nav__count" data-testid="inbox-count">{openTasks}</span> : null}
+        </NavLink>
         <NavLink to="/console/health">Health</NavLink>
         <span className="fc-spacer" />
         <a href="/designer/">Designer</a>
@@ -38,6 +45,8 @@ export default function ConsoleApp() {
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
           <Route path="incidents" element={<IncidentsPage />} />
+          <Route path="inbox" element={<InboxPage />} />
+          <Route path="inbox/:id" element={<TaskPage />} />
           <Route path="health" element={<HealthPage />} />
           <Route path="*" element={<p className="fc-page">No such console page. <NavLink to="/console/">Home</NavLink></p>} />
         </Routes>

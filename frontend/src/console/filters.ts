@@ -3,7 +3,7 @@
  * string and the bulk action's body, and the same test the server applies
  * (engine/selectors/runs.py RunFilters.apply) for rows pushed live.
  */
-import { NEEDS_OPERATOR, type RunSummary } from "../api/runs";
+import { NEEDS_OPERATOR, type RunSummary, type SlaFilter } from "../api/runs";
 
 export interface RunFilters {
   definition?: string;
@@ -19,7 +19,11 @@ export interface RunFilters {
   q?: string;
   /** Test runs (from the designer) are left out unless asked for. */
   include_test?: boolean;
+  /** Runs whose SLA (their own or a step's) was breached, or is at risk now. */
+  sla?: SlaFilter;
 }
+
+export const SLA_FILTERS: readonly SlaFilter[] = ["breached", "at_risk"];
 
 export const EMPTY_FILTERS: RunFilters = { status: [] };
 
@@ -48,6 +52,8 @@ export function filtersFromSearch(search: URLSearchParams | string): RunFilters 
   }
   f.status = params.getAll("status").flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
   f.status = [...new Set(f.status)];
+  const sla = params.get("sla")?.trim();
+  if (sla && (SLA_FILTERS as readonly string[]).includes(sla)) f.sla = sla as SlaFilter;
   return f;
 }
 
@@ -65,6 +71,7 @@ export function filtersToParams(f: RunFilters): Record<string, string> {
   if (f.created_before) out.created_before = f.created_before;
   if (f.q) out.q = f.q;
   if (f.include_test) out.include_test = "true";
+  if (f.sla) out.sla = f.sla;
   return out;
 }
 
@@ -97,6 +104,8 @@ export function matchesFilters(run: RunSummary, f: RunFilters): boolean {
     const byId = UUID.test(q) && run.id.replace(/-/g, "").toLowerCase() === q.replace(/-/g, "").toLowerCase();
     if (!byKey && !byId) return false;
   }
+  // A pushed row carries its state as of the push (at risk is the server's to judge, at read time).
+  if (f.sla && run.sla_state !== f.sla) return false;
   return true;
 }
 
@@ -115,5 +124,6 @@ export function describeFilters(f: RunFilters): string {
   if (f.created_before) parts.push(`created before ${f.created_before}`);
   if (f.q) parts.push(`business key or id "${f.q}"`);
   if (f.include_test) parts.push("test runs included");
+  if (f.sla) parts.push(f.sla === "breached" ? "SLA breached" : "SLA at risk");
   return parts.length ? parts.join(", ") : "every run";
 }

@@ -4,6 +4,7 @@ import { ChoiceInspector } from "../nodes/choice/Inspector";
 import { EndInspector } from "../nodes/end/Inspector";
 import { FailInspector } from "../nodes/fail/Inspector";
 import { HttpInspector } from "../nodes/http/Inspector";
+import { HumanInspector } from "../nodes/human/Inspector";
 import { JoinInspector } from "../nodes/join/Inspector";
 import { LoopInspector } from "../nodes/loop/Inspector";
 import { MapInspector } from "../nodes/map/Inspector";
@@ -30,4 +31,5 @@ export const INSPECTORS: Record<NodeType, ComponentType<InspectorProps>> = {
   subworkflow: SubworkflowInspector,
   loop: LoopInspector,
   map: MapInspector,
+  human: HumanInspector,
 };

@@ -8,6 +8,7 @@ import { ChoiceView } from "../nodes/choice/View";
 import { EndView } from "../nodes/end/View";
 import { FailView } from "../nodes/fail/View";
 import { HttpView } from "../nodes/http/View";
+import { HumanView } from "../nodes/human/View";
 import { JoinView } from "../nodes/join/View";
 import { LoopView } from "../nodes/loop/View";
 import { MapView } from "../nodes/map/View";
@@ -32,6 +33,7 @@ export const nodeTypes: NodeTypes = {
   subworkflow: SubworkflowView,
   loop: LoopView,
   map: MapView,
+  human: HumanView,
   // code runs only (engine/nodes/code.py)
   value: GenericView,
   workflow: GenericView,

@@ -4,6 +4,7 @@ import { choiceMeta } from "./choice/model";
 import { endMeta } from "./end/model";
 import { failMeta } from "./fail/model";
 import { httpMeta } from "./http/model";
+import { humanMeta } from "./human/model";
 import { joinMeta } from "./join/model";
 import { loopMeta } from "./loop/model";
 import { mapMeta } from "./map/model";
@@ -29,4 +30,5 @@ export const NODE_META: Record<NodeType, NodeMeta> = {
   subworkflow: subworkflowMeta,
   loop: loopMeta,
   map: mapMeta,
+  human: humanMeta,
 };

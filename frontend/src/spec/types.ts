@@ -2,6 +2,7 @@
 
 export const NODE_TYPES = [
   "start", "end", "fail", "task", "http", "choice", "parallel", "join", "wait", "signal", "subworkflow", "loop", "map",
+  "human",
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
@@ -113,7 +114,22 @@ export type NodeFields = {
   max_concurrency?: number;
   /** A count (`3`) or a share of the items (`"10%"`); absent: 0. */
   tolerated_failures?: number | string;
+  // human (also `description`, a template here, and `on_failure`)
+  /** A template: the task's title in the Inbox. */
+  title?: string;
+  assignee?: HumanAssignee;
+  /** A JSON Schema of an object: what completing the task takes (absent: {"type": "object"}). */
+  form?: Record<string, unknown>;
+  /** Seconds after the step starts when the task is due (> 0, at most 365 days). */
+  due?: number;
 };
+
+/** Who a human task is for: exactly one of a role (not viewer) or a username (docs/spec.md "human"). */
+export type HumanAssignee = { role: string; user?: never } | { user: string; role?: never };
+/** The roles a human task may be assigned to (engine/roles.py, less viewer: a viewer acts on no task). */
+export const HUMAN_ROLES = ["operator", "designer", "admin"] as const;
+/** human.due: seconds, > 0 and at most 365 days (E029). */
+export const HUMAN_MAX_DUE = 31_536_000;
 
 /**
  * A loop's or a map's sub-flow (docs/spec.md "loop", "map"): a graph of the same node and edge format as a

@@ -13,7 +13,7 @@ import { Ago } from "../common/Time";
 import { filtersToSearch } from "../filters";
 import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
-import { incidentFilters, incidentTitle } from "./incidents";
+import { incidentFilters, incidentKindText, incidentTitle, isSlaBreached } from "./incidents";
 
 const REFRESH_MS = 10_000;
 
@@ -42,7 +42,7 @@ export default function IncidentsPage() {
     <main className="fc-page">
       <header className="fc-page__header">
         <h1>Incidents</h1>
-        <span className="fd-muted">Failed and stuck runs, grouped by definition, step and error; refreshed every {REFRESH_MS / 1000}s.</span>
+        <span className="fd-muted">Failed and stuck runs, and runs going on past a breached SLA, grouped by definition, step and error; refreshed every {REFRESH_MS / 1000}s.</span>
       </header>
       {error && <p className="fd-alert fd-alert--error" role="alert">{error}</p>}
       {notice && <p className="fd-alert fd-alert--info" role="status" data-testid="incidents-notice">{notice}</p>}
@@ -71,7 +71,7 @@ export default function IncidentsPage() {
                 <td>{inc.definition}</td>
                 <td><code>{inc.node_id || "—"}</code></td>
                 <td className="fc-where">
-                  <strong>{inc.error_type === "Stuck" ? "stuck" : inc.error_type}</strong>
+                  <strong className={isSlaBreached(inc) ? "fc-sla fc-sla--breached" : undefined}>{incidentKindText(inc)}</strong>
                   {title && <div className="fd-muted" title={title} data-testid="incident-title">{title}</div>}
                 </td>
                 <td><StatusBadge status={inc.status} run /></td>
@@ -97,7 +97,7 @@ export default function IncidentsPage() {
       {acting && (
         <BulkDialog
           filters={incidentFilters(acting)}
-          what={`${acting.definition}, ${acting.status.replace(/_/g, " ")}${acting.error_type === "Stuck" ? ", stuck" : acting.node_id ? ` at ${acting.node_id}` : ""}`}
+          what={`${acting.definition}, ${acting.status.replace(/_/g, " ")}${acting.error_type === "Stuck" ? ", stuck" : isSlaBreached(acting) ? ", SLA breached" : acting.node_id ? ` at ${acting.node_id}` : ""}`}
           onClose={() => setActing(null)}
           onDone={(action, result) => {
             setNotice(bulkSummary(action, result));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../api/console";
-import { hasPlaceholders, incidentFilters, incidentTitle } from "./incidents";
+import { hasPlaceholders, incidentFilters, incidentKindText, incidentTitle } from "./incidents";
 
 const incident = (over: Partial<Incident>): Incident => ({
   definition: "order-saga", node_id: "reserve", error_type: "OutOfStock", signature: "out of stock: SKU-SOLD-OUT",
@@ -20,5 +20,15 @@ describe("incident texts", () => {
   it("a stuck group selects the stuck runs; a failure group its step and error", () => {
     expect(incidentFilters(incident({ error_type: "Stuck", status: "running" }))).toEqual({ definition: "order-saga", status: ["running"], stuck: true });
     expect(incidentFilters(incident({}))).toEqual({ definition: "order-saga", status: ["failed"], failed_at: "reserve", error_type: "OutOfStock" });
+  });
+});
+
+describe("SLA incidents", () => {
+  it("a group of runs past a breached SLA reads as such and selects them by the sla filter", () => {
+    const sla = incident({ error_type: "SlaBreached", node_id: "approval", status: "waiting", title: "SLA breached: approval not done in time" });
+    expect(incidentKindText(sla)).toBe("SLA breached");
+    expect(incidentFilters(sla)).toEqual({ definition: "order-saga", status: ["waiting"], sla: "breached" });
+    expect(incidentKindText(incident({}))).toBe("OutOfStock");
+    expect(incidentKindText(incident({ error_type: "Stuck" }))).toBe("stuck");
   });
 });

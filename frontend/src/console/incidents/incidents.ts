@@ -6,11 +6,25 @@ import type { RunFilters } from "../filters";
 export function incidentFilters(incident: Incident): RunFilters {
   const f: RunFilters = { definition: incident.definition, status: [incident.status] };
   if (incident.error_type === "Stuck") f.stuck = true;
+  else if (isSlaBreached(incident)) f.sla = "breached";
   else {
     if (incident.node_id) f.failed_at = incident.node_id;
     if (incident.error_type) f.error_type = incident.error_type;
   }
   return f;
+}
+
+/** A group of runs going on past a breached SLA (the server's kind "sla_breached", error type SlaBreached). */
+export function isSlaBreached(incident: Pick<Incident, "error_type"> & { kind?: string }): boolean {
+  return incident.kind === "sla_breached" || incident.error_type === SLA_BREACHED;
+}
+
+export const SLA_BREACHED = "SlaBreached";
+
+/** The group's error column: "stuck", "SLA breached", else its error type. */
+export function incidentKindText(incident: Pick<Incident, "error_type"> & { kind?: string }): string {
+  if (incident.error_type === "Stuck") return "stuck";
+  return isSlaBreached(incident) ? "SLA breached" : incident.error_type;
 }
 
 /** Grouping keys replace what varies with '#': such a key is for machines, not people. */

@@ -8,6 +8,7 @@ import type { AvailableAction, RunDetail } from "../../api/runs";
 import { RunGraph } from "../../graph/RunGraph";
 import { JsonView } from "../common/JsonView";
 import { LiveBadge } from "../common/LiveBadge";
+import { SlaBadge } from "../common/SlaBadge";
 import { STATUS_MEANING, StatusBadge } from "../common/StatusBadge";
 import { Time } from "../common/Time";
 import { shortId } from "../format";
@@ -15,6 +16,7 @@ import { cannotText, useCan, useMe } from "../me";
 import { ActionDialog, type DialogRequest } from "./ActionDialogs";
 import { CodeBadge, CodeSource } from "./CodeSource";
 import { RunActionBar, StepActionsOverview } from "./RunActions";
+import { SlaChips } from "./SlaChips";
 import { StepPanel } from "./StepPanel";
 import { useRun } from "./store";
 import { Timeline } from "./Timeline";
@@ -69,6 +71,7 @@ function Run({ run }: { run: RunDetail }) {
           <span data-testid="run-title">{run.business_key || shortId(run.id)}</span> <StatusBadge status={status} testId="run-status" run />
           {STATUS_MEANING[status] && <span className="fc-status-note" data-testid="run-status-meaning">{STATUS_MEANING[status]}</span>}
           {run.stuck && <span className="fc-stuck">stuck</span>}
+          <SlaBadge state={run.sla?.state} testId="run-sla" />
           {run.is_test && <span className="fc-test">test run</span>}
           <CodeBadge spec={run.spec} />
         </h1>
@@ -83,6 +86,7 @@ function Run({ run }: { run: RunDetail }) {
         <div className="fc-run__main">
           <div className="fc-run__graph" data-testid="run-graph">
             <RunGraph spec={run.spec} runStatus={statuses} selected={selected} onSelect={onSelect} />
+            <SlaChips sla={run.sla} onPick={(n) => nodeIds.has(n) && select(n)} />
           </div>
           <div className="fc-tabs" role="tablist">
             {(["timeline", "data", "steps"] as Tab[]).map((t) => (

@@ -8,6 +8,7 @@ import { useClock } from "../common/Time";
 import { humanizeTimes, relative, when } from "../format";
 import { ActionButton } from "./ActionButton";
 import { findAction } from "./actions";
+import { slaLines } from "./sla";
 import { stuckParts, whyLine, type WhyLine, type WhyPart } from "./why";
 
 function heading(status: string, stuck: boolean): string {
@@ -88,8 +89,13 @@ export function WhyPanel({ run, status, canOperate, cannot, onAction }: Props) {
       })
     : [];
   // An older server without why_details: its sentences, times made readable.
-  const legacy = current && !run.why_details.length ? run.why.map((line) => humanizeTimes(line, now)) : [];
-  const empty = !finished.length && !lines.length && !legacy.length;
+  // Its SLA lines are drawn from `sla` below, live.
+  const legacy = current && !run.why_details.length
+    ? run.why.filter((line) => !(run.sla && line.startsWith("SLA "))).map((line) => humanizeTimes(line, now))
+    : [];
+  // SLA deadlines breached or at risk (the detail's `sla`; text only), finished runs included.
+  const sla = slaLines(run.sla, now);
+  const empty = !finished.length && !lines.length && !legacy.length && !sla.length;
   const tone = run.stuck ? "stuck" : ["failed", "compensation_failed", "aborted"].includes(status) ? "bad" : status === "completed" ? "ok" : "info";
 
   return (
@@ -138,6 +144,9 @@ export function WhyPanel({ run, status, canOperate, cannot, onAction }: Props) {
             </li>
           );
         })}
+        {sla.map((line) => (
+          <li key={line} data-testid="why-sla" className={`fc-why__sla${line.startsWith("SLA breached") ? " is-breached" : ""}`}>{line}</li>
+        ))}
         {empty && <li data-testid="why-line">{current ? "Nothing to wait for: steps are being scheduled." : `Now ${status.replace(/_/g, " ")}; refreshing…`}</li>}
       </ul>
     </section>

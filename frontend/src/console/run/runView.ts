@@ -99,6 +99,7 @@ export function needsDetail(event: RunEvent): boolean {
     event.type === "signal.received" ||
     event.type === "join.arrived" ||
     event.type.startsWith("map.") ||   // a map's items started or ended: its progress and item runs
+    event.type === "sla.breached" ||   // the detail's sla: badges, the why line, the graph's chip
     (event.type.startsWith("step.") && event.type !== "step.started" && event.type !== "step.scheduled")
   );
 }

@@ -1,6 +1,7 @@
 /** The runs list's filters. Text fields apply on Enter or after a pause; the rest at once. */
 import { useEffect, useRef, useState } from "react";
 import type { Definition } from "../../api/definitions";
+import type { SlaFilter } from "../../api/runs";
 import type { RunFilters } from "../filters";
 
 const RANGES: { label: string; minutes: number }[] = [
@@ -108,6 +109,14 @@ export function FiltersBar({ filters, definitions, onChange }: { filters: RunFil
       <label className="fc-filter">
         <span>Before</span>
         <input type="datetime-local" aria-label="Created before" value={localInput(filters.created_before)} onChange={(e) => set({ created_before: fromLocalInput(e.target.value) })} />
+      </label>
+      <label className="fc-filter" title="SLA timers: a deadline passed before the run (or a step) was done, or less than 20% of its time is left">
+        <span>SLA</span>
+        <select aria-label="SLA" data-testid="sla-filter" value={filters.sla ?? ""} onChange={(e) => set({ sla: (e.target.value || undefined) as SlaFilter | undefined })}>
+          <option value="">any</option>
+          <option value="breached">breached</option>
+          <option value="at_risk">at risk</option>
+        </select>
       </label>
       <div className="fc-filter fc-filter--checks">
         <label className="fd-check">

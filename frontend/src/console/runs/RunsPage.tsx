@@ -12,6 +12,7 @@ import { followRunList, type SocketState } from "../../api/socket";
 import { BulkDialog, bulkSummary } from "../common/BulkDialog";
 import { errorLines } from "../common/ConfirmDialog";
 import { LiveBadge } from "../common/LiveBadge";
+import { SlaBadge } from "../common/SlaBadge";
 import { StatusBadge } from "../common/StatusBadge";
 import { EMPTY_FILTERS, filtersFromSearch, filtersToParams, filtersToSearch, type RunFilters } from "../filters";
 import { Ago, Since } from "../common/Time";
@@ -241,6 +242,7 @@ function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
       <td>
         <StatusBadge status={run.status} testId={`run-status-${run.id}`} run />
         {run.stuck && <span className="fc-stuck" title={run.stuck_reason}>stuck</span>}
+        <SlaBadge state={run.sla_state} testId={`run-sla-${run.id}`} />
         {run.is_test && <span className="fc-test">test</span>}
       </td>
       <td className="fc-where" title={where || stuckNote}>
