@@ -123,7 +123,8 @@ class Flowdeck:
 
     # runs
     def reset(self) -> None:
-        self.observer.execute("TRUNCATE engine_runsignal, engine_runevent, engine_steprun, engine_workflowrun")
+        self.observer.execute("TRUNCATE engine_humantask, engine_runsignal, engine_runevent, engine_steprun, "
+                              "engine_workflowrun")
 
     def start(self, n: int, clients: int = 1) -> float:
         """Start ``n`` runs, here or from ``clients`` processes (bench/start_clients.py, as web
