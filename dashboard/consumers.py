@@ -34,7 +34,7 @@ from django.conf import settings
 
 from dashboard import stream
 from dashboard.broadcast import LIST_GROUP, rejoin, run_group
-from engine import selectors
+from engine import metrics, selectors
 from engine.errors import EngineError, NotFound
 from engine.roles import user_can
 from engine.services import actions
@@ -94,6 +94,8 @@ class LiveConsumer(SafeJsonConsumer):
 
     async def follow(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
+        if not self._following:
+            metrics.WEBSOCKET_CLIENTS.inc()
         self._following.append(group)
         interval = settings.FLOWDECK_WS_REJOIN_INTERVAL
         if self._keeper is None and interval > 0:
@@ -105,6 +107,8 @@ class LiveConsumer(SafeJsonConsumer):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper  # a rejoin in flight lands before the discard, not after it
             self._keeper = None
+        if self._following:
+            metrics.WEBSOCKET_CLIENTS.dec()
         for group in self._following:
             await self.channel_layer.group_discard(group, self.channel_name)
         self._following = []

@@ -5,6 +5,7 @@ from each node's policy, recorded in the database.
 """
 import dramatiq
 
+from engine import logcontext
 from engine.executor import step_execute
 from engine.store.outbox import QUEUE
 from engine.services.runs import run_cancel_child, run_code_advance, run_resume_parent, run_undo_child
@@ -27,24 +28,28 @@ def fire_timer(step_id: int) -> None:
 
 @dramatiq.actor(**_options)
 def resume_parent(child_run_id: str) -> None:
-    run_resume_parent(child_run_id=child_run_id)
+    with logcontext.bound(run_id=child_run_id):
+        run_resume_parent(child_run_id=child_run_id)
 
 
 @dramatiq.actor(**_options)
 def cancel_child(run_id: str) -> None:
-    run_cancel_child(run_id=run_id)
+    with logcontext.bound(run_id=run_id):
+        run_cancel_child(run_id=run_id)
 
 
 @dramatiq.actor(**_options)
 def undo_child(run_id: str) -> None:
     """A map's compensation undoes one of its item runs."""
-    run_undo_child(run_id=run_id)
+    with logcontext.bound(run_id=run_id):
+        run_undo_child(run_id=run_id)
 
 
 @dramatiq.actor(**_options)
 def code_advance(run_id: str) -> None:
     """A code run to replay, sent to its version's queue (engine/workflows/driver.queue_for)."""
-    run_code_advance(run_id=run_id)
+    with logcontext.bound(run_id=run_id):
+        run_code_advance(run_id=run_id)
 
 
 # This process consumes the queue of every code workflow version it has, and only those: a run

@@ -11,3 +11,5 @@ class EngineConfig(AppConfig):
         for module in [*settings.FLOWDECK_ACTIVITY_MODULES, *getattr(settings, "FLOWDECK_WORKFLOW_MODULES", [])]:
             import_module(module)
         from engine import checks  # noqa: F401  (registers system checks)
+        from engine import tracing
+        tracing.configure()   # only when OTEL_TRACES_EXPORTER names an exporter

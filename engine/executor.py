@@ -6,6 +6,7 @@ lease expired, or a duplicate message, changes nothing.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
@@ -19,7 +20,7 @@ import time
 import jsonschema
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
-from engine import callbacks, limits, watchdog
+from engine import callbacks, limits, logcontext, metrics, tracing, watchdog
 from engine.activities import ActivityContext, activity_get, error_type_of
 from engine.errors import TooLarge
 from engine.httpcall import http_call
@@ -136,27 +137,51 @@ def step_execute(*, step_id: int, inline: bool = False) -> str:
         return f"skipped: {claim}"
     deadline = time.monotonic() + INLINE_SECONDS
     for n in range(1, INLINE_STEPS + 1):
-        ctx = ActivityContext(run_id=claim.run_id, node_id=claim.node_id, step_id=claim.step_id,
-                              attempt=claim.attempt, idempotency_key=claim.idempotency_key,
-                              business_key=claim.business_key, callback_token=_callback_token(claim),
-                              heartbeat=functools.partial(steps.step_heartbeat, claim=claim))
-        try:
-            with watchdog.limit(claim.timeout):  # past it the thread is interrupted, and free again
-                output = _run(claim, ctx)
-        except watchdog.AttemptTimeout as exc:
-            _recorded(steps.step_record_failure, claim=claim, error=_timed_out(claim, exc), event="step.timed_out")
-            return "timed out"
-        except Exception as exc:  # every failure is recorded; the policy decides what next
-            _recorded(steps.step_record_failure, claim=claim, error=_error(exc))
-            return "failed"
-        more = inline and n < INLINE_STEPS and time.monotonic() < deadline
-        continue_as = worker if more else None
-        try:
-            recorded = _recorded(steps.step_record_success, claim=claim, output=output, continue_as=continue_as)
-        except TooLarge as exc:  # with it the run's data would be over its limit: nothing was written
-            _recorded(steps.step_record_failure, claim=claim, error=_error(exc))
-            return "failed"
-        if not isinstance(recorded, steps.Claim):
-            return "succeeded"
-        claim = recorded
+        with logcontext.bound(run_id=claim.run_id, node=claim.node_id, attempt=claim.attempt), \
+                tracing.attempt_span(run_id=claim.run_id, node_id=claim.node_id, attempt=claim.attempt,
+                                     idempotency_key=claim.idempotency_key, step_id=claim.step_id,
+                                     kind=claim.kind) as outcome:
+            started = time.perf_counter()
+            result = _attempt(claim, worker, inline_until=deadline if inline and n < INLINE_STEPS else None)
+            what = result if isinstance(result, str) else "succeeded"
+            outcome(what, _last_error.get())
+            metrics.step_attempt_observe(version_id=claim.version_id, node_id=claim.node_id,
+                                         outcome=what.replace(" ", "_"), seconds=time.perf_counter() - started)
+        if isinstance(result, str):
+            return result
+        claim = result
     return "succeeded"
+
+
+_last_error: contextvars.ContextVar[dict | None] = contextvars.ContextVar("flowdeck_attempt_error", default=None)
+
+
+def _failed(claim: steps.Claim, error: dict, **kwargs) -> None:
+    _last_error.set(error)
+    _recorded(steps.step_record_failure, claim=claim, error=error, **kwargs)
+
+
+def _attempt(claim: steps.Claim, worker: str, *, inline_until: float | None) -> str | steps.Claim:
+    """One attempt: run the activity, record what happened. Returns the outcome, or the Claim of the
+    next step this thread runs right away (while before ``inline_until``)."""
+    _last_error.set(None)
+    ctx = ActivityContext(run_id=claim.run_id, node_id=claim.node_id, step_id=claim.step_id,
+                          attempt=claim.attempt, idempotency_key=claim.idempotency_key,
+                          business_key=claim.business_key, callback_token=_callback_token(claim),
+                          heartbeat=functools.partial(steps.step_heartbeat, claim=claim))
+    try:
+        with watchdog.limit(claim.timeout):  # past it the thread is interrupted, and free again
+            output = _run(claim, ctx)
+    except watchdog.AttemptTimeout as exc:
+        _failed(claim, _timed_out(claim, exc), event="step.timed_out")
+        return "timed out"
+    except Exception as exc:  # every failure is recorded; the policy decides what next
+        _failed(claim, _error(exc))
+        return "failed"
+    try:
+        recorded = _recorded(steps.step_record_success, claim=claim, output=output,
+                             continue_as=worker if inline_until and time.monotonic() < inline_until else None)
+    except TooLarge as exc:  # with it the run's data would be over its limit: nothing was written
+        _failed(claim, _error(exc))
+        return "failed"
+    return recorded if isinstance(recorded, steps.Claim) else "succeeded"

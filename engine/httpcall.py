@@ -7,7 +7,7 @@ import ipaddress
 import httpx
 from django.conf import settings
 
-from engine import nodes
+from engine import nodes, tracing
 from engine.callbacks import HEADER as CALLBACK_HEADER
 from engine.spec import Budget, evaluate_mapping, render_template
 
@@ -75,6 +75,7 @@ def http_call(*, node: dict, data, idempotency_key: str, context, timeout: float
         raise HttpError(f"host of {url[:200]!r} is not in FLOWDECK_HTTP_ALLOWED_HOSTS", error_type="HostNotAllowed")
     headers = {name: render_template(value, ctx, budget=budget) for name, value in (node.get("headers") or {}).items()}
     headers["Idempotency-Key"] = idempotency_key
+    tracing.inject(headers)   # the attempt's span, as a W3C traceparent (when tracing is on)
     if callback_token:   # a callback task: the server completes the step later with it
         headers[CALLBACK_HEADER] = callback_token
     body = evaluate_mapping(node["body"], ctx, budget=budget) if node.get("body") is not None else None

@@ -41,6 +41,7 @@ class Claim:
     timeout: float
     heartbeat_timeout: float | None
     callback: dict | None = None   # a callback task's (node steps only): the attempt then waits for it
+    version_id: int | None = None  # the run's version (metrics' labels)
     # The run and step as the claiming transaction committed them: the record starts from
     # them (tx.held_tx) instead of reading them back, unless something changed them since.
     held: Held | None = dataclasses.field(default=None, compare=False, repr=False)
@@ -116,6 +117,7 @@ def _attempt_begin(tx, step: StepRun, worker: str, prepared):
         if step.kind == StepRun.NODE:
             tx.set_status(RunStatus.RUNNING)  # what settle() would find: a node step is running
         return Claim(step_id=step.id, run_id=str(tx.run.id), node_id=step.node_id, kind=step.kind,
+                     version_id=tx.run.version_id,
                      attempt=step.attempt, node=spec if step.kind == StepRun.COMPENSATION else node, input=data,
                      idempotency_key=step.idempotency_key_in(tx.run), business_key=tx.run.business_key, timeout=timeout,
                      heartbeat_timeout=heartbeat,

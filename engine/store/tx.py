@@ -14,7 +14,7 @@ import logging
 from django.db import transaction
 
 from engine import events as publisher
-from engine import stuck
+from engine import metrics, stuck, tracing
 from engine.graphs import graph_for_run
 from engine.models import WorkflowRun
 from engine.states import RunStatus, run_can
@@ -46,6 +46,7 @@ SYSTEM = Actor()
 # Messages about one of the run's own steps: a code run's go to its version's queue
 # (docs/workflows-as-code.md, "Versions"), taken only by processes that have that version.
 PINNED = frozenset({"execute_step", "fire_timer"})
+RUN_ENDED = frozenset(RUN_STATUS_EVENT[s] for s in RunStatus.TERMINAL)
 USER_EVENTS = frozenset({"run.created", "signal.received", "signal.buffered"})
 
 
@@ -175,8 +176,18 @@ class RunTx:
         if queued:
             transaction.on_commit(lambda: _send_all(queued))
         if events:
-            transaction.on_commit(lambda: publisher.publish([publisher.event_dict(e) for e in events]))
+            run = self.run
+            ended = run.status in RunStatus.TERMINAL and any(e.type in RUN_ENDED for e in events)
+            transaction.on_commit(lambda: _committed(run, events, ended))
         self._events, self._messages, self._run_fields = [], [], set()
+
+
+def _committed(run, events, ended: bool) -> None:
+    metrics.events_committed(version_id=run.version_id, events=events)
+    if ended:   # the run's own span, parent of its steps' (engine/tracing.py)
+        tracing.run_span_end(run_id=run.id, version_id=run.version_id, status=run.status,
+                             started=run.created_at, finished=run.finished_at)
+    publisher.publish([publisher.event_dict(e) for e in events])
 
 
 def _send_all(queued) -> None:

@@ -14,6 +14,7 @@ import threading
 import httpx
 from django.conf import settings
 
+from engine import tracing
 from engine.activities import ActivityError, activity
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -34,7 +35,9 @@ def shop_client() -> httpx.Client:
 def shop_call(ctx, path: str, body: dict) -> dict:
     """POST ``body`` to the shop; the parsed answer, or an ActivityError."""
     try:
-        response = shop_client().post(path, json=body, headers={"Idempotency-Key": ctx.idempotency_key})
+        # The step's span travels with the call (a W3C traceparent, when tracing is on).
+        headers = tracing.inject({"Idempotency-Key": ctx.idempotency_key})
+        response = shop_client().post(path, json=body, headers=headers)
     except httpx.TimeoutException as exc:
         raise ActivityError(f"POST {path}: no answer within the timeout ({type(exc).__name__})",
                             error_type="ShopUnavailable")

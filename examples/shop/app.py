@@ -118,7 +118,8 @@ class ShopApp:
         try:
             with self.pool.connection() as conn:
                 response = store.idempotent(conn, endpoint=endpoint, key=key, body=body,
-                                            effect=lambda c: effect(c, body, key=key, config=config))
+                                            effect=lambda c: effect(c, body, key=key, config=config),
+                                            traceparent=environ.get("HTTP_TRACEPARENT", "")[:100] or None)
         except store.KeyReused as exc:
             return 422, {"error": "IdempotencyKeyReused", "message": str(exc)}, {}
         if plan.crash and not response.replayed:

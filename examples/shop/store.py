@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS shop.idempotency (
     body jsonb,
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (endpoint, key));
+-- The W3C traceparent of the first request (Flowdeck's trace of the step that made it).
+ALTER TABLE shop.idempotency ADD COLUMN IF NOT EXISTS traceparent text;
 CREATE TABLE IF NOT EXISTS shop.charges (
     id text PRIMARY KEY,
     order_id text NOT NULL,
@@ -117,7 +119,7 @@ def request_hash(body) -> str:
 
 
 def idempotent(conn: psycopg.Connection, *, endpoint: str, key: str, body,
-               effect: Callable[[psycopg.Connection], Response]) -> Response:
+               effect: Callable[[psycopg.Connection], Response], traceparent: str | None = None) -> Response:
     """Run ``effect`` once per (endpoint, key); later calls replay its response.
 
     The claim, the side effect and the stored response commit together, so a
@@ -127,8 +129,8 @@ def idempotent(conn: psycopg.Connection, *, endpoint: str, key: str, body,
     digest = request_hash(body)
     with conn.transaction():
         claimed = conn.execute(
-            "INSERT INTO shop.idempotency (endpoint, key, request_hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT (endpoint, key) DO NOTHING RETURNING id", [endpoint, key, digest]).fetchone()
+            "INSERT INTO shop.idempotency (endpoint, key, request_hash, traceparent) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (endpoint, key) DO NOTHING RETURNING id", [endpoint, key, digest, traceparent]).fetchone()
         if claimed is None:
             stored_hash, status, stored = conn.execute(
                 "SELECT request_hash, status, body FROM shop.idempotency WHERE endpoint = %s AND key = %s",

@@ -1,6 +1,7 @@
 """Activities used by the engine tests. They keep their own ledger in a table
 outside the engine's (``test_ledger``), keyed by idempotency key, the way a
 downstream system would honour an Idempotency-Key."""
+import logging
 import time
 
 from django.db import connection, transaction
@@ -103,3 +104,9 @@ def undo_once(ctx, data):
 def start_callback(ctx, data):
     _ledger(ctx.node_id, ctx)
     return {"token": ctx.callback_token, "attempt": ctx.attempt}
+
+
+@activity("test.log", description="Logs a line (logger shop.test) and returns nothing.")
+def log_line(ctx, data):
+    logging.getLogger("engine.test_activity").warning("activity says %s", data.get("say", "hi"))
+    return {}

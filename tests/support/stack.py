@@ -54,9 +54,9 @@ class Stack:
         self.procs.append(proc)
         return proc
 
-    def scheduler(self, *, interval: float = 0.2) -> Proc:
+    def scheduler(self, *, interval: float = 0.2, env: dict | None = None) -> Proc:
         proc = Proc("scheduler", [sys.executable, "manage.py", "engine_scheduler", "--interval", str(interval)],
-                    self.env)
+                    {**self.env, **(env or {})})
         self.procs.append(proc)
         return proc
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from engine import metrics
 from engine.scheduler import scheduler_tick
 from engine.selectors.processes import scheduler_lag
 from engine.services.processes import process_beat, process_prune, process_stop
@@ -45,7 +46,9 @@ class Command(BaseCommand):
                 lag = scheduler_lag()
                 started = time.perf_counter()
                 counts = scheduler_tick()
-                sweep_ms = round((time.perf_counter() - started) * 1000, 1)
+                seconds = time.perf_counter() - started
+                sweep_ms = round(seconds * 1000, 1)
+                metrics.sweep_observe(seconds=seconds, counts=counts)
                 if any(counts.values()):
                     log.info("scheduler: %s", counts)
             except Exception:  # a bad sweep (database restarting) must not end the loop
