@@ -36,12 +36,15 @@ chromium:
 	scripts/ensure-chromium.sh
 
 # supervisord restarts whichever process dies (flowdeck/supervisord.conf names them).
-# The demo: flowdeck.settings plus the shop (flowdeck/settings_shop.py).
+# The demo: flowdeck.settings plus the shop (flowdeck/settings_shop.py). Every process counts its metrics
+# in PROMETHEUS_MULTIPROC_DIR (emptied at start, as prometheus-client asks); /metrics adds them up.
 run: setup
 	export DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-flowdeck.settings_shop} \
 	       FLOWDECK_PORT=$${FLOWDECK_PORT:-8000} FLOWDECK_SHOP_PORT=$${FLOWDECK_SHOP_PORT:-8001} \
 	       FLOWDECK_STATE_DIR=$${FLOWDECK_STATE_DIR:-$(CURDIR)/.flowdeck}; \
 	export FLOWDECK_SHOP_URL=$${FLOWDECK_SHOP_URL:-http://127.0.0.1:$$FLOWDECK_SHOP_PORT}; \
+	export PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$$FLOWDECK_STATE_DIR/prometheus}; \
+	mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && rm -f "$$PROMETHEUS_MULTIPROC_DIR"/*.db; \
 	exec $(STACK) sh -c '$(PY) manage.py flowdeck_setup && $(PY) manage.py shop_demo && exec $(VENV)/bin/supervisord -n -c flowdeck/supervisord.conf'
 
 # manage.py from a second terminal, against the services `make run` started (bin/flowdeck):

@@ -216,7 +216,8 @@ class RunConsumer(LiveConsumer):
         try:
             run = actions.run_act(run_id=self.run_id, action=text["action"] or "", reason=text["reason"] or "",
                                   user=user, node_id=text["node_id"], kind=text["kind"], output=content.get("output"),
-                                  signal=text["name"], payload=content.get("payload"), data=content.get("data"))
+                                  signal=text["name"], payload=content.get("payload"), data=content.get("data"),
+                                  input=content.get("input"))
         except EngineError as exc:
             return {"ok": False, "code": exc.code, "detail": str(exc)}
         return {"ok": True, "status": run.status}

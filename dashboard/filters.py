@@ -3,6 +3,7 @@ from django.utils.dateparse import parse_datetime
 
 from engine.errors import InvalidInput
 from engine.selectors import RunFilters
+from engine.selectors.search import input_filter, search_parse
 
 _BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -78,7 +79,15 @@ def run_filters(params) -> RunFilters:
         error_type=_text(params, "error_type"),
         created_after=_time(params, "created_after"),
         created_before=_time(params, "created_before"),
-        q=(_text(params, "q") or "").strip() or None,
+        q=_search(params),
         include_test=bool(_bool(params, "include_test")),
         sla=_text(params, "sla"),
+        input=input_filter(params.get("input")),
     )
+
+
+def _search(params) -> str | None:
+    """q: a business-key prefix or run id, and/or field terms (engine/selectors/search.py); a bad term is a 400 now."""
+    q = (_text(params, "q") or "").strip() or None
+    search_parse(q)
+    return q

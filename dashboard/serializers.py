@@ -2,12 +2,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dashboard.models import SavedView
 from engine.callbacks import STATES as callback_states
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.policy import ACTIONS
 from engine.selectors import run_sla, step_callback, step_iterations, step_map_progress
 from engine.selectors.code import run_spec
-from engine.services.bulk import BULK_ACTIONS
+from engine.services.bulk import BULK_ACTIONS, MAX_RUN_IDS
 from engine.states import RunStatus
 
 
@@ -195,9 +196,23 @@ class DataSerializer(ReasonSerializer):
     data = serializers.JSONField()
 
 
+class InputSerializer(ReasonSerializer):
+    input = serializers.JSONField(help_text="the run's corrected input: a JSON object")
+
+
 class BulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
-    filters = serializers.DictField(required=False, default=dict)
+    filters = serializers.DictField(required=False, default=dict, help_text="the runs list's filters (its query "
+                                                                             "parameters); or run_ids")
+    run_ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, allow_empty=False,
+                                    max_length=MAX_RUN_IDS, help_text="runs picked by id instead of a filter; each "
+                                                                      "is decided by the policy on its own")
+    node_id = serializers.CharField(max_length=200, required=False, allow_null=True, default=None,
+                                    help_text="skip: the step to skip in each run")
+    signal = serializers.CharField(max_length=100, required=False, allow_null=True, default=None,
+                                   help_text="signal: the signal's name")
+    payload = serializers.JSONField(required=False, default=dict, help_text="signal: its payload")
+    output = serializers.JSONField(required=False, default=dict, help_text="skip: the skipped step's output")
     dry_run = serializers.BooleanField(default=True)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     limit = serializers.IntegerField(min_value=1, max_value=5000, default=1000)
@@ -205,7 +220,36 @@ class BulkSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not attrs["dry_run"] and not attrs["reason"].strip():
             raise serializers.ValidationError({"reason": "a reason is required"})
+        if "run_ids" in attrs and attrs["filters"]:
+            raise serializers.ValidationError({"run_ids": "give run_ids or filters, not both"})
         return attrs
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+    mine = serializers.SerializerMethodField(help_text="the signed-in user's own view (else: shared by its owner)")
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "name", "filters", "shared", "owner", "mine", "created_at", "updated_at"]
+
+    def get_owner(self, view) -> str:
+        return view.owner.get_username()
+
+    def get_mine(self, view) -> bool:
+        return view.owner_id == self.context["user"].pk
+
+
+class SavedViewCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    filters = serializers.DictField(required=False, default=dict)
+    shared = serializers.BooleanField(default=False)
+
+
+class SavedViewUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    filters = serializers.DictField(required=False)
+    shared = serializers.BooleanField(required=False)
 
 
 class RunListResponseSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from dashboard import callbacks, views, views_inbox
+from dashboard import callbacks, views, views_hooks, views_inbox, views_retention
+from dashboard import views_schedules
 from dashboard.health import HealthView
 from dashboard.me import MeView
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("runs/<str:run_id>/signal/", views.SignalView.as_view(), name="run-signal"),
     path("runs/<str:run_id>/retry/", views.RetryView.as_view(), name="run-retry"),
     path("runs/<str:run_id>/data/", views.DataView.as_view(), name="run-data"),
+    path("runs/<str:run_id>/input/", views.InputView.as_view(), name="run-input"),
     path("runs/<str:run_id>/steps/<str:node_id>/retry/", views.StepRetryView.as_view(), name="step-retry"),
     path("runs/<str:run_id>/steps/<str:node_id>/skip/", views.StepSkipView.as_view(), name="step-skip"),
     path("runs/<str:run_id>/steps/<str:node_id>/force-retry/", views.StepForceRetryView.as_view(),
@@ -28,8 +30,23 @@ urlpatterns = [
     path("inbox/<str:task_id>/unclaim/", views_inbox.UnclaimView.as_view(), name="inbox-unclaim"),
     path("inbox/<str:task_id>/complete/", views_inbox.CompleteView.as_view(), name="inbox-complete"),
     path("inbox/<str:task_id>/reject/", views_inbox.RejectView.as_view(), name="inbox-reject"),
+    path("schedules/", views_schedules.ScheduleListView.as_view(), name="schedule-list"),
+    path("schedules/<str:slug>/", views_schedules.ScheduleDetailView.as_view(), name="schedule-detail"),
+    path("schedules/<str:slug>/pause/", views_schedules.PauseView.as_view(), name="schedule-pause"),
+    path("schedules/<str:slug>/resume/", views_schedules.ResumeView.as_view(), name="schedule-resume"),
+    path("schedules/<str:slug>/trigger/", views_schedules.TriggerView.as_view(), name="schedule-trigger"),
+    path("schedules/<str:slug>/fires/", views_schedules.FiresView.as_view(), name="schedule-fires"),
+    path("views/", views.SavedViewListView.as_view(), name="view-list"),
+    path("views/<int:view_id>/", views.SavedViewDetailView.as_view(), name="view-detail"),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("health/", HealthView.as_view(), name="health"),
     path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
+    path("retention/", views_retention.RetentionView.as_view(), name="retention"),
+    path("retention/definitions/<slug:key>/", views_retention.DefinitionRetentionView.as_view(),
+         name="retention-definition"),
+    path("hooks/", views_hooks.HookListView.as_view(), name="hook-list"),
+    path("hooks/<slug:key>/", views_hooks.HookDetailView.as_view(), name="hook-detail"),
+    path("hooks/<slug:key>/rotate/", views_hooks.HookRotateView.as_view(), name="hook-rotate"),
+    path("hooks/<slug:key>/deliveries/", views_hooks.HookDeliveriesView.as_view(), name="hook-deliveries"),
 ]

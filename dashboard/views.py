@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard import saved_views
 from dashboard import serializers as s
 from dashboard.filters import run_filters, whole_number
 from engine import selectors
@@ -18,7 +19,12 @@ FILTER_PARAMS = [
     OpenApiParameter("failed_at", str, description="node id the run failed at"),
     OpenApiParameter("error_type", str, description="error type the run failed with (e.g. CardDeclined)"),
     OpenApiParameter("created_after", str), OpenApiParameter("created_before", str),
-    OpenApiParameter("q", str, description="business key prefix or run id"),
+    OpenApiParameter("q", str, description="business key prefix or run id, and/or input field terms path=value "
+                                           "(customer.email=ann@example.com amount_cents=4990 items[].sku=SKU-1; "
+                                           "numbers, true, false, null are JSON, anything else or a \"quoted\" value "
+                                           "a string), all of which must match"),
+    OpenApiParameter("input", str, description='a JSON object the run\'s input must contain, e.g. '
+                                               '{"customer": {"email": "ann@example.com"}}'),
     OpenApiParameter("include_test", bool),
     OpenApiParameter("sla", str, enum=["breached", "at_risk"],
                      description="runs whose SLA (their own or a step's) was breached, or is at risk now: open, "
@@ -138,21 +144,62 @@ StepSkipView = _action("StepSkipView", s.SkipSerializer, _act("skip", output="ou
                        "Mark the step done with this output (validated against the activity's output schema).")
 DataView = _action("DataView", s.DataSerializer, _act("edit_data", data="data"),
                    "Replace the run's data (before a retry).")
+InputView = _action("InputView", s.InputSerializer, _act("edit_input", input="input"),
+                    "Correct the run's input (checked against the definition's input schema, if it has one): steps "
+                    "that already ran keep what they read, steps not run yet and retries read the new input; the "
+                    "operator.input_edited event names the changed paths. 409 in a state the policy refuses.")
 
 
 class BulkView(APIView):
     write_capability = "operate"
 
     @extend_schema(request=s.BulkSerializer, responses={200: dict},
-                   description="dry_run (default) returns how many runs the action would touch.")
+                   description="On the runs a filter selects, or on runs picked by id (run_ids). dry_run (default) "
+                               "returns how many runs the action would touch (picked runs: also which are refused "
+                               "and why); else each run is acted on in its own transaction, a refusal reported per "
+                               "run. signal needs signal (and a payload), skip needs node_id (and an output).")
     def post(self, request):
         data = _body(s.BulkSerializer, request)
-        filters = run_filters(data["filters"])
+        target = {"run_ids": data["run_ids"]} if "run_ids" in data else {"filters": run_filters(data["filters"])}
+        common = {"action": data["action"], "node_id": data["node_id"], "signal": data["signal"], **target}
         if data["dry_run"]:
-            return Response({"action": data["action"], "dry_run": True,
-                             "count": bulk.bulk_count(action=data["action"], filters=filters)})
-        return Response(bulk.bulk_apply(action=data["action"], filters=filters, user=request.user,
+            return Response({"action": data["action"], "dry_run": True, **bulk.bulk_preview(**common)})
+        return Response(bulk.bulk_apply(**common, payload=data["payload"], output=data["output"], user=request.user,
                                         reason=data["reason"], limit=data["limit"]))
+
+
+class SavedViewListView(APIView):
+    """Saved views of the runs list: the user's own, then those others shared."""
+    write_capability = "view"   # console state: anyone who may look at runs keeps their own views
+
+    @extend_schema(responses=s.SavedViewSerializer(many=True), operation_id="views_list")
+    def get(self, request):
+        views = saved_views.saved_view_list(user=request.user)
+        return Response(s.SavedViewSerializer(views, many=True, context={"user": request.user}).data)
+
+    @extend_schema(request=s.SavedViewCreateSerializer, responses={201: s.SavedViewSerializer},
+                   description="409 when the user already has a view of that name.")
+    def post(self, request):
+        data = _body(s.SavedViewCreateSerializer, request)
+        view = saved_views.saved_view_create(user=request.user, **data)
+        return Response(s.SavedViewSerializer(view, context={"user": request.user}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class SavedViewDetailView(APIView):
+    write_capability = "view"
+
+    @extend_schema(request=s.SavedViewUpdateSerializer, responses=s.SavedViewSerializer,
+                   description="Rename, share or stop sharing, or change the filters: the owner only (403).")
+    def patch(self, request, view_id):
+        data = _body(s.SavedViewUpdateSerializer, request)
+        view = saved_views.saved_view_update(user=request.user, view_id=view_id, **data)
+        return Response(s.SavedViewSerializer(view, context={"user": request.user}).data)
+
+    @extend_schema(responses={204: None}, description="The owner only (403).")
+    def delete(self, request, view_id):
+        saved_views.saved_view_delete(user=request.user, view_id=view_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class IncidentsView(APIView):

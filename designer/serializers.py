@@ -9,6 +9,7 @@ from django.db.models.fields.json import KeyTextTransform
 from rest_framework import serializers
 
 from engine.models import WorkflowDefinition, WorkflowVersion
+from engine.selectors.definitions import version_test_parts, version_label
 
 CODE, GRAPH = "code", "graph"
 
@@ -21,7 +22,7 @@ def spec_kind(spec) -> str:
 def with_kind(definitions):
     """``definitions`` annotated with ``latest_kind`` (their latest version's ``spec.kind``), which
     DefinitionSerializer reads instead of asking once per row."""
-    latest = (WorkflowVersion.objects.filter(definition=OuterRef("pk")).order_by("-number")
+    latest = (WorkflowVersion.objects.filter(definition=OuterRef("pk"), is_test=False).order_by("-number")
               .annotate(kind=KeyTextTransform("kind", "spec")).values("kind")[:1])
     return definitions.annotate(latest_kind=Subquery(latest))
 
@@ -31,14 +32,24 @@ class VersionSummarySerializer(serializers.ModelSerializer):
     created_by = serializers.StringRelatedField()
     published_by = serializers.StringRelatedField()
     code_version = serializers.SerializerMethodField(help_text="A code version's label (null for a graph version).")
+    label = serializers.SerializerMethodField(help_text='How to show it: "v4", or "test of draft v4" for a test '
+                                                        "version (numbered apart from the definition's own).")
+    test_of = serializers.SerializerMethodField(help_text="A test version's draft number (null otherwise).")
 
     class Meta:
         model = WorkflowVersion
-        fields = ["number", "status", "checksum", "revision", "is_test", "note", "created_by", "published_by",
-                  "created_at", "updated_at", "published_at", "run_count", "code_version"]
+        fields = ["number", "label", "test_of", "status", "checksum", "revision", "is_test", "note", "created_by",
+                  "published_by", "created_at", "updated_at", "published_at", "run_count", "code_version"]
 
     def get_code_version(self, version) -> str | None:
         return str(version.spec.get("code_version", "")) if spec_kind(version.spec) == CODE else None
+
+    def get_label(self, version) -> str:
+        return version_label(number=version.number)
+
+    def get_test_of(self, version) -> int | None:
+        parts = version_test_parts(version.number)
+        return parts[0] if parts else None
 
 
 class VersionSerializer(VersionSummarySerializer):
@@ -55,13 +66,16 @@ class VersionSerializer(VersionSummarySerializer):
 class DefinitionSerializer(serializers.ModelSerializer):
     version_count = serializers.IntegerField(read_only=True, default=0)
     run_count = serializers.IntegerField(read_only=True, default=0)
+    real_run_count = serializers.IntegerField(read_only=True, default=0,
+                                              help_text="its runs that are not test runs (with none, it can be deleted)")
     kind = serializers.SerializerMethodField(help_text='"code" (a Python function: read-only here) or "graph", '
                                                        "from the latest version's spec.")
 
     class Meta:
         model = WorkflowDefinition
-        fields = ["key", "name", "description", "kind", "created_at", "updated_at", "version_count", "run_count"]
-        read_only_fields = ["created_at", "updated_at"]
+        fields = ["key", "name", "description", "kind", "created_at", "updated_at", "archived_at", "version_count",
+                  "run_count", "real_run_count"]
+        read_only_fields = ["created_at", "updated_at", "archived_at"]
 
     def get_kind(self, definition) -> str:
         if hasattr(definition, "latest_kind"):
@@ -87,6 +101,15 @@ class DraftSaveSerializer(serializers.Serializer):
     revision = serializers.IntegerField(required=False, min_value=1,
                                         help_text="The draft revision you loaded; an older one is refused (409).")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class PublishSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                                 help_text="What changed and why (optional); shown in the history.")
+
+
+class DefinitionReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
 class SpecSerializer(serializers.Serializer):

@@ -6,16 +6,18 @@ from rest_framework.views import APIView
 
 from designer import serializers as s
 from engine import selectors
+from engine.selectors import definitions as selectors_definitions
 from engine.activities import activity_list
 from engine.errors import InvalidInput
 from engine.models import WorkflowVersion
 from engine.services import definitions as svc
+from engine.services.runs import run_start
 from engine.spec import checksum
 from engine.states import VersionStatus
 
 
-def _definitions():
-    return s.with_kind(selectors.definition_list())
+def _definitions(*, include_archived: bool = True):
+    return s.with_kind(selectors.definition_list(include_archived=include_archived))
 
 
 def _body(serializer_class, request):
@@ -27,9 +29,15 @@ def _body(serializer_class, request):
 class DefinitionListView(APIView):
     write_capability = "design"
 
-    @extend_schema(responses=s.DefinitionSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("archived", bool, required=False,
+                                                description="false: leave archived definitions out")],
+                   responses=s.DefinitionSerializer(many=True))
     def get(self, request):
-        return Response(s.DefinitionSerializer(_definitions(), many=True).data)
+        archived = request.query_params.get("archived", "true").lower()
+        if archived not in ("true", "false", "1", "0"):
+            raise InvalidInput("archived must be true or false")
+        definitions = _definitions(include_archived=archived in ("true", "1"))
+        return Response(s.DefinitionSerializer(definitions, many=True).data)
 
     @extend_schema(request=s.DefinitionCreateSerializer, responses={201: s.DefinitionSerializer})
     def post(self, request):
@@ -51,6 +59,29 @@ class DefinitionDetailView(APIView):
         data = _body(s.DefinitionUpdateSerializer, request)
         definition = svc.definition_update(definition=selectors.definition_get(key=key), user=request.user, **data)
         return Response(s.DefinitionSerializer(definition).data)
+
+    @extend_schema(request=s.DefinitionReasonSerializer, responses={204: None},
+                   description="Delete a definition that never had a real run, with its versions and its "
+                               "finished test runs. One with a real run is refused with 409 (archive it "
+                               "instead), and so is one whose test runs are still going.")
+    def delete(self, request, key):
+        data = _body(s.DefinitionReasonSerializer, request)
+        svc.definition_delete(definition=selectors.definition_get(key=key), user=request.user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DefinitionArchiveView(APIView):
+    write_capability = "design"
+    archive = True
+
+    @extend_schema(request=s.DefinitionReasonSerializer, responses=s.DefinitionSerializer,
+                   description="Archive: hidden from the designer's list by default, runs cannot be started, "
+                               "its runs are kept. Unarchive undoes it.")
+    def post(self, request, key):
+        data = _body(s.DefinitionReasonSerializer, request)
+        service = svc.definition_archive if self.archive else svc.definition_unarchive
+        service(definition=selectors.definition_get(key=key), user=request.user, **data)
+        return Response(s.DefinitionSerializer(_definitions().get(key=key)).data)
 
 
 class VersionListView(APIView):
@@ -81,10 +112,11 @@ class VersionDetailView(APIView):
 class VersionPublishView(APIView):
     write_capability = "design"
 
-    @extend_schema(request=None, responses=s.VersionSerializer)
+    @extend_schema(request=s.PublishSerializer, responses=s.VersionSerializer)
     def post(self, request, key, number):
+        data = _body(s.PublishSerializer, request)
         definition = selectors.definition_get(key=key)
-        version = svc.version_publish(definition=definition, number=number, user=request.user)
+        version = svc.version_publish(definition=definition, number=number, user=request.user, **data)
         return Response(s.VersionSerializer(version).data)
 
 
@@ -182,7 +214,6 @@ class TestRunView(APIView):
     @extend_schema(request=s.TestRunSerializer, responses={201: dict},
                    description="Start a test run of a draft spec (an ephemeral test version) or of a version.")
     def post(self, request, key):
-        from engine.services.runs import run_start
         data = _body(s.TestRunSerializer, request)
         definition = selectors.definition_get(key=key)
         number = data.get("version")
@@ -190,7 +221,8 @@ class TestRunView(APIView):
             number = svc.test_version_create(definition=definition, spec=data["spec"], user=request.user).number
         run, _ = run_start(definition_key=key, input=data["input"], version=number, user=request.user,
                            reason="test run", is_test=True)
-        return Response({"run": {"id": str(run.id), "status": run.status, "version": number}},
+        return Response({"run": {"id": str(run.id), "status": run.status, "version": number,
+                                 "version_label": selectors_definitions.version_label(number=number)}},
                         status=status.HTTP_201_CREATED)
 
 

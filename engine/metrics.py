@@ -13,9 +13,12 @@ RunTx after commit): one place, so no status change is counted twice or missed.
 """
 from __future__ import annotations
 
+import glob
+import os
+import re
 import threading
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, CollectorRegistry, multiprocess
 
 from engine.models import WorkflowVersion
 
@@ -93,3 +96,29 @@ def sweep_observe(*, seconds: float, counts: dict) -> None:
     for sweep, n in counts.items():
         if n:
             SWEEP_ITEMS.labels(sweep).inc(n)
+
+
+_LIVE_FILE = re.compile(r"gauge_live\w*?_(\d+)\.db$")
+
+
+def multiprocess_registry(directory: str) -> CollectorRegistry:
+    """A registry adding up every process's values in ``directory`` (prometheus-client's multiprocess
+    mode), after forgetting the live gauges of processes of this host that died (SIGKILLed ones
+    never say so themselves)."""
+    for path in glob.glob(os.path.join(directory, "gauge_live*.db")):
+        match = _LIVE_FILE.search(os.path.basename(path))
+        if match and not _alive(int(match.group(1))):
+            multiprocess.mark_process_dead(int(match.group(1)), directory)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return registry
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

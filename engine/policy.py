@@ -52,6 +52,9 @@ RULES: dict[str, Rule] = {rule.action: rule for rule in (
          frozenset({R.FAILED, R.RUNNING, R.WAITING, R.PENDING}), frozenset({S.FAILED, S.SCHEDULED, S.WAITING}),
          compensation_run_statuses=frozenset({R.COMPENSATION_FAILED})),
     Rule("edit_data", "run", "Edit data", "Replace the run's data (usually before a retry).", _NOT_TERMINAL),
+    Rule("edit_input", "run", "Edit input",
+         "Correct the run's input (checked against the definition's input schema, if it has one): steps that "
+         "already ran keep what they read; steps not run yet, and retries, read the new input.", _NOT_TERMINAL),
     Rule("compensate", "run", "Compensate",
          "Stop going forward and undo what succeeded, in reverse completion order; ends compensated.",
          frozenset({R.PENDING, R.RUNNING, R.WAITING, R.FAILED, R.COMPENSATION_FAILED}), destructive=True),
@@ -85,6 +88,8 @@ class RunFacts:
     keep_limit: int = 100           # at most this many (FLOWDECK_MAX_KEPT_SIGNALS)
     # A code run: which signals it will wait for is its function's to say, so any signal is kept.
     keeps_any: bool = False
+    # A code run: its function replays from the input, so another input would not match its history.
+    is_code: bool = False
 
     def step(self, node_id: str, kind: str) -> StepFacts | None:
         return next((s for s in self.steps if s.node_id == node_id and s.kind == kind), None)
@@ -119,6 +124,9 @@ def refusal(action: str, facts: RunFacts, *, node_id: str | None = None, kind: s
                 return "the run has no failed step to retry"
         if action == "signal":
             return _signal_refusal(facts, signal)
+        if action == "edit_input" and facts.is_code:
+            return ("a code run's input cannot be edited: its function replays from the input, and another input "
+                    "would not match the steps it already took")
         return None
     if node_id is None:
         return f"{action} needs a step (node_id)"
@@ -217,5 +225,6 @@ def facts_of(status: str, steps, graph, *, now, liveness: dict | None = None, ke
                              lease_expired=bool(s.status == S.RUNNING and s.lease_expires_at is not None
                                                 and s.lease_expires_at < now),
                              worker_alive=alive, worker=s.worker or "", signal=signal))
+    code = bool(getattr(graph, "is_code", False))
     return RunFacts(status=status, steps=tuple(out), ahead=ahead, kept=kept, keep_limit=keep_limit,
-                    keeps_any=bool(getattr(graph, "is_code", False)))
+                    keeps_any=code, is_code=code)

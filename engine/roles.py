@@ -11,6 +11,7 @@ CAPABILITIES = {
     "operate": {OPERATOR, ADMIN},      # run actions: retry, skip, compensate, cancel, signal, edit data, bulk, start
     "design": {DESIGNER, ADMIN},       # create, edit, publish definitions; test runs
     "audit": {ADMIN},                  # export the audit log
+    "administer": {ADMIN},             # alert rules, webhook secrets, retention settings
 }
 
 

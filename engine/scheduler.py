@@ -2,7 +2,8 @@
 
 Each tick: expire leases, fire due timers, re-send scheduled steps no worker
 took, resume parents of finished children, cancel child runs no parent waits for
-any more (a lost cancel_child), breach SLAs past due, flag stuck runs. Each item is
+any more (a lost cancel_child), breach SLAs past due, start due schedules, flag
+stuck runs, and (daily) prune one batch of runs past their retention. Each item is
 re-checked under its run's lock (SKIP LOCKED: another scheduler or a worker
 holds it, so leave it), and errors are caught per item so one broken run
 never blocks the sweep. Several schedulers at once are safe.
@@ -22,9 +23,11 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef,
 from django.db.models.functions import Coalesce, Now
 
 from engine import stuck
-from engine.models import StepRun, WorkflowRun
+from engine.models import Schedule, ScheduleFire, StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
+from engine.services.retention import retention_tick
 from engine.services.runs import run_cancel_child, run_compensation_nudge, run_resume_parent
+from engine.services.schedules import schedule_fire_due
 from engine.store import sla
 from engine.store import steps as store
 from engine.store.tx import run_tx
@@ -176,9 +179,25 @@ def fire_slas(now=None) -> int:
             + _each(runs, lambda i: sla.run_sla_breach(run_id=i), "run sla"))
 
 
+def prune_retention(now=None) -> int:
+    """The daily retention prune (engine/services/retention.py): at most one short batch per sweep from
+    FLOWDECK_RETENTION_AT until nothing is due; its failures are its own (logged, tried again later)."""
+    return retention_tick(now=now)
+
+
+def fire_schedules(now=None) -> int:
+    """Schedules due (schedule_due_idx), and those whose buffered fire may start once its run ended
+    (docs/operating-schedules.md). Each is handled under its row's lock, SKIP LOCKED: a schedule
+    another scheduler holds is left to it, and its fire record is unique per fire time."""
+    buffered = ScheduleFire.objects.filter(schedule=OuterRef("pk"), outcome=ScheduleFire.BUFFERED)
+    ids = (Schedule.objects.filter(paused=False).filter(Q(next_fire_at__lte=_now(now)) | Exists(buffered))
+           .order_by("next_fire_at").values_list("id", flat=True)[:BATCH])
+    return _each(ids, lambda i: schedule_fire_due(schedule_id=i, now=now), "schedule")
+
+
 def scheduler_tick() -> dict:
     """One sweep, on the database's clock; returns how many items each pass handled."""
     return {"leases": expire_leases(), "timers": fire_timers(), "requeued": requeue_lost(),
             "resumed": resume_parents(), "undoing": nudge_undoing(), "orphans": cancel_orphans(),
-            "slas": fire_slas(),
-            "stuck": flag_stuck()}
+            "slas": fire_slas(), "schedules": fire_schedules(), "stuck": flag_stuck(),
+            "pruned": prune_retention()}

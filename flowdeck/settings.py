@@ -4,6 +4,7 @@ The product only: the demo shop (examples/shop) is added by the overlay flowdeck
 from pathlib import Path
 
 import environ
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env(
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "webapi",  # the REST API's parser, permissions and error bodies (designer, dashboard)
     "designer",
     "dashboard",
+    "alerts",  # alert rules, their delivery and log (reads engine selectors; engine does not know it)
 ]
 
 MIDDLEWARE = [
@@ -170,7 +172,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "engine.states.RunStatus.CHOICES",
                             "StepStatusEnum": "engine.states.StepStatus.CHOICES",
-                            "VersionStatusEnum": "engine.states.VersionStatus.CHOICES"},
+                            "VersionStatusEnum": "engine.states.VersionStatus.CHOICES",
+                         "ScheduleFireOutcomeEnum": "engine.models.schedules.ScheduleFire.OUTCOME_CHOICES",
+                         "ScheduleFireKindEnum": "engine.models.schedules.ScheduleFire.KIND_CHOICES"},
     # <slug:key> is a pattern, not any string: clients (and schemathesis) see what the route accepts.
     "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -227,17 +231,59 @@ FLOWDECK_MAX_OUTPUT_BYTES = env.int("FLOWDECK_MAX_OUTPUT_BYTES", default=1024 * 
 FLOWDECK_MAX_RUN_DATA_BYTES = env.int("FLOWDECK_MAX_RUN_DATA_BYTES", default=8 * 1024 * 1024)
 FLOWDECK_MAX_EVENT_BYTES = env.int("FLOWDECK_MAX_EVENT_BYTES", default=1024 * 1024)
 FLOWDECK_MAX_KEPT_SIGNALS = env.int("FLOWDECK_MAX_KEPT_SIGNALS", default=100)  # per run, sent before their node
+# Webhook starts (docs/operating-webhooks.md): a signature's timestamp may be this many seconds off.
+FLOWDECK_HOOK_TOLERANCE = env.int("FLOWDECK_HOOK_TOLERANCE", default=300)
 # Attempt time limits (flowdeck/timelimits.py): an activity past its node's timeout is interrupted; a
 # thread that does not come back THREAD_LOST_AFTER s later is counted lost and replaced, up to
 # LOST_THREADS_REPLACED per worker process (0: its thread count).
 FLOWDECK_THREAD_LOST_AFTER = env.float("FLOWDECK_THREAD_LOST_AFTER", default=5.0)
 FLOWDECK_LOST_THREADS_REPLACED = env.int("FLOWDECK_LOST_THREADS_REPLACED", default=0)
+# Alerts (docs/operating-alerts.md): links in messages start with PUBLIC_URL; `manage.py alerts_watch`
+# evaluates the rules every ALERT_INTERVAL s; webhooks may only go to ALERT_ALLOWED_HOSTS (by default
+# the http nodes' list) and get ALERT_TIMEOUT s to answer; email goes through Django's EMAIL_* settings.
+FLOWDECK_PUBLIC_URL = env("FLOWDECK_PUBLIC_URL", default="http://localhost:8000")
+FLOWDECK_ALERT_INTERVAL = env.float("FLOWDECK_ALERT_INTERVAL", default=30.0)
+FLOWDECK_ALERT_ALLOWED_HOSTS = env.list("FLOWDECK_ALERT_ALLOWED_HOSTS", default=FLOWDECK_HTTP_ALLOWED_HOSTS)
+FLOWDECK_ALERT_TIMEOUT = env.float("FLOWDECK_ALERT_TIMEOUT", default=5.0)
+FLOWDECK_ALERT_EMAIL_FROM = env("FLOWDECK_ALERT_EMAIL_FROM", default="flowdeck@localhost")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# Retention (docs/operating-retention.md): top-level runs that ended more than RETENTION_DAYS days ago
+# (0: kept forever; a definition's own retention_days wins) are archived to ARCHIVE_URL (a directory or a
+# file:// URL; empty: deleted without an archive, and a start-up warning says so) and deleted with all
+# that is theirs, RETENTION_BATCH top-level runs per short transaction, RETENTION_PAUSE s between batches;
+# daily by the scheduler from RETENTION_AT ("HH:MM" UTC; empty: only `manage.py runs_prune`).
+FLOWDECK_RETENTION_DAYS = env.int("FLOWDECK_RETENTION_DAYS", default=30)
+FLOWDECK_ARCHIVE_URL = env("FLOWDECK_ARCHIVE_URL", default="")
+FLOWDECK_RETENTION_BATCH = env.int("FLOWDECK_RETENTION_BATCH", default=500)
+FLOWDECK_RETENTION_PAUSE = env.float("FLOWDECK_RETENTION_PAUSE", default=0.0)
+FLOWDECK_RETENTION_AT = env("FLOWDECK_RETENTION_AT", default="03:00")
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger) with run_id, node, attempt and worker
+# on every engine line (engine/logcontext.py); the default is for people, with [run_id=... node=...].
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+# /metrics (webapi/metrics.py): scraped from these networks, or with this bearer token from anywhere.
+FLOWDECK_METRICS_ALLOW = env.list("FLOWDECK_METRICS_ALLOW", default=["127.0.0.1/32", "::1/128"])
+FLOWDECK_METRICS_TOKEN = env("FLOWDECK_METRICS_TOKEN", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "engine.logcontext.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(about)s%(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(run_id)s %(node)s %(attempt)s %(worker)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                 "reserved_attrs": [*RESERVED_ATTRS, "about"]},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs each request's full URL at INFO: an alert webhook's URL is its secret (Slack's token).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

@@ -11,21 +11,19 @@ state gauges (runs, queues, processes) are looked up by engine/selectors/metrics
 """
 from __future__ import annotations
 
-import glob
 import hmac
 import ipaddress
 import os
-import re
 
 from django.conf import settings
 from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from engine.metrics import multiprocess_registry
 from engine.selectors.metrics import StateCollector
 
 _state = StateCollector()
 REGISTRY.register(_state)   # single-process mode: this process's own values, plus the state
-_LIVE_FILE = re.compile(r"gauge_live\w*?_(\d+)\.db$")
 
 
 def _allowed(request) -> tuple[bool, int]:
@@ -42,30 +40,11 @@ def _allowed(request) -> tuple[bool, int]:
     return any(address in ipaddress.ip_network(n, strict=False) for n in networks), 403
 
 
-def _forget_dead(directory: str) -> None:
-    for path in glob.glob(os.path.join(directory, "gauge_live*.db")):
-        match = _LIVE_FILE.search(os.path.basename(path))
-        if match and not _alive(int(match.group(1))):
-            multiprocess.mark_process_dead(int(match.group(1)), directory)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def registry() -> CollectorRegistry:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not directory:
         return REGISTRY
-    _forget_dead(directory)
-    collected = CollectorRegistry()
-    multiprocess.MultiProcessCollector(collected, path=directory)
+    collected = multiprocess_registry(directory)
     collected.register(_state)
     return collected
 

@@ -15,6 +15,10 @@ class WorkflowDefinition(models.Model):
     description = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Archived: hidden from the designer's list by default and cannot be started; runs are kept.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Days its runs are kept after they end (0: forever); null: FLOWDECK_RETENTION_DAYS (engine/services/retention.py).
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["key"]

@@ -2,6 +2,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from engine.states import RunStatus, StepStatus
@@ -76,6 +77,8 @@ class WorkflowRun(models.Model):
                          condition=models.Q(status__in=["pending", "running", "waiting", "compensating", "failed",
                                                         "compensation_failed"],
                                             sla_due_at__isnull=False, sla_breached_at__isnull=True)),
+            # Search by input fields (input @> {...}: engine/selectors/search.py); made concurrently (0026).
+            GinIndex(fields=["input"], name="run_input_gin", opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self):

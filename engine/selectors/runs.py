@@ -13,6 +13,7 @@ from django.utils import timezone
 from engine.errors import InvalidInput, NotFound
 from engine.models import RunEvent, WorkflowRun
 from engine.selectors.operate import run_why_details
+from engine.selectors.search import input_filter, search_parse
 from engine.selectors.sla import run_sla, sla_filter, sla_incidents, sla_why
 from engine.states import RunStatus
 
@@ -31,6 +32,8 @@ class RunFilters:
     q: str | None = None
     include_test: bool = False
     sla: str | None = None   # "breached" or "at_risk" (engine/selectors/sla.py)
+    # An object the run's input must contain (JSONB @>, served by run_input_gin); q's field terms too.
+    input: dict | None = None
 
     def apply(self, qs):
         if self.definition:
@@ -54,12 +57,16 @@ class RunFilters:
             qs = qs.filter(created_at__gte=self.created_after)
         if self.created_before:
             qs = qs.filter(created_at__lt=self.created_before)
-        if self.q:
-            run_id = _uuid_or_none(self.q)
+        search = search_parse(self.q)
+        for contained in search.contains + ((input_filter(self.input),) if self.input is not None else ()):
+            if contained:
+                qs = qs.filter(input__contains=contained)
+        if search.text:
+            run_id = _uuid_or_none(search.text)
             # The prefix match uses run_business_key_prefix_idx (varchar_pattern_ops); the OR with the
             # primary key only when q could be a run id, so the planner keeps that index.
-            qs = qs.filter(Q(business_key__startswith=self.q) | Q(pk=run_id)) if run_id else \
-                qs.filter(business_key__startswith=self.q)
+            qs = qs.filter(Q(business_key__startswith=search.text) | Q(pk=run_id)) if run_id else \
+                qs.filter(business_key__startswith=search.text)
         if not self.include_test:
             qs = qs.filter(is_test=False)
         if self.sla:

@@ -15,7 +15,7 @@ MAX_REASON = 2000
 
 def run_act(*, run_id, action: str, reason: str, user=None, node_id: str | None = None, kind: str | None = None,
             output=None, signal: str | None = None, payload=None, data=None,
-            signal_id: str | None = None) -> WorkflowRun:
+            signal_id: str | None = None, input=None) -> WorkflowRun:
     """Apply operator ``action`` to a run. InvalidInput (400) for a missing reason, an unknown
     action or a step action without ``node_id``; Conflict (409, saying why) when the policy
     refuses it in the run's state; NotFound."""
@@ -42,6 +42,8 @@ def run_act(*, run_id, action: str, reason: str, user=None, node_id: str | None 
         return runs.step_skip(**common, **step, output=output)
     if action == "edit_data":
         return runs.run_edit_data(**common, data=data)
+    if action == "edit_input":
+        return runs.run_edit_input(**common, input=input)
     if action == "compensate":
         return runs.run_compensate(**common)
     if action == "cancel":

@@ -1,4 +1,4 @@
-"""Run services: start, signal, cancel, compensate, retry, skip, edit data.
+"""Run services: start, signal, cancel, compensate, retry, skip, edit data and input.
 
 Each is one transaction on the locked run that records a RunEvent naming the
 acting user and reason; messages go out and events are published after commit.
@@ -14,7 +14,7 @@ from django.db import DatabaseError, IntegrityError
 from engine.activities import activity_get
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import StepRun, WorkflowDefinition, WorkflowRun, WorkflowVersion
-from engine import limits, policy
+from engine import jsonpaths, limits, policy
 from engine.selectors.processes import worker_liveness
 from engine.states import RunStatus, StepStatus
 from engine.services.audit import audit_record
@@ -80,6 +80,9 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         existing = WorkflowRun.objects.filter(definition=definition, business_key=business_key).first()
         if existing is not None:
             return existing, False
+    # An archived definition starts nothing (a kept version fails VERSION_EXPECT once archived).
+    if not kept and WorkflowDefinition.objects.filter(pk=definition.id, archived_at__isnull=False).exists():
+        raise Conflict(f"{definition.key} is archived: unarchive it to start runs")
     try:
         with tx_atomic():
             if kept:
@@ -341,6 +344,43 @@ def run_edit_data(*, run_id, data, user=None, reason: str = "") -> WorkflowRun:
         tx.event("operator.data_edited", before=before, after=data)
         _audit(tx, "edit_data", before=before, after=data)
         return tx.run
+
+
+def run_edit_input(*, run_id, input, user=None, reason: str = "") -> WorkflowRun:
+    """Correct the run's input. Steps that ran keep what they read (their recorded input); steps
+    not run yet, and retries, read the new one. The event names the changed paths."""
+    if not isinstance(input, dict):
+        raise InvalidInput("input must be a JSON object")
+    _check_json(input, "input")
+    with _locked(run_id, Actor(user, reason)) as tx:
+        tx = _require(tx, run_id)
+        _check(tx, "edit_input")
+        if not tx.run.subflow:   # a loop's or map's item run: its input comes from its parent's mapping
+            _check_input_schema(_input_schema(tx.run.version_id), input)
+        before = tx.run.input
+        changes, truncated = jsonpaths.diff(before, input)
+        tx.run.input = input
+        tx.touch("input")
+        tx.event("operator.input_edited", changes=changes, truncated=truncated, before=before, after=input)
+        _audit(tx, "edit_input", changes=changes, before=before, after=input)
+        return tx.run
+
+
+def _input_schema(version_id) -> dict | None:
+    """The definition's input schema, where its spec keeps one (settings.input_schema, or input_schema)."""
+    spec = WorkflowVersion.objects.values_list("spec", flat=True).get(pk=version_id) or {}
+    found = (spec.get("settings") or {}).get("input_schema", spec.get("input_schema"))
+    return found if isinstance(found, dict) else None
+
+
+def _check_input_schema(schema: dict | None, value) -> None:
+    if not schema:
+        return
+    error = jsonschema.exceptions.best_match(jsonschema.validators.validator_for(schema)(schema).iter_errors(value))
+    if error is not None:
+        path = "/" + "/".join(map(str, error.absolute_path))
+        raise InvalidInput(f"input does not match the definition's input schema at {path}: {error.message}",
+                           errors=[{"path": path, "message": error.message}])
 
 
 def run_code_advance(*, run_id) -> bool:

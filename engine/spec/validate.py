@@ -21,6 +21,7 @@ from engine.errors import ExpressionLimit, InvalidInput, SpecInvalid
 from engine.nodes import SPEC_JSON_SCHEMA, iter_expressions, known as known_type
 from engine.spec.expressions import compile_expression
 from engine.spec.problems import Edge, pointer, short
+from engine.spec.schema_messages import schema_message
 from engine.spec.validate_graph import GraphChecks
 from engine.spec.schema import (
     DEFAULT_BRANCH,
@@ -292,7 +293,7 @@ class _Checker(GraphChecks):
                                          "put it on the node that waits, or on the run (settings.sla)")
                 error.path.append("sla")
             else:
-                code, message = "E001", error.message
+                code, message = "E001", schema_message(error)
             found.append((list(error.absolute_path), code, message))
             if len(found) > MAX_ERRORS:
                 break

@@ -46,7 +46,8 @@ SYSTEM = Actor()
 # Messages about one of the run's own steps: a code run's go to its version's queue
 # (docs/workflows-as-code.md, "Versions"), taken only by processes that have that version.
 PINNED = frozenset({"execute_step", "fire_timer"})
-RUN_ENDED = frozenset(RUN_STATUS_EVENT[s] for s in RunStatus.TERMINAL)
+# A run's span is emitted when it ends, or fails and waits for an operator (engine/tracing.py).
+RUN_ENDED = frozenset(RUN_STATUS_EVENT[s] for s in RunStatus.TERMINAL | RunStatus.NEEDS_OPERATOR)
 USER_EVENTS = frozenset({"run.created", "signal.received", "signal.buffered"})
 
 
@@ -177,7 +178,7 @@ class RunTx:
             transaction.on_commit(lambda: _send_all(queued))
         if events:
             run = self.run
-            ended = run.status in RunStatus.TERMINAL and any(e.type in RUN_ENDED for e in events)
+            ended = any(e.type in RUN_ENDED for e in events)
             transaction.on_commit(lambda: _committed(run, events, ended))
         self._events, self._messages, self._run_fields = [], [], set()
 

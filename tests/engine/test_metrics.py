@@ -1,5 +1,9 @@
 """The Prometheus metrics after a known sequence of runs: names, labels and values, scraped from
 /metrics as Prometheus would (text format, parsed by prometheus-client's own parser)."""
+import json
+import re
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from prometheus_client import REGISTRY
@@ -94,3 +98,18 @@ def test_metrics_are_served_to_allowed_networks_or_with_the_token(settings):
     settings.FLOWDECK_METRICS_ALLOW = ["10.9.0.0/16"]
     assert outside.get("/metrics").status_code == 200
     assert Client().get("/metrics").status_code == 403   # loopback is no longer listed
+
+
+def test_the_grafana_dashboard_uses_only_metrics_that_exist():
+    """docs/grafana-flowdeck.json: every metric its panels query is one /metrics serves."""
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-flowdeck.json").read_text())
+    used = {re.sub(r"_(bucket|count|sum)$", "", name)
+            for panel in dashboard["panels"] for target in panel["targets"]
+            for name in re.findall(r"flowdeck_[a-z_]+", target["expr"])}
+    publish("m-any", chain(task("a")))
+    run, _ = run_start(definition_key="m-any")
+    drain(run.id)
+    served = set()
+    for family, samples in _scrape().items():
+        served |= {family, f"{family}_total"} | {s.name for s in samples}
+    assert len(used) >= 15 and used - served == set()

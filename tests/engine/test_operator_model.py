@@ -1,6 +1,7 @@
 """Operator-proof runs, model-based: random definitions with random faults run on a real
 worker and scheduler while a hypothesis state machine acts on them as an operator would
-(every action of the policy, chosen from what ``run_available_actions`` lists, bulk actions,
+(every action of the policy, chosen from what ``run_available_actions`` lists, edit_input tried in whatever
+state a run and its steps are in, bulk actions,
 a scheduler that stops and comes back, a SIGKILLed worker); after each sequence settles
 the checker of tests/support/operator_model.py looks at every run. A quarter of the runs are
 code runs (the code workflow ``fz-code`` of tests/support/workflows.py, a random plan in each
@@ -295,3 +296,60 @@ def test_operator_model(harness):
     for s in sequences:
         outcomes.update(s.stats.outcomes)
     print("  outcomes: " + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
+    # edit_input was tried on runs in several states (Sequence._probe_edit_input), applied where listed allowed.
+    tried = {k.partition("@")[2] for k in outcomes if k.startswith("edit_input@")}
+    assert outcomes["edit_input:applied"] >= 1 and len(tried) >= 2, outcomes
+
+
+def test_edit_input_in_every_run_state_agrees_with_the_listing(ledger):
+    """edit_input tried on a run in each run state (and so on steps scheduled, running' successors,
+    waiting, failed, succeeded, compensating, undone): applied exactly where available_actions lists it
+    allowed, refused (Conflict) elsewhere; steps done before keep what they read."""
+    from engine.errors import Conflict
+    from engine.models import StepRun
+    from engine.services.runs import run_cancel, run_compensate, run_start
+    from tests.support.flows import chain, drain, node, publish, task
+    from tests.support.operator_model import act, available_actions
+
+    user = make_user("fuzz-operator", "operator")
+    undo = {"activity": "test.compensate"}
+    publish("ei-gate", chain(task("charge", compensation=undo), node("approval", "signal", signal="approve"), task("ship")))
+    publish("ei-fails", chain(task("a"), task("b", activity="test.boom", retry={"max_attempts": 1})))
+    publish("ei-undo-fails", chain(task("a", compensation={"activity": "test.boom", "retry": {"max_attempts": 1}}),
+                                   node("w", "signal", signal="go")))
+
+    def started(key, *, run=True):
+        made, _ = run_start(definition_key=key, input={"v": 1})
+        if run:
+            drain(made.id)
+        return made.id
+
+    runs = {"scheduled": started("ei-gate", run=False), "waiting": started("ei-gate"), "failed": started("ei-fails"),
+            "completed": started("ei-fails"), "cancelled": started("ei-gate"), "compensating": started("ei-gate"),
+            "compensated": started("ei-gate"), "compensation_failed": started("ei-undo-fails"),
+            "code": started("code-four", run=False)}
+    act(run_id=runs["completed"], action="skip", node_id="b", output={}, reason="by hand", user=user)
+    drain(runs["completed"])
+    run_cancel(run_id=runs["cancelled"], reason="gone")
+    for key in ("compensating", "compensated", "compensation_failed"):
+        run_compensate(run_id=runs[key], reason="undo")
+    drain(runs["compensated"])
+    drain(runs["compensation_failed"])
+    seen = {}
+    for name, run_id in runs.items():
+        run = WorkflowRun.objects.select_related("definition", "version").get(pk=run_id)
+        entry = next(e for e in available_actions(run) if e["action"] == "edit_input")
+        done = dict(StepRun.objects.filter(run=run, status__in=["succeeded", "skipped"]).values_list("id", "input"))
+        try:
+            act(run_id=run_id, action="edit_input", input={"v": 2, "state": name}, reason="corrected", user=user)
+            outcome = "applied"
+        except Conflict as exc:
+            outcome = "refused"
+            assert str(exc) == entry["reason"], (name, str(exc), entry)
+        assert outcome == ("applied" if entry["allowed"] else "refused"), (name, run.status, entry)
+        after = dict(StepRun.objects.filter(pk__in=list(done)).values_list("id", "input"))
+        assert after == done, name
+        seen[run.status if name != "code" else "code"] = outcome
+    assert seen == {"running": "applied", "waiting": "applied", "failed": "applied", "completed": "refused",
+                    "cancelled": "refused", "compensating": "applied", "compensated": "refused",
+                    "compensation_failed": "applied", "code": "refused"}, seen

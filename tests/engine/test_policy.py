@@ -21,26 +21,26 @@ def allowed(f) -> set[tuple]:
 FAILED_AT_B = facts(RunStatus.FAILED, s("a", StepStatus.SUCCEEDED), s("b", StepStatus.FAILED))
 CASES = [
     # (facts, the allowed (action, node) pairs)
-    (FAILED_AT_B, {("retry", None), ("retry_step", "b"), ("skip", "b"), ("edit_data", None), ("compensate", None),
+    (FAILED_AT_B, {("retry", None), ("retry_step", "b"), ("skip", "b"), ("edit_data", None), ("edit_input", None), ("compensate", None),
                    ("cancel", None)}),
-    (facts(RunStatus.RUNNING, s("a", StepStatus.RUNNING)), {("edit_data", None), ("compensate", None),
+    (facts(RunStatus.RUNNING, s("a", StepStatus.RUNNING)), {("edit_data", None), ("edit_input", None), ("compensate", None),
                                                             ("cancel", None)}),
     (facts(RunStatus.RUNNING, s("a", StepStatus.RUNNING, lease_expired=True)),
-     {("force_retry", "a"), ("edit_data", None), ("compensate", None), ("cancel", None)}),
+     {("force_retry", "a"), ("edit_data", None), ("edit_input", None), ("compensate", None), ("cancel", None)}),
     (facts(RunStatus.RUNNING, s("a", StepStatus.RUNNING, worker_alive=False)),
-     {("force_retry", "a"), ("edit_data", None), ("compensate", None), ("cancel", None)}),
+     {("force_retry", "a"), ("edit_data", None), ("edit_input", None), ("compensate", None), ("cancel", None)}),
     (facts(RunStatus.RUNNING, s("a", StepStatus.SCHEDULED)),
-     {("retry_step", "a"), ("skip", "a"), ("edit_data", None), ("compensate", None), ("cancel", None)}),
+     {("retry_step", "a"), ("skip", "a"), ("edit_data", None), ("edit_input", None), ("compensate", None), ("cancel", None)}),
     (facts(RunStatus.WAITING, s("w", StepStatus.WAITING, node_type="signal", signal="go")),
-     {("signal", "w"), ("skip", "w"), ("edit_data", None), ("compensate", None), ("cancel", None)}),
+     {("signal", "w"), ("skip", "w"), ("edit_data", None), ("edit_input", None), ("compensate", None), ("cancel", None)}),
     (facts(RunStatus.COMPENSATING, s("a", StepStatus.SUCCEEDED), s("a", StepStatus.RUNNING, kind="compensation")),
-     {("edit_data", None), ("cancel", None)}),
+     {("edit_data", None), ("edit_input", None), ("cancel", None)}),
     (facts(RunStatus.COMPENSATION_FAILED, s("a", StepStatus.SUCCEEDED), s("a", StepStatus.FAILED, kind="compensation")),
-     {("retry", None), ("retry_step", "a"), ("skip", "a"), ("edit_data", None), ("compensate", None),
+     {("retry", None), ("retry_step", "a"), ("skip", "a"), ("edit_data", None), ("edit_input", None), ("compensate", None),
       ("cancel", None)}),
     # Failed at two steps: retrying one alone would leave the other's branch stranded.
     (facts(RunStatus.FAILED, s("a", StepStatus.FAILED), s("b", StepStatus.FAILED)),
-     {("retry", None), ("skip", "a"), ("skip", "b"), ("edit_data", None), ("compensate", None), ("cancel", None)}),
+     {("retry", None), ("skip", "a"), ("skip", "b"), ("edit_data", None), ("edit_input", None), ("compensate", None), ("cancel", None)}),
     *[(facts(terminal, s("a", StepStatus.SUCCEEDED)), set()) for terminal in sorted(RunStatus.TERMINAL)],
 ]
 
@@ -72,9 +72,16 @@ def test_refusals_name_the_state():
     assert policy.refusal("frobnicate", waiting).startswith("unknown action")
 
 
+def test_a_code_runs_input_is_not_edited():
+    """Its function replays from the input: another input would not match the steps it took."""
+    code = RunFacts(status=RunStatus.RUNNING, steps=(s("1:a", StepStatus.RUNNING),), is_code=True)
+    assert "replays from the input" in policy.refusal("edit_input", code)
+    assert policy.refusal("edit_data", code) is None
+
+
 def test_each_action_is_in_the_table_once_with_its_effect():
-    assert set(policy.ACTIONS) == {"retry", "retry_step", "force_retry", "skip", "edit_data", "compensate", "cancel",
-                                   "signal"}
+    assert set(policy.ACTIONS) == {"retry", "retry_step", "force_retry", "skip", "edit_data", "edit_input",
+                                   "compensate", "cancel", "signal"}
     for rule in policy.RULES.values():
         assert rule.effect and rule.label and rule.run_statuses <= set(RunStatus.ALL)
         assert not (rule.run_statuses & RunStatus.TERMINAL)

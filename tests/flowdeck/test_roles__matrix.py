@@ -17,6 +17,7 @@ ALLOWED = {
     "operate": {"operator", "admin"},
     "design": {"designer", "admin"},
     "audit": {"admin"},
+    "administer": {"admin"},   # alert rules, webhook secrets, retention
     "tasks": {"operator", "designer", "admin"},   # human tasks: any role but viewer (assignment is checked after)
 }
 
@@ -61,6 +62,28 @@ ENDPOINTS = [  # method, path, capability, body
     ("post", "/api/inbox/{task}/unclaim/", "tasks", None),
     ("post", "/api/inbox/{task}/complete/", "tasks", {"data": {}}),
     ("post", "/api/inbox/{task}/reject/", "tasks", {"reason": "r"}),
+    ("post", "/api/definitions/flow/archive/", "design", {"reason": "r"}),
+    ("post", "/api/definitions/flow/unarchive/", "design", {"reason": "r"}),
+    ("delete", "/api/definitions/flow/", "design", {"reason": "r"}),
+    ("post", "/api/runs/{run}/input/", "operate", {"input": {}, "reason": "r"}),
+    ("get", "/api/schedules/", "view", None),
+    ("post", "/api/schedules/", "design", {"slug": "nightly", "definition": "flow", "interval_seconds": 3600}),
+    ("get", "/api/schedules/nightly/", "view", None),
+    ("post", "/api/schedules/nightly/pause/", "operate", {"reason": "r"}),
+    ("post", "/api/schedules/nightly/resume/", "operate", {"reason": "r"}),
+    ("post", "/api/schedules/nightly/trigger/", "operate", {"reason": "r"}),
+    ("get", "/api/schedules/nightly/fires/", "view", None),
+    ("get", "/api/hooks/", "administer", None),
+    ("post", "/api/hooks/", "administer", {"definition": "flow"}),
+    ("post", "/api/hooks/flow/rotate/", "administer", {"reason": "r"}),
+    ("get", "/api/hooks/flow/deliveries/", "administer", None),
+    ("get", "/api/retention/", "view", None),
+    ("put", "/api/retention/definitions/flow/", "administer", {"retention_days": 7, "reason": "r"}),
+    ("get", "/api/alerts/rules/", "view", None),
+    ("post", "/api/alerts/rules/", "administer", {"name": "r", "kind": "stuck", "params": {"older_than_seconds": 60},
+                                                  "channels": [{"type": "email", "to": ["ops@example.com"]}]}),
+    ("get", "/api/alerts/states/", "view", None),
+    ("get", "/api/alerts/messages/", "view", None),
 ]
 
 

@@ -58,7 +58,7 @@ from engine.graphs import graph_for_run
 from engine.models import RunEvent, StepRun, WorkflowRun
 from engine.states import RunStatus, StepStatus
 
-ACTIONS = ("retry", "retry_step", "force_retry", "skip", "edit_data", "compensate", "cancel", "signal")
+ACTIONS = ("retry", "retry_step", "force_retry", "skip", "edit_data", "edit_input", "compensate", "cancel", "signal")
 BULK_ACTIONS = ("retry", "cancel", "compensate")
 STEP_ACTIONS = ("retry_step", "force_retry", "skip")
 TERMINAL_EVENTS = {"run.completed": "completed", "run.compensated": "compensated", "run.cancelled": "cancelled",
@@ -73,11 +73,11 @@ REASONS = ("fault cleared", "customer called", "retry after the outage", "ops: I
 # The API we drive: one adapter each
 
 def act(*, run_id, action: str, reason: str, user=None, node_id=None, kind=None, output=None, signal=None,
-        payload=None, data=None):
+        payload=None, data=None, input=None):
     """``engine.services.actions.run_act``: the one door of every operator action."""
     from engine.services.actions import run_act
     return run_act(run_id=run_id, action=action, reason=reason, user=user, node_id=node_id, kind=kind,
-                   output=output, signal=signal, payload=payload, data=data)
+                   output=output, signal=signal, payload=payload, data=data, input=input)
 
 
 def available_actions(run) -> list[dict]:
@@ -412,6 +412,21 @@ def _faults_for(rng: random.Random, definition: Definition) -> dict:
             "route": {c: rng.choice([*rules, "none"]) for c, rules in definition.choices.items()}}
 
 
+def _edited_input(rng: random.Random, current: dict) -> dict:
+    """An operator's correction of a run's input: faults cleared (the customer fixed the address),
+    a note added, or another route for the choices not taken yet."""
+    edited = json.loads(json.dumps(current))
+    r = rng.random()
+    if r < 0.5 and isinstance(edited.get("faults"), dict):
+        edited["faults"] = {node: None for node in edited["faults"]}
+    elif r < 0.8 or not isinstance(edited.get("route"), dict) or not edited["route"]:
+        edited["note"] = rng.choice(["corrigé", "address fixed", "x" * 50])
+    else:
+        choice = rng.choice(sorted(edited["route"]))
+        edited["route"][choice] = "none"
+    return edited
+
+
 def run_input(rng: random.Random, definition: Definition, pool: Pool) -> dict:
     data = _faults_for(rng, definition)
     data["child"] = {sub: _faults_for(rng, pool.children[key]) for sub, key in definition.subs.items()}
@@ -573,8 +588,9 @@ class Stats:
 # --------------------------------------------------------------------------------------------
 # A sequence: runs and an operator
 
-_ACTION_WEIGHTS = {"retry": 5, "retry_step": 4, "force_retry": 6, "skip": 3, "edit_data": 2, "signal": 5,
-                   "compensate": 1.5, "cancel": 1}
+_ACTION_WEIGHTS = {"retry": 5, "retry_step": 4, "force_retry": 6, "skip": 3, "edit_data": 2, "edit_input": 2,
+                   "signal": 5, "compensate": 1.5, "cancel": 1}
+EDIT_INPUT_PROBE = 0.15   # besides the drawn action, try edit_input on the run: every run and step state sees it
 
 
 class Sequence:
@@ -652,6 +668,8 @@ class Sequence:
             return self._probe_not_found(rng)
         if r < 0.07:
             return self._probe_malformed(rng, run_id)
+        if r < 0.07 + EDIT_INPUT_PROBE:
+            return self._probe_edit_input(rng, run_id)
         entry, kwargs = None, None
         for again in range(2):  # a refusal of an allowed action after the run moved on: look again, once
             run = WorkflowRun.objects.select_related("definition", "version").filter(pk=run_id).first()
@@ -681,6 +699,7 @@ class Sequence:
         self.stats.actions += 1
         self.stats.per_action[entry["action"]] += 1
         label = f"{entry['action']}({entry.get('node_id') or ''}{'/' + entry['kind'] if entry.get('kind') else ''})"
+        done_inputs = self._done_inputs(run_id) if entry["action"] == "edit_input" else None
         try:
             act(run_id=run_id, action=entry["action"], reason=reason, user=self.user, **kwargs)
         except Conflict as exc:
@@ -710,6 +729,8 @@ class Sequence:
         self.note(f"{label} on {run_id} [{run.status}, listed {entry['allowed']}] -> applied")
         if entry["action"] == "force_retry":
             self._check_force_retry(run_id, reason)
+        if entry["action"] == "edit_input":
+            self._check_edit_input(run_id, reason, kwargs["input"], done_inputs)
         if not entry["allowed"] and not self._moved_before_ours(run_id, seq0, reason) \
                 and not self._time_moved(entry, run_id, reason):
             self.violation(run_id, "policy refuses, service applies",
@@ -731,6 +752,8 @@ class Sequence:
             r = rng.random()
             kwargs["data"] = ({**(run.data or {}), "fix": True} if r < 0.7 else {} if r < 0.85
                               else {**(run.data or {}), "fix": False, "note": "édité"})
+        elif action == "edit_input":
+            kwargs["input"] = _edited_input(rng, run.input or {})
         elif action == "signal":
             # A code run's listing names only the signals its steps wait for now (the function says
             # which come next): now and then send one its plan waits for later (kept until then).
@@ -781,6 +804,33 @@ class Sequence:
         except Exception:
             pass
 
+    def _probe_edit_input(self, rng, run_id) -> None:
+        """edit_input on this run whatever state it and its steps are in, held to the listing like any action."""
+        run = WorkflowRun.objects.select_related("definition", "version").filter(pk=run_id).first()
+        entry = next((e for e in available_actions(run) if e["action"] == "edit_input"), None)
+        if entry is None:
+            self.violation(run_id, "edit_input not listed", f"run {run.status}: available_actions has no edit_input")
+            return
+        self.stats.outcomes[f"edit_input@{run.status}"] += 1
+        self._try(run, run.next_seq, entry, self._params(rng, run, entry), rng)
+
+    def _done_inputs(self, run_id) -> dict:
+        return dict(StepRun.objects.filter(run_id=run_id, status__in=[StepStatus.SUCCEEDED, StepStatus.SKIPPED])
+                    .values_list("id", "input"))
+
+    def _check_edit_input(self, run_id, reason: str, new_input: dict, done_before: dict) -> None:
+        """The run reads the new input; steps done before keep what they read; the event names the changes."""
+        event = RunEvent.objects.filter(run_id=run_id, type="operator.input_edited", reason=reason.strip()).first()
+        if event is None:
+            self.violation(run_id, "input edit not recorded", "no operator.input_edited event with our reason")
+            return
+        if event.payload.get("after") != new_input or not isinstance(event.payload.get("changes"), list):
+            self.violation(run_id, "input edit recorded wrong", f"event payload {str(event.payload)[:300]}")
+        after = dict(StepRun.objects.filter(pk__in=list(done_before)).values_list("id", "input"))
+        changed = [i for i, value in done_before.items() if i in after and after[i] != value]
+        if changed:
+            self.violation(run_id, "a done step's input changed", f"steps {changed} after edit_input")
+
     def _probe_not_found(self, rng) -> None:
         self.stats.probes += 1
         missing = str(uuid.uuid4())
@@ -788,7 +838,7 @@ class Sequence:
         try:
             act(run_id=missing, action=action, reason=self._reason(rng), user=self.user,
                 node_id="t1" if action in STEP_ACTIONS else None, signal="go.x" if action == "signal" else None,
-                data={} if action == "edit_data" else None)
+                data={} if action == "edit_data" else None, input={} if action == "edit_input" else None)
         except NotFound:
             return
         except EngineError as exc:

@@ -59,3 +59,22 @@ describe("exportChoice", () => {
     expect(exportChoice([v(5, "draft", true)])).toBeNull();
   });
 });
+
+describe("versionLabel", () => {
+  it("names test versions by the draft they tested, as the server does (engine/selectors/definitions.py)", async () => {
+    const { versionLabel, TEST_NUMBER_BASE, TEST_SLOTS } = await import("./definitions");
+    expect(versionLabel(4)).toBe("v4");
+    expect(versionLabel(TEST_NUMBER_BASE + 4 * TEST_SLOTS + 3)).toBe("test of draft v4");
+    expect(versionLabel(TEST_NUMBER_BASE + 12 * TEST_SLOTS + 9999)).toBe("test of draft v12");
+  });
+
+  it("publishes with the note, and without a body key when there is none", async () => {
+    const { publishVersion } = await import("./definitions");
+    fetchMock.mockImplementation(async () => answer(200, { number: 2, status: "published" }));
+    await publishVersion("orders", 2, "  refunds need approval ");
+    await publishVersion("orders", 3);
+    expect(fetchMock.mock.calls[0][0]).toBe("/api/definitions/orders/versions/2/publish/");
+    expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toEqual({ note: "refunds need approval" });
+    expect(JSON.parse(fetchMock.mock.calls[1][1].body)).toEqual({});
+  });
+});

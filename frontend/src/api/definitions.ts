@@ -1,6 +1,6 @@
 /** The definitions API (designer/urls.py). */
 import type { Spec, SpecError } from "../spec/types";
-import { ApiError, get, patch, post } from "./client";
+import { ApiError, get, patch, post, request } from "./client";
 
 /** "code": a Python function (engine/workflows), read-only in the designer; "graph": drawn here. */
 export type DefinitionKind = "code" | "graph";
@@ -15,12 +15,20 @@ export interface Definition {
   updated_at: string;
   version_count: number;
   run_count: number;
+  /** Its runs that are not test runs (older servers: absent). */
+  real_run_count?: number;
+  /** Archived: hidden from the list by default, no run can be started; its runs are kept. */
+  archived_at?: string | null;
 }
 
 export type VersionStatus = "draft" | "published" | "archived";
 
 export interface VersionSummary {
   number: number;
+  /** "v4", or "test of draft v4" for a test version (older servers: absent; see versionLabel). */
+  label?: string;
+  /** A test version's draft number, else null. */
+  test_of?: number | null;
   status: VersionStatus;
   checksum: string;
   revision: number;
@@ -75,11 +83,33 @@ export interface JsonSchema {
   items?: JsonSchema;
 }
 
+/** One field that changed inside a node ("retry.max_attempts": 3 -> 5); null is "not set". */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
 export interface SpecDiff {
   from: number;
   to: number;
   nodes: { added: string[]; removed: string[]; changed: string[]; moved: string[] };
   edges: { added: string[]; removed: string[]; changed: string[] };
+  /** For each changed (not only moved) node, what changed inside it. */
+  node_changes?: Record<string, FieldChange[]>;
+}
+
+/**
+ * Test versions (a designer's test run of a draft) are numbered apart from a definition's own
+ * versions: test k of draft vN is TEST_NUMBER_BASE + N * TEST_SLOTS + k (engine/selectors/definitions.py).
+ */
+export const TEST_NUMBER_BASE = 1_000_000_000;
+export const TEST_SLOTS = 10_000;
+
+/** "v4", or "test of draft v4" for a test version's number. */
+export function versionLabel(number: number): string {
+  if (number < TEST_NUMBER_BASE) return `v${number}`;
+  return `test of draft v${Math.floor((number - TEST_NUMBER_BASE) / TEST_SLOTS)}`;
 }
 
 export interface ExportDocument {
@@ -94,6 +124,10 @@ export interface ExportDocument {
 const k = encodeURIComponent;
 
 export const listDefinitions = () => get<Definition[]>("/api/definitions/");
+/** Archive (hidden from the list by default, no new runs) and back; delete one that never ran. */
+export const archiveDefinition = (key: string, reason = "") => post<Definition>(`/api/definitions/${k(key)}/archive/`, { reason });
+export const unarchiveDefinition = (key: string, reason = "") => post<Definition>(`/api/definitions/${k(key)}/unarchive/`, { reason });
+export const deleteDefinition = (key: string, reason = "") => request<void>("DELETE", `/api/definitions/${k(key)}/`, { reason });
 export const getDefinition = (key: string) => get<Definition>(`/api/definitions/${k(key)}/`);
 export const createDefinition = (body: { key: string; name: string; description?: string; spec?: Spec }) =>
   post<Definition>("/api/definitions/", body);
@@ -103,8 +137,8 @@ export const listVersions = (key: string) => get<VersionSummary[]>(`/api/definit
 export const getVersion = (key: string, n: number) => get<Version>(`/api/definitions/${k(key)}/versions/${n}/`);
 export const saveDraft = (key: string, spec: Spec, revision: number | null) =>
   post<Version>(`/api/definitions/${k(key)}/versions/`, revision === null ? { spec } : { spec, revision });
-export const publishVersion = (key: string, n: number) =>
-  post<Version>(`/api/definitions/${k(key)}/versions/${n}/publish/`);
+export const publishVersion = (key: string, n: number, note = "") =>
+  post<Version>(`/api/definitions/${k(key)}/versions/${n}/publish/`, note.trim() ? { note: note.trim() } : undefined);
 export const diffVersions = (key: string, a: number, b: number) =>
   get<SpecDiff>(`/api/definitions/${k(key)}/versions/${a}/diff/${b}/`);
 export const exportUrl = (key: string, version?: number) =>

@@ -126,7 +126,7 @@ export interface Step {
 }
 
 export type ActionName =
-  | "retry" | "retry_step" | "force_retry" | "skip" | "edit_data" | "compensate" | "cancel" | "signal";
+  | "retry" | "retry_step" | "force_retry" | "skip" | "edit_data" | "edit_input" | "compensate" | "cancel" | "signal";
 
 /**
  * One operator action as the server's policy answers it for this run right
@@ -235,7 +235,7 @@ export async function allEvents(id: string, afterSeq: number, lastSeq: number): 
 
 /** A test run of the canvas (`spec`, as an ephemeral test version) or of a published `version`. */
 export const startTestRun = (key: string, body: { spec?: Spec; version?: number; input: unknown }) =>
-  post<{ run: StartedRun }>(`/api/definitions/${k(key)}/test-runs/`, body);
+  post<{ run: StartedRun & { version_label?: string } }>(`/api/definitions/${k(key)}/test-runs/`, body);
 
 /** What POST /api/runs/ takes: a real run of a published (or archived) `version` of `definition`. */
 export interface StartRunBody {
@@ -287,3 +287,40 @@ export interface RunSla {
   within: number | null;
   steps: SlaStep[];
 }
+
+/**
+ * Correct a run's input (dashboard InputView): checked against the definition's input schema; steps
+ * that already ran keep what they read, the others read the new input. 409 where the policy refuses.
+ */
+export const editRunInput = (id: string, input: Record<string, unknown>, reason: string) =>
+  post<RunDetail>(`${run(id)}/input/`, { input, reason }).then(normalizeDetail);
+
+/** Bulk actions (engine/services/bulk.py): on a filter's runs or on runs picked by id. */
+export type BulkActionName = "retry" | "cancel" | "compensate" | "signal" | "skip";
+export type BulkTarget = { filters: Record<string, string> } | { run_ids: string[] };
+/** signal: its name and payload; skip: the step and its output. */
+export interface BulkParams {
+  signal?: string;
+  payload?: unknown;
+  node_id?: string;
+  output?: unknown;
+}
+/** The dry run: how many runs the action applies to; for picked runs, also which are refused and why. */
+export interface BulkPreview {
+  count: number;
+  selected?: number;
+  refused?: { run_id: string; reason: string }[];
+  missing?: string[];
+}
+export interface BulkOutcome {
+  action: BulkActionName;
+  matched: number;
+  applied: number;
+  errors: { run_id: string; code?: string; detail?: string }[];
+  run_ids: string[];
+}
+
+export const bulkPreview = (action: BulkActionName, target: BulkTarget, params: BulkParams = {}) =>
+  post<BulkPreview & { dry_run: true }>("/api/runs/bulk/", { action, ...target, ...params, dry_run: true });
+export const bulkRun = (action: BulkActionName, target: BulkTarget, params: BulkParams, reason: string) =>
+  post<BulkOutcome>("/api/runs/bulk/", { action, ...target, ...params, dry_run: false, reason });

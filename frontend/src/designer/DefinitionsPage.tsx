@@ -11,7 +11,9 @@ import { readText } from "../common/files";
 import * as api from "../api/definitions";
 import { DEFINITION_KEY_PATTERN } from "../spec/types";
 import { when } from "../console/format";
+import { DefinitionLifecycle } from "./DefinitionLifecycle";
 import { StartRunButton } from "./StartRun";
+import "./designer.css";
 
 interface Row {
   definition: api.Definition;
@@ -33,6 +35,8 @@ export default function DefinitionsPage() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, setPending] = useState<PendingImport | null>(null);
+  /** Archived definitions are hidden unless asked for. */
+  const [showArchived, setShowArchived] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   const load = async () => {
     setListError(null);
@@ -106,6 +110,12 @@ export default function DefinitionsPage() {
         />
       )}
       <CreateForm onCreated={() => void load()} />
+      {rows !== null && rows.some((r) => r.definition.archived_at) && (
+        <label className="fd-row fd-muted">
+          <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} data-testid="show-archived" />
+          Show archived ({rows.filter((r) => r.definition.archived_at).length})
+        </label>
+      )}
       {listError ? (
         <div className="fd-alert fd-alert--error" role="alert" data-testid="list-error">
           {listError} <button type="button" onClick={() => void load()}>Try again</button>
@@ -114,14 +124,24 @@ export default function DefinitionsPage() {
         <p className="fd-muted" role="status" data-testid="list-loading">Loading the definitions…</p>
       ) : rows.length === 0 ? (
         <p className="fd-muted">No definitions yet. Create one above.</p>
+      ) : !showArchived && rows.every((r) => r.definition.archived_at) ? (
+        <p className="fd-muted">Every definition is archived. Tick “Show archived” to see them.</p>
       ) : (
         <table className="fd-table">
           <thead>
             <tr><th>Name</th><th>Key</th><th>Versions (runs)</th><th>Runs</th><th>Updated</th><th /></tr>
           </thead>
           <tbody>
-            {rows.map((r) => (
-              <DefinitionRow key={r.definition.key} row={r} onRenamed={(d) => setRows((rs) => rs!.map((x) => (x.definition.key === d.key ? { ...x, definition: d } : x)))} />
+            {rows.filter((r) => showArchived || !r.definition.archived_at).map((r) => (
+              <DefinitionRow
+                key={r.definition.key}
+                row={r}
+                onRenamed={(d) => setRows((rs) => rs!.map((x) => (x.definition.key === d.key ? { ...x, definition: d } : x)))}
+                onChanged={(message) => {
+                  setNotice(message);
+                  void load();
+                }}
+              />
             ))}
           </tbody>
         </table>
@@ -152,18 +172,18 @@ function ConfirmReplace({ pending, onConfirm, onCancel }: { pending: PendingImpo
   );
 }
 
-function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definition): void }) {
+function DefinitionRow({ row, onRenamed, onChanged }: { row: Row; onRenamed(d: api.Definition): void; onChanged(message: string): void }) {
   const d = row.definition;
   const code = d.kind === "code";
   // The published version when there is one; a draft is exported only when nothing is published, and says so.
   const exported = Array.isArray(row.versions) ? api.exportChoice(row.versions) : null;
   // A real run starts on a published version: offered on the rows that have one.
-  const runnable = Array.isArray(row.versions) && api.runnableVersions(row.versions).latest !== null;
+  const runnable = !d.archived_at && Array.isArray(row.versions) && api.runnableVersions(row.versions).latest !== null;
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(d.name);
   const [error, setError] = useState<string | null>(null);
   return (
-    <tr data-testid={`definition-${d.key}`}>
+    <tr data-testid={`definition-${d.key}`} className={d.archived_at ? "fd-archived-row" : undefined}>
       <td>
         {editing ? (
           <form
@@ -188,6 +208,7 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
           <>
             <Link to={`/designer/${encodeURIComponent(d.key)}`} className="fd-strong">{d.name}</Link>
             {code && <> <span className="fd-chip fd-chip--code" data-testid={`code-badge-${d.key}`} title="A workflow written in Python: read-only here">code</span></>}
+            {d.archived_at && <> <span className="fd-chip fd-chip--archived" data-testid={`archived-badge-${d.key}`} title={`Archived ${when(d.archived_at)}: no new runs; its runs are kept`}>archived</span></>}
             {d.description && <div className="fd-muted">{d.description}</div>}
           </>
         )}
@@ -228,6 +249,7 @@ function DefinitionRow({ row, onRenamed }: { row: Row; onRenamed(d: api.Definiti
           </a>
         )}
         {runnable && <StartRunButton definitionKey={d.key} definitionName={d.name} versions={row.versions as api.VersionSummary[]} />}
+        {!code && <DefinitionLifecycle definition={d} onChanged={onChanged} />}
       </td>
     </tr>
   );

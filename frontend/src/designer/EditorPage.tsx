@@ -5,6 +5,7 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
+import { versionLabel } from "../api/definitions";
 import { FIT_VIEW } from "../graph/FlowCanvas";
 import type { FlowEdge, FlowNode } from "../spec/graph";
 import { Canvas } from "./Canvas";
@@ -16,10 +17,12 @@ import { useAutosave, useShortcuts, useValidation } from "./hooks";
 import { Inspector } from "./Inspector";
 import { Palette, type PaletteItem } from "./Palette";
 import { ProblemsPanel } from "./ProblemsPanel";
+import { PublishPreview } from "./PublishPreview";
 import { SIDE_PANEL_ID, SkipToSidePanel } from "./SkipLink";
 import { StartRunButton } from "./StartRun";
 import { TestRunPanel } from "./TestRunPanel";
 import { VersionsPanel } from "./VersionsPanel";
+import "./designer.css";
 
 export default function EditorPage() {
   const { key = "" } = useParams();
@@ -88,14 +91,11 @@ function Editor({ definitionKey }: { definitionKey: string }) {
               <Canvas />
               <ProblemsPanel />
             </div>
-            <div className="fd-side" id={SIDE_PANEL_ID} tabIndex={-1} data-testid="side-panel">
-              {drawer === "versions" ? (
-                <VersionsPanel onClose={() => setDrawer(null)} />
-              ) : drawer === "run" ? (
-                <TestRunPanel onClose={() => setDrawer(null)} />
-              ) : (
-                <Inspector />
-              )}
+            {/* A drawer opens beside the inspector (above it on narrower screens), never over it. */}
+            <div className={`fd-side${drawer ? " fd-side--drawer" : ""}`} id={SIDE_PANEL_ID} tabIndex={-1} data-testid="side-panel">
+              {drawer === "versions" && <VersionsPanel onClose={() => setDrawer(null)} />}
+              {drawer === "run" && <TestRunPanel onClose={() => setDrawer(null)} />}
+              <Inspector />
             </div>
           </>
         ) : (
@@ -138,7 +138,7 @@ function Toolbar({ drawer, setDrawer }: { drawer: string | null; setDrawer(d: "v
   const { exportDocument, importIntoCanvas, preparePublish } = useDesignerActions();
   const s = store.getState;
   // Nothing is said about the draft until it has loaded ("new draft" would be a guess).
-  const where = !loaded ? "" : viewing ? `v${viewing.number} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
+  const where = !loaded ? "" : viewing ? `${versionLabel(viewing.number)} (${viewing.status}, read-only)` : draftNumber ? `draft v${draftNumber}` : baseNumber ? `new draft on top of v${baseNumber}` : "new draft";
   const exported = canvasExport({ key, viewing, draftNumber, baseNumber });
 
   return (
@@ -199,8 +199,14 @@ function Banners() {
   const viewing = useDesigner((s) => s.viewing);
   const key = useDesigner((s) => s.key);
   const preview = useDesigner((s) => s.diffPreview);
+  const archivedAt = useDesigner((s) => s.definition?.archived_at);
   return (
     <>
+      {archivedAt && (
+        <div className="fd-alert fd-alert--info" role="status" data-testid="archived">
+          This definition is archived: no run can be started until it is unarchived (on the <Link to="/designer/">definitions list</Link>). Its runs are kept.
+        </div>
+      )}
       {saveState === "conflict" && (
         <div className="fd-alert fd-alert--error" role="alert" data-testid="conflict">
           <strong>Someone else saved this draft.</strong> {message}
@@ -222,32 +228,10 @@ function Banners() {
       )}
       {viewing && (
         <div className="fd-alert fd-alert--info" role="status" data-testid="read-only">
-          You are looking at v{viewing.number} ({viewing.status}); it is read-only. <Link to={`/designer/${key}`}>Back to the draft</Link>
+          You are looking at {versionLabel(viewing.number)} ({viewing.status}); it is read-only. <Link to={`/designer/${key}`}>Back to the draft</Link>
         </div>
       )}
-      {preview && (
-        <div className="fd-alert fd-alert--publish" role="dialog" aria-label="Publish" data-testid="publish-preview">
-          <div>
-            <strong>Publish draft v{preview.to}?</strong>{" "}
-            {preview.from === null ? (
-              "This is the first published version."
-            ) : (
-              <>
-                Compared with the published v{preview.from}:{" "}
-                <span className="fd-legend fd-legend--added">{preview.counts.added} added</span>{" "}
-                <span className="fd-legend fd-legend--removed">{preview.counts.removed} removed</span>{" "}
-                <span className="fd-legend fd-legend--changed">{preview.counts.changed} changed</span>{" "}
-                <span className="fd-legend fd-legend--moved">{preview.counts.moved} moved</span>{" "}
-                <span className="fd-muted">{preview.counts.edges} connection change(s)</span>
-              </>
-            )}
-          </div>
-          <div className="fd-row">
-            <button type="button" className="fd-primary" onClick={() => void confirmPublish()}>Publish v{preview.to}</button>
-            <button type="button" onClick={cancelPublish}>Cancel</button>
-          </div>
-        </div>
-      )}
+      {preview && <PublishPreview preview={preview} onPublish={(note) => confirmPublish(note)} onCancel={cancelPublish} />}
     </>
   );
 }

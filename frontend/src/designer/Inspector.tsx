@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { renameDefinition } from "../api/definitions";
 import { Field } from "../nodes/_base/fields";
+import { NodeIcon } from "../nodes/_base/NodeIcon";
 import type { InspectorContext } from "../nodes/_base/inspectorTypes";
 import { NODE_META } from "../nodes/registry";
 import { renameBranch } from "../spec/conditions";
@@ -77,7 +78,7 @@ function NodeInspector({ id }: { id: string }) {
   return (
     <aside className="fd-inspector" aria-label="Inspector">
       <h2>
-        <span aria-hidden="true">{meta.icon}</span> {meta.title}
+        <NodeIcon icon={meta.icon} /> {meta.title}
       </h2>
       <fieldset disabled={readOnly} className="fd-inspector__body">
         <NodeIdField id={id} />

@@ -5,6 +5,8 @@
  * Until the activity list has loaded it says so (never "No activities registered."); if it failed, why, with a retry.
  */
 import { useMemo, useState } from "react";
+import type { LucideIcon } from "lucide-react";
+import { NodeIcon } from "../nodes/_base/NodeIcon";
 import { NODE_META } from "../nodes/registry";
 import { NODE_TYPES, type NodeFields, type NodeType } from "../spec/types";
 import { useRovingFocus } from "../common/roving";
@@ -35,7 +37,7 @@ export function Palette({ onAdd }: { onAdd(item: PaletteItem): void }) {
   );
   const keys = useMemo(() => [...types, ...acts.map((a) => `a:${a.name}`)], [types, acts]);
   const roving = useRovingFocus(keys);
-  const item = (key: string, label: string, hint: string, icon: string, payload: PaletteItem, testid: string) => {
+  const item = (key: string, label: string, hint: string, icon: LucideIcon, payload: PaletteItem, testid: string) => {
     const { tabIndex, ref, onFocus } = roving.itemProps(key);
     return (
       <div
@@ -62,7 +64,7 @@ export function Palette({ onAdd }: { onAdd(item: PaletteItem): void }) {
         }}
         onDoubleClick={() => !readOnly && onAdd(payload)}
       >
-        <span className="fd-palette__icon" aria-hidden="true">{icon}</span>
+        <span className="fd-palette__icon" aria-hidden="true"><NodeIcon icon={icon} size={16} /></span>
         <span className="fd-palette__text">
           <span className="fd-palette__name">{label}</span>
           <span className="fd-palette__hint">{hint}</span>

@@ -65,7 +65,7 @@ export function TestRunPanel({ onClose }: { onClose(): void }) {
       {run && (
         <div className="fd-run" data-testid="run-panel">
           <p>
-            Run <code>{run.runId}</code> of {run.source}:{" "}
+            Run <code>{run.runId}</code> (<span data-testid="run-source">{run.source}</span>):{" "}
             <strong data-testid="run-status" className={`fd-run-status fd-run-status--${run.status}`}>{run.status}</strong>
           </p>
           <p className="fd-muted">

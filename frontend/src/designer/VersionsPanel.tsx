@@ -1,7 +1,8 @@
-/** Version history: every version with its status and run count; any opens read-only. */
+/** Version history: every version with its status, run count and publish note; any opens read-only. */
 import { Link } from "react-router";
 import { useDesigner } from "./context";
 import { when } from "../console/format";
+import { versionLabel } from "../api/definitions";
 
 export function VersionsPanel({ onClose }: { onClose(): void }) {
   const key = useDesigner((s) => s.key);
@@ -18,7 +19,7 @@ export function VersionsPanel({ onClose }: { onClose(): void }) {
         {[...versions].sort((a, b) => b.number - a.number).map((v) => (
           <li key={v.number} className={viewing?.number === v.number ? "is-current" : ""}>
             <Link to={v.status === "draft" && !v.is_test ? `/designer/${key}` : `/designer/${key}?version=${v.number}`} data-testid={`version-${v.number}`}>
-              v{v.number}
+              {v.label ?? versionLabel(v.number)}
             </Link>{" "}
             <span className={`fd-chip fd-chip--${v.status}`}>{v.is_test ? "test" : v.status}</span>{" "}
             <span className="fd-muted">
@@ -26,6 +27,7 @@ export function VersionsPanel({ onClose }: { onClose(): void }) {
               {v.published_by ? ` · published by ${v.published_by}` : v.created_by ? ` · by ${v.created_by}` : ""}
             </span>
             {v.status === "draft" && !v.is_test && v.number === draftNumber && !viewing && <span className="fd-muted"> (editing)</span>}
+            {v.note && <span className="fd-version__note" data-testid={`version-note-${v.number}`}>{v.note}</span>}
           </li>
         ))}
       </ul>

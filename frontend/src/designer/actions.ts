@@ -16,7 +16,7 @@ import { layoutNodes } from "../spec/layout";
 import { emptySpec, type Spec, type SpecError } from "../spec/types";
 import { exportDocumentOf, importSpecText } from "./canvasFile";
 import { currentSpec, type DesignerStore } from "./store";
-import type { RunOverlay } from "./store/draftSlice";
+import type { DiffPreview, RunOverlay } from "./store/draftSlice";
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -223,6 +223,7 @@ export function createDesignerActions(store: DesignerStore) {
       const ghostNodes: FlowNode[] = [];
       const ghostEdges: FlowEdge[] = [];
       let counts = { added: 0, removed: 0, changed: 0, moved: 0, edges: 0 };
+      let changes: DiffPreview["changes"] = [];
       if (previous) {
         const [diff, before] = await Promise.all([
           api.diffVersions(key, previous.number, s.draftNumber),
@@ -249,6 +250,11 @@ export function createDesignerActions(store: DesignerStore) {
           ghostEdges.push(ghost);
           edges.set(ghost.id, "removed");
         }
+        const labels = new Map(before.spec.nodes.map((n) => [n.id, n.label || n.id]));
+        for (const n of store.getState().nodes) labels.set(n.id, n.data.label || n.id);
+        changes = Object.entries(diff.node_changes ?? {})
+          .filter(([, fields]) => fields.length)
+          .map(([id, fields]) => ({ id, label: labels.get(id) ?? id, fields }));
         counts = {
           added: diff.nodes.added.length,
           removed: diff.nodes.removed.length,
@@ -258,7 +264,7 @@ export function createDesignerActions(store: DesignerStore) {
         };
       }
       store.setState({
-        diffPreview: { from: previous?.number ?? null, to: s.draftNumber, marks: { nodes, edges }, ghostNodes, ghostEdges, counts },
+        diffPreview: { from: previous?.number ?? null, to: s.draftNumber, marks: { nodes, edges }, ghostNodes, ghostEdges, counts, changes },
       });
     } catch (e) {
       s.notify("error", `Could not prepare the publish preview: ${messageOf(e)}`);
@@ -269,11 +275,12 @@ export function createDesignerActions(store: DesignerStore) {
     store.setState({ diffPreview: null });
   }
 
-  async function confirmPublish(): Promise<void> {
+  /** Publish the previewed draft, with an optional note (kept on the version, shown in the history). */
+  async function confirmPublish(note = ""): Promise<void> {
     const s = store.getState();
     if (!s.key || !s.diffPreview) return;
     try {
-      const version = await api.publishVersion(s.key, s.diffPreview.to);
+      const version = await api.publishVersion(s.key, s.diffPreview.to, note);
       store.setState({ diffPreview: null, draftNumber: null, revision: null, baseNumber: version.number, saveState: "idle" });
       s.notify("success", `Published v${version.number}. Further edits start draft v${version.number + 1}.`);
       await refreshVersions();
@@ -298,7 +305,7 @@ export function createDesignerActions(store: DesignerStore) {
     if (!s.key) return;
     stopRun();
     const mine = runToken;
-    let run: StartedRun;
+    let run: StartedRun & { version_label?: string };
     try {
       const body = source === "draft" ? { spec: currentSpec(s), input } : { version: source, input };
       ({ run } = await startTestRun(s.key, body));
@@ -314,7 +321,7 @@ export function createDesignerActions(store: DesignerStore) {
       return;
     }
     if (mine !== runToken) return;
-    const label = source === "draft" ? "the current draft" : `v${source}`;
+    const label = run.version_label ?? (source === "draft" ? "the current draft" : api.versionLabel(source));
     store.setState({ run: { runId: run.id, status: run.status ?? "pending", statuses: {}, stream: "connecting", source: label } });
     /** Change the overlay only while it still shows this run. */
     const patch = (fn: (overlay: RunOverlay) => Partial<RunOverlay>) =>

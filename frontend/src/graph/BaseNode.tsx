@@ -6,8 +6,10 @@
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { useEffect, useRef } from "react";
 import type { ViewMeta } from "../nodes/_base/generic";
+import { NodeIcon } from "../nodes/_base/NodeIcon";
 import { hasTarget, sourceHandles, type FlowNode } from "../spec/graph";
 import { useDecorations } from "./decorations";
+import "./graph.css";
 
 const STATUS_TEXT: Record<string, string> = {
   scheduled: "scheduled",
@@ -18,6 +20,8 @@ const STATUS_TEXT: Record<string, string> = {
   skipped: "skipped",
   cancelled: "cancelled",
 };
+
+const handleClass = (h: string) => `fd-handle fd-handle--${h === "default" || h === "timeout" ? h : "branch"}`;
 
 export interface BaseNodeProps extends NodeProps<FlowNode> {
   meta: ViewMeta;
@@ -59,11 +63,10 @@ export function BaseNode({ id, type, data, selected, meta, handleLabel, badges }
       data-node-id={id}
       data-status={run?.status ?? ""}
       data-diff={mark ?? ""}
-      style={many ? { minHeight: 34 + handles.length * 20 } : undefined}
     >
       {hasTarget(type) && <Handle type="target" position={Position.Left} className="fd-handle" />}
       <div className="fd-node__head">
-        <span className="fd-node__icon" aria-hidden="true">{meta.icon}</span>
+        <span className="fd-node__icon" aria-hidden="true"><NodeIcon icon={meta.icon} /></span>
         <span className="fd-node__type">{meta.title}</span>
         {badges?.map((b) => (
           <span key={b} className="fd-chip fd-node__badge" data-testid={`badge-${id}-${b}`}>{b}</span>
@@ -84,18 +87,19 @@ export function BaseNode({ id, type, data, selected, meta, handleLabel, badges }
           ⚠ {errors.length === 1 ? errors[0].message : `${errors.length} problems`}
         </div>
       )}
-      {handles.map((h, i) => (
-        <Handle
-          key={h}
-          id={h}
-          type="source"
-          position={Position.Right}
-          className={`fd-handle fd-handle--${h === "default" || h === "timeout" ? h : "branch"}`}
-          style={many ? { top: 34 + i * 20 + 10 } : undefined}
-        >
-          {many && <span className="fd-handle__label">{handleLabel ? handleLabel(h) : h}</span>}
-        </Handle>
-      ))}
+      {many ? (
+        // One row per exit under the summary, its handle at the row's right edge: a label never covers the text above.
+        <div className="fd-node__exits">
+          {handles.map((h) => (
+            <div key={h} className="fd-node__exit" data-testid={`exit-${id}-${h}`}>
+              <span className="fd-node__exit-label" title={handleLabel ? handleLabel(h) : h}>{handleLabel ? handleLabel(h) : h}</span>
+              <Handle id={h} type="source" position={Position.Right} className={handleClass(h)} />
+            </div>
+          ))}
+        </div>
+      ) : (
+        handles.map((h) => <Handle key={h} id={h} type="source" position={Position.Right} className={handleClass(h)} />)
+      )}
     </div>
   );
 }

@@ -6,7 +6,6 @@
 import {
   Background,
   Controls,
-  MiniMap,
   ReactFlow,
   type Node,
   type ReactFlowProps,
@@ -16,7 +15,9 @@ import { useMemo, type ReactNode } from "react";
 import { edgeBranch, type FlowEdge, type FlowNode } from "../spec/graph";
 import type { SpecError } from "../spec/types";
 import { DecorationsContext, groupErrors, type Decorations, type DiffMark, type DiffMarks } from "./decorations";
+import { GraphMiniMap } from "./GraphMiniMap";
 import { nodeTypes } from "./nodeTypes";
+import { ReadableView } from "./ReadableView";
 import type { RunStatusMap } from "./runStatus";
 
 export interface FlowCanvasProps {
@@ -31,6 +32,12 @@ export interface FlowCanvasProps {
   diff?: DiffMarks | null;
   /** Designer-only props (changes, connections, drop target...). */
   editing?: Partial<ReactFlowProps<FlowNode, FlowEdge>>;
+  /**
+   * The first view: "fit" the whole graph (the designer), or "readable": fit only when the labels stay
+   * readable, else a readable zoom around `focus` (the console's run graph).
+   */
+  firstView?: "fit" | "readable";
+  focus?: string | null;
   children?: ReactNode;
 }
 
@@ -61,7 +68,7 @@ const READ_ONLY: Partial<ReactFlowProps<FlowNode, FlowEdge>> = {
   elementsSelectable: true,
 };
 
-export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus = null, diff = null, editing, children }: FlowCanvasProps) {
+export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus = null, diff = null, editing, firstView = "fit", focus = null, children }: FlowCanvasProps) {
   const grouped = useMemo(() => groupErrors(errors ?? []), [errors]);
   const decorations: Decorations = useMemo(
     () => ({ readOnly, ...grouped, runStatus, diff: diff?.nodes ?? null }),
@@ -102,7 +109,7 @@ export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus =
         nodes={nodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
-        fitView
+        fitView={firstView === "fit"}
         fitViewOptions={FIT_VIEW}
         minZoom={0.1}
         maxZoom={2}
@@ -113,7 +120,8 @@ export function FlowCanvas({ nodes, edges, readOnly = false, errors, runStatus =
         {...(readOnly ? READ_ONLY : {})}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable nodeColor={nodeColor} ariaLabel="Minimap" />
+        <GraphMiniMap nodeColor={nodeColor} storageKey={readOnly ? "read-only" : "editing"} defaultOpen={!readOnly} />
+        {firstView === "readable" && <ReadableView focus={focus} />}
         <Controls showInteractive={false} fitViewOptions={FIT_VIEW} />
         {children}
       </ReactFlow>

@@ -35,5 +35,20 @@ export function RunGraph({ spec, runStatus, selected = null, onSelect }: RunGrap
     const onNodeClick: NodeMouseHandler<FlowNode> = (_, node) => onSelect?.(node.id);
     return { onNodeClick, onPaneClick: () => onSelect?.(null) };
   }, [onSelect]);
-  return <FlowCanvas nodes={nodes} edges={graph.edges as FlowEdge[]} readOnly runStatus={runStatus} editing={interaction} />;
+  // Where the run is: the node most recently active (running, waiting, failed), for the first view.
+  const focus = useMemo(() => selected ?? activeNode(runStatus), [selected, runStatus]);
+  return (
+    <FlowCanvas nodes={nodes} edges={graph.edges as FlowEdge[]} readOnly runStatus={runStatus} editing={interaction} firstView="readable" focus={focus} />
+  );
+}
+
+const ACTIVE = ["failed", "running", "waiting"];
+
+/** The node a run is at: a failed one first, then one running or waiting; null before any. */
+export function activeNode(runStatus: RunStatusMap): string | null {
+  for (const status of ACTIVE) {
+    const hit = Object.entries(runStatus).find(([, s]) => s.status === status);
+    if (hit) return hit[0];
+  }
+  return null;
 }

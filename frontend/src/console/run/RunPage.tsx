@@ -2,6 +2,7 @@
  * /console/runs/:id — one run: its pinned graph coloured by step status, the
  * why, the actions, and below the live timeline, its data and its steps.
  */
+import { versionLabel } from "../../api/definitions";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { AvailableAction, RunDetail } from "../../api/runs";
@@ -13,7 +14,8 @@ import { STATUS_MEANING, StatusBadge } from "../common/StatusBadge";
 import { Time } from "../common/Time";
 import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
-import { ActionDialog, type DialogRequest } from "./ActionDialogs";
+import type { DialogRequest } from "./ActionDialogs";
+import { RunActionDialog } from "../data/RunActionDialog";
 import { CodeBadge, CodeSource } from "./CodeSource";
 import { RunActionBar, StepActionsOverview } from "./RunActions";
 import { SlaChips } from "./SlaChips";
@@ -65,7 +67,7 @@ function Run({ run }: { run: RunDetail }) {
       <header className="fc-run__head">
         <nav className="fd-breadcrumb" aria-label="Breadcrumb">
           <Link to="/console/runs">Runs</Link> › <Link to={`/console/runs?definition=${encodeURIComponent(run.definition)}`}>{run.definition}</Link>{" "}
-          <Link to={`/designer/${encodeURIComponent(run.definition)}?version=${run.version}`} className="fd-muted" title="Open this version in the designer">v{run.version}</Link>
+          <Link to={`/designer/${encodeURIComponent(run.definition)}?version=${run.version}`} className="fd-muted" title="Open this version in the designer" data-testid="run-version">{versionLabel(run.version)}</Link>
         </nav>
         <h1>
           <span data-testid="run-title">{run.business_key || shortId(run.id)}</span> <StatusBadge status={status} testId="run-status" run />
@@ -116,7 +118,7 @@ function Run({ run }: { run: RunDetail }) {
         )}
       </div>
       {dialog && (
-        <ActionDialog
+        <RunActionDialog
           request={dialog}
           run={run}
           status={status}
@@ -131,7 +133,7 @@ function Run({ run }: { run: RunDetail }) {
 function Summary({ run }: { run: RunDetail }) {
   const facts: [string, React.ReactNode][] = [
     ["run id", <code key="id">{run.id}</code>],
-    ["definition", `${run.definition} v${run.version}`],
+    ["definition", `${run.definition} ${versionLabel(run.version)}`],
     ["business key", run.business_key ?? "—"],
     ["created", <Time key="c" iso={run.created_at} />],
     ["last progress", run.last_progress_at ? <Time key="p" iso={run.last_progress_at} /> : "—"],

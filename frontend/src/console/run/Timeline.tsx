@@ -9,6 +9,7 @@ import { JsonView } from "../common/JsonView";
 import { Time } from "../common/Time";
 import { clock } from "../format";
 import { describeActor, describeEvent, eventTone } from "./describe";
+import { EDIT_EVENTS, EditEventDiff } from "../data/EditEventDiff";
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 12;
@@ -56,11 +57,8 @@ export function Timeline({ events, node, onPickNode }: { events: RunEvent[]; nod
             <span className="fc-spacer" />
             <button type="button" className="fd-icon-button" aria-label="Close event" onClick={() => setPicked(null)}>×</button>
           </div>
-          {pickedEvent.type === "operator.data_edited" ? (
-            <div className="fc-before-after">
-              <div><h4>Before</h4><JsonView value={pickedEvent.payload.before} label="Data before" /></div>
-              <div><h4>After</h4><JsonView value={pickedEvent.payload.after} label="Data after" /></div>
-            </div>
+          {EDIT_EVENTS[pickedEvent.type] ? (
+            <EditEventDiff event={pickedEvent} />
           ) : (
             <JsonView value={pickedEvent.payload} label="Event payload" />
           )}

@@ -6,7 +6,7 @@
 import type { ActionName, AvailableAction, RunDetail } from "../../api/runs";
 
 /** Actions on the whole run, in the order of the run's action bar. */
-export const RUN_ACTIONS: readonly ActionName[] = ["retry", "signal", "edit_data", "compensate", "cancel"];
+export const RUN_ACTIONS: readonly ActionName[] = ["retry", "signal", "edit_data", "edit_input", "compensate", "cancel"];
 /** Actions on one step, in the order of a step's buttons. */
 export const STEP_ACTIONS: readonly ActionName[] = ["retry_step", "force_retry", "skip"];
 

@@ -46,3 +46,10 @@ describe("describeActor and tones", () => {
       .toBe("run aborted: failed, nothing undone (CardDeclined: no funds)");
   });
 });
+
+describe("a test run's creation", () => {
+  it("names the draft it tested, not a version number of its own", () => {
+    expect(describeEvent(ev("run.created", { definition: "refund", version: 1_000_040_003 }, { node_id: "" }))).toBe("run created on refund test of draft v4");
+    expect(describeEvent(ev("run.created", { definition: "refund", version: 3 }, { node_id: "" }))).toBe("run created on refund v3");
+  });
+});

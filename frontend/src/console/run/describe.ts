@@ -1,6 +1,8 @@
 /** One readable line per run event for the timeline (plain text: rendered as text). */
+import { versionLabel } from "../../api/definitions";
 import type { RunEvent } from "../../api/runs";
 import { clock } from "../format";
+import { describeEdit } from "../data/diff";
 
 type Payload = Record<string, unknown>;
 
@@ -36,7 +38,7 @@ export function describeEvent(event: RunEvent): string {
   const attempt = typeof p.attempt === "number" && p.attempt > 0 ? ` (attempt ${p.attempt})` : "";
   switch (event.type) {
     case "run.created":
-      return `run created on ${str(p.definition)} v${str(p.version)}${p.business_key ? ` for ${str(p.business_key)}` : ""}`;
+      return `run created on ${str(p.definition)} ${typeof p.version === "number" ? versionLabel(p.version) : `v${str(p.version)}`}${p.business_key ? ` for ${str(p.business_key)}` : ""}`;
     case "run.stuck":
       return `flagged stuck: ${str(p.reason)}`;
     case "run.aborted":
@@ -85,7 +87,9 @@ export function describeEvent(event: RunEvent): string {
     case "operator.force_retry":
       return `forced a new attempt of step ${event.node_id}${p.worker ? ` (worker ${str(p.worker)} held it)` : ""}`;
     case "operator.data_edited":
-      return "run data edited (before and after kept)";
+      return describeEdit("data", p);
+    case "operator.input_edited":
+      return describeEdit("input", p);
   }
   if (event.type.startsWith("run.")) {
     return `run ${str(p.status) || event.type.slice(4)}${p.previous ? ` (was ${str(p.previous)})` : ""}${p.error ? `: ${errorText(p.error)}` : ""}`;

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Definition } from "../../api/definitions";
 import type { SlaFilter } from "../../api/runs";
 import type { RunFilters } from "../filters";
+import { SEARCH_HELP } from "./search";
 
 const RANGES: { label: string; minutes: number }[] = [
   { label: "last 15 minutes", minutes: 15 },
@@ -25,8 +26,8 @@ export function fromLocalInput(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-function DebouncedText(props: { label: string; value: string | undefined; onCommit(v: string | undefined): void; placeholder?: string; width?: number; type?: string; testId?: string }) {
-  const { label, value, onCommit, placeholder, width, type = "text", testId } = props;
+function DebouncedText(props: { label: string; value: string | undefined; onCommit(v: string | undefined): void; placeholder?: string; width?: number; type?: string; testId?: string; title?: string }) {
+  const { label, value, onCommit, placeholder, width, type = "text", testId, title } = props;
   const [text, setText] = useState(value ?? "");
   const commit = useRef(onCommit);
   commit.current = onCommit;
@@ -37,7 +38,7 @@ function DebouncedText(props: { label: string; value: string | undefined; onComm
     return () => window.clearTimeout(t);
   }, [text, value]);
   return (
-    <label className="fc-filter">
+    <label className="fc-filter" title={title}>
       <span>{label}</span>
       <input
         type={type}
@@ -64,12 +65,13 @@ export function FiltersBar({ filters, definitions, onChange }: { filters: RunFil
   return (
     <div className="fc-filters" role="search" aria-label="Filter runs">
       <DebouncedText
-        label="Order id, business key or run id"
+        label="Business key, run id or input field"
         testId="search"
         type="search"
         value={filters.q}
-        placeholder="e.g. order-1042"
-        width={220}
+        placeholder="order-1042 or customer.email=ann@example.com"
+        title={SEARCH_HELP}
+        width={300}
         onCommit={(q) => set({ q })}
       />
       <label className="fc-filter">

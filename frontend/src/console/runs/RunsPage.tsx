@@ -7,17 +7,22 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { countRuns, listRuns, type StatusCounts as Counts } from "../../api/console";
 import type { RunSummary } from "../../api/runs";
-import { listDefinitions, type Definition } from "../../api/definitions";
+import { listDefinitions, versionLabel, type Definition } from "../../api/definitions";
 import { followRunList, type SocketState } from "../../api/socket";
-import { BulkDialog, bulkSummary } from "../common/BulkDialog";
 import { errorLines } from "../common/ConfirmDialog";
 import { LiveBadge } from "../common/LiveBadge";
 import { SlaBadge } from "../common/SlaBadge";
 import { StatusBadge } from "../common/StatusBadge";
 import { EMPTY_FILTERS, filtersFromSearch, filtersToParams, filtersToSearch, type RunFilters } from "../filters";
+import { outcomeSummary, RefusedList, RunsBulkDialog, type Selection } from "./RunsBulkDialog";
+import { SavedViews } from "./SavedViews";
+import { searchHint } from "./search";
+import { pageState, togglePage, toggleRows } from "./selection";
+import "./runs.css";
 import { Ago, Since } from "../common/Time";
 import { shortId } from "../format";
 import { cannotText, useCan, useMe } from "../me";
+import { RetentionNote } from "../retention/RetentionNote";
 import { FiltersBar } from "./FiltersBar";
 import { upsertRun } from "./liveList";
 import { StatusCounts } from "./StatusCounts";
@@ -39,7 +44,10 @@ export default function RunsPage() {
   const [definitions, setDefinitions] = useState<Definition[]>([]);
   const [stream, setStream] = useState<SocketState>("connecting");
   const [flash, setFlash] = useState<Record<string, number>>({});
-  const [bulk, setBulk] = useState(false);
+  const [bulk, setBulk] = useState<Selection | null>(null);
+  const [refused, setRefused] = useState<{ run_id: string; detail?: string }[]>([]);
+  const [checked, setChecked] = useState<Set<string>>(() => new Set());
+  const anchor = useRef<string | null>(null);
   const [history, setHistory] = useState<string[]>([]);
   const me = useMe();
   const canOperate = useCan("operate");
@@ -75,6 +83,8 @@ export default function RunsPage() {
 
   useEffect(() => {
     setRows(null);
+    setChecked(new Set());   // another page or other filters: nothing checked
+    anchor.current = null;
     void load();
     void loadCounts();
   }, [load, loadCounts]);
@@ -150,6 +160,9 @@ export default function RunsPage() {
     setSearch(q);
   };
   const filtered = query !== "";
+  const ids = rows?.map((r) => r.id) ?? [];
+  const picked = ids.filter((id) => checked.has(id));   // rows that left the page are not acted on
+  const hint = searchHint(filters.q);
 
   return (
     <main className="fc-page">
@@ -158,23 +171,39 @@ export default function RunsPage() {
         <LiveBadge state={stream} />
       </header>
       <FiltersBar filters={filters} definitions={definitions} onChange={apply} />
+      {hint && <p className="fd-muted fc-search-hint" data-testid="search-hint">{hint}</p>}
       <StatusCounts counts={counts} selected={filters.status} onToggle={toggleStatus} />
+      <RetentionNote definition={filters.definition} />
       <div className="fc-toolbar">
         {filtered && (
           <button type="button" className="fd-link" onClick={() => apply(EMPTY_FILTERS)}>
             Clear filters
           </button>
         )}
+        <SavedViews params={filtersToParams(filters)} onApply={(p) => apply(filtersFromSearch(new URLSearchParams(p)))} />
         <span className="fc-spacer" />
-        <button type="button" disabled={!canOperate} title={cannotText(me, "operate") || "Retry, compensate or cancel every run these filters select"} onClick={() => setBulk(true)} data-testid="bulk-open">
+        {picked.length > 0 && (
+          <>
+            <span data-testid="checked-count">{picked.length} checked</span>
+            <button type="button" className="fd-link" onClick={() => setChecked(new Set())}>Uncheck all</button>
+            <button type="button" disabled={!canOperate} title={cannotText(me, "operate") || "Retry, signal, skip, compensate or cancel the checked runs"} onClick={() => setBulk({ kind: "ids", ids: picked })} data-testid="bulk-checked">
+              Act on {picked.length} checked…
+            </button>
+          </>
+        )}
+        <button type="button" disabled={!canOperate} title={cannotText(me, "operate") || "Retry, signal, skip, compensate or cancel every run these filters select"} onClick={() => setBulk({ kind: "filters", filters })} data-testid="bulk-open">
           Bulk action on these runs…
         </button>
       </div>
       {error && <p className="fd-alert fd-alert--error" role="alert" data-testid="runs-error">{error}</p>}
       {notice && <p className="fd-alert fd-alert--info" role="status" data-testid="runs-notice">{notice}</p>}
+      {refused.length > 0 && <RefusedList items={refused} title="Left alone" testId="bulk-result-refused" />}
       <table className="fc-table" data-testid="runs-table">
         <thead>
           <tr>
+            <th className="fc-check-col">
+              <PageCheckbox state={pageState(ids, checked)} disabled={!ids.length} onToggle={() => setChecked(togglePage(ids, checked))} />
+            </th>
             <th>Business key</th>
             <th>Run</th>
             <th>Definition</th>
@@ -186,13 +215,23 @@ export default function RunsPage() {
         </thead>
         <tbody>
           {rows === null && (
-            <tr><td colSpan={7} className="fd-muted">Loading…</td></tr>
+            <tr><td colSpan={8} className="fd-muted">Loading…</td></tr>
           )}
           {rows?.length === 0 && !error && (
-            <tr><td colSpan={7} className="fd-muted" data-testid="runs-empty">No runs match these filters.</td></tr>
+            <tr><td colSpan={8} className="fd-muted" data-testid="runs-empty">No runs match these filters.</td></tr>
           )}
           {rows?.map((run) => (
-            <RunRow key={run.id} run={run} flashed={flash[run.id]} />
+            <RunRow
+              key={run.id}
+              run={run}
+              flashed={flash[run.id]}
+              checked={checked.has(run.id)}
+              onCheck={(on, shift) => {
+                const from = anchor.current;   // read now: the updater runs later
+                setChecked((c) => toggleRows(ids, c, run.id, on, { anchor: from, shift }));
+                anchor.current = run.id;
+              }}
+            />
           ))}
         </tbody>
       </table>
@@ -209,11 +248,13 @@ export default function RunsPage() {
         <span className="fd-muted">{rows ? `${rows.length} shown` : ""}</span>
       </nav>
       {bulk && (
-        <BulkDialog
-          filters={filters}
-          onClose={() => setBulk(false)}
+        <RunsBulkDialog
+          selection={bulk}
+          onClose={() => setBulk(null)}
           onDone={(action, result) => {
-            setNotice(bulkSummary(action, result));
+            setNotice(outcomeSummary(action, result));
+            setRefused(result.errors);
+            setChecked(new Set());
             void load();
             void loadCounts();
           }}
@@ -223,13 +264,33 @@ export default function RunsPage() {
   );
 }
 
-function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
+/** The header's checkbox: every run on this page, some (indeterminate) or none. */
+function PageCheckbox({ state, disabled, onToggle }: { state: "all" | "some" | "none"; disabled: boolean; onToggle(): void }) {
+  const box = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (box.current) box.current.indeterminate = state === "some";
+  }, [state]);
+  return <input ref={box} type="checkbox" aria-label="Check every run on this page" data-testid="check-page" checked={state === "all"} disabled={disabled} onChange={onToggle} />;
+}
+
+function RunRow({ run, flashed, checked, onCheck }: { run: RunSummary; flashed?: number; checked: boolean; onCheck(on: boolean, shift: boolean): void }) {
   const href = `/console/runs/${encodeURIComponent(run.id)}`;
   const where = run.error ? `${run.error.node_id ? `${run.error.node_id}: ` : ""}${[run.error.type, run.error.message].filter(Boolean).join(": ")}` : "";
   // The stuck reason's durations are frozen at flag time: the duration shown is live, the reason is its title.
   const stuckNote = !run.error && run.stuck ? `as flagged${run.stuck_since ? ` at ${run.stuck_since}` : ""}: ${run.stuck_reason}` : "";
   return (
     <tr className={flashed ? "fc-flash" : undefined} key={flashed} data-testid={`run-row-${run.id}`} data-business-key={run.business_key ?? ""} data-status={run.status}>
+      <td className="fc-check-col">
+        <input
+          type="checkbox"
+          aria-label={`Check run ${run.business_key || shortId(run.id)}`}
+          data-testid={`check-${run.id}`}
+          checked={checked}
+          // A click (not change) carries shiftKey: shift-click checks the range from the last clicked row.
+          onClick={(e) => onCheck(e.currentTarget.checked, e.shiftKey)}
+          onChange={() => undefined}
+        />
+      </td>
       <td>
         <Link to={href} className="fc-key">{run.business_key || "—"}</Link>
       </td>
@@ -237,7 +298,7 @@ function RunRow({ run, flashed }: { run: RunSummary; flashed?: number }) {
         <Link to={href}><code title={run.id}>{shortId(run.id)}</code></Link>
       </td>
       <td>
-        {run.definition} <span className="fd-muted">v{run.version}</span>
+        {run.definition} <span className="fd-muted">{versionLabel(run.version)}</span>
       </td>
       <td>
         <StatusBadge status={run.status} testId={`run-status-${run.id}`} run />

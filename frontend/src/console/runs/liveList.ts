@@ -1,6 +1,7 @@
 /** Rows pushed by the runs socket, applied to the page the operator is looking at. */
 import type { RunSummary } from "../../api/runs";
 import { matchesFilters, type RunFilters } from "../filters";
+import { splitSearch } from "./search";
 
 export type ListChange = "updated" | "inserted" | "removed" | "none";
 
@@ -22,7 +23,11 @@ export function upsertRun(
   page: { first: boolean; limit: number },
 ): { rows: RunSummary[]; change: ListChange } {
   const at = rows.findIndex((r) => r.id === run.id);
-  const matches = matchesFilters(run, filters);
+  // A pushed summary has no input: field terms are the server's to judge. A row it listed stays
+  // (checked on the rest of the filters); a new run waits for the next load.
+  const search = splitSearch(filters.q);
+  const matches = matchesFilters(run, search.fields.length ? { ...filters, q: search.text } : filters);
+  if (at < 0 && search.fields.length) return { rows, change: "none" };
   if (at >= 0) {
     if (Date.parse(run.updated_at) < Date.parse(rows[at].updated_at)) return { rows, change: "none" };
     if (!matches) return { rows: rows.filter((_, i) => i !== at), change: "removed" };

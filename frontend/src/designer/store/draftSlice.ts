@@ -1,5 +1,5 @@
 /** The definition and version being edited, its save and validation state, and overlays (diff, test run). */
-import type { Activity, Definition, NodeTypeInfo, VersionSummary } from "../../api/definitions";
+import type { Activity, Definition, FieldChange, NodeTypeInfo, VersionSummary } from "../../api/definitions";
 import type { SocketState } from "../../api/socket";
 import type { DiffMarks } from "../../graph/decorations";
 import type { RunStatusMap } from "../../graph/runStatus";
@@ -16,6 +16,8 @@ export interface DiffPreview {
   ghostNodes: FlowNode[];
   ghostEdges: FlowEdge[];
   counts: { added: number; removed: number; changed: number; moved: number; edges: number };
+  /** What changed inside each changed node (its label, and before/after by field). */
+  changes: { id: string; label: string; fields: FieldChange[] }[];
 }
 
 /** A test run drawn on the canvas, followed live (api/socket.ts followRunEvents). */

@@ -4,6 +4,7 @@
  * and any type this build does not know (a newer server's), drawn plainly
  * rather than not at all.
  */
+import { Circle, Code, Variable } from "lucide-react";
 import { codeCall } from "../../spec/code";
 import type { NodeFields } from "../../spec/types";
 import type { NodeMeta } from "../types";
@@ -15,9 +16,9 @@ const callSummary = (f: NodeFields) => codeCall(f)?.call ?? "";
 
 export const CODE_ONLY_META: Record<string, ViewMeta> = {
   /** A value the function took and a replay must see again (ctx.now(), uuid(), random(), patched()). */
-  value: { title: "Value", icon: "≡", summary: callSummary },
+  value: { title: "Value", icon: Variable, summary: callSummary },
   /** The function failed here, or no longer matches the run's history: its step has the error. */
-  workflow: { title: "Workflow code", icon: "⌘", summary: () => "the workflow function itself" },
+  workflow: { title: "Workflow code", icon: Code, summary: () => "the workflow function itself" },
 };
 
 const unknownMetas = new Map<string, ViewMeta>();
@@ -29,7 +30,7 @@ export function genericMeta(type: string | undefined): ViewMeta {
   if (known) return known;
   let meta = unknownMetas.get(name);
   if (!meta) {
-    meta = { title: name, icon: "•", summary: callSummary };
+    meta = { title: name, icon: Circle, summary: callSummary };
     unknownMetas.set(name, meta);
   }
   return meta;

@@ -1,3 +1,4 @@
+import { GitBranch } from "lucide-react";
 import { conditionProblems } from "../../spec/conditions";
 import type { NodeMeta } from "../types";
 
@@ -5,7 +6,7 @@ export const choiceMeta: NodeMeta = {
   type: "choice",
   title: "Choice",
   hint: "Takes the first matching rule's branch, else default",
-  icon: "◇",
+  icon: GitBranch,
   defaults: () => ({ label: "Choice", rules: [{ id: "rule_1", condition: { field: "", op: "eq", value: "" } }] }),
   summary: (f) => `${f.rules?.length ?? 0} rule(s) + default`,
   problems: (f) => {

@@ -1,3 +1,4 @@
+import { Globe } from "lucide-react";
 import { retryProblem } from "../../spec/retry";
 import { onFailureProblem } from "../_base/failurePolicy";
 import type { NodeMeta } from "../types";
@@ -6,7 +7,7 @@ export const httpMeta: NodeMeta = {
   type: "http",
   title: "HTTP request",
   hint: "Calls an HTTP endpoint",
-  icon: "⇄",
+  icon: Globe,
   defaults: () => ({ label: "HTTP request", method: "POST", url: "https://" }),
   summary: (f) => `${f.method ?? "?"} ${f.url ?? ""}`,
   problems: (f) => {

@@ -1,3 +1,4 @@
+import { UserCheck } from "lucide-react";
 import { formatSeconds } from "../../spec/retry";
 import { HUMAN_MAX_DUE, HUMAN_ROLES, type HumanAssignee, type NodeFields } from "../../spec/types";
 import { onFailureProblem } from "../_base/failurePolicy";
@@ -62,7 +63,7 @@ export const humanMeta: NodeMeta = {
   type: "human",
   title: "Human task",
   hint: "Waits for a person to complete a form in their Inbox",
-  icon: "☺",
+  icon: UserCheck,
   defaults: () => ({ label: "Human task", title: "Review {{ run.business_key }}", assignee: { role: "operator" } }),
   summary: (f: NodeFields) =>
     [assigneeText(f.assignee), f.due ? `due in ${formatSeconds(f.due)}` : "", f.on_failure && f.on_failure !== "compensate" ? `on reject: ${f.on_failure}` : ""]

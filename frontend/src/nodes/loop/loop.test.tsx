@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import { Repeat } from "lucide-react";
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stubFlowMeasurements } from "../../designer/jsdomFlow";
@@ -45,7 +46,7 @@ describe("the loop node's model", () => {
     expect(nodeTypes.loop).toBe(LoopView);
     expect(INSPECTORS.loop).toBe(LoopInspector);
     expect(loopMeta).toMatchObject({ type: "loop", title: "Loop", hint: "Repeats a sub-flow until a condition holds" });
-    expect(loopMeta.icon).toMatch(/^.{1,2}$/u);
+    expect(loopMeta.icon).toBe(Repeat);
   });
 
   it("starts with 10 iterations, a valid until condition and a start → end sub-flow", () => {

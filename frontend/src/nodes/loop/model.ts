@@ -1,3 +1,4 @@
+import { Repeat } from "lucide-react";
 import { conditionProblems, describeCondition } from "../../spec/conditions";
 import { formatSeconds } from "../../spec/retry";
 import { LOOP_MAX_DELAY, LOOP_MAX_ITERATIONS, type Condition, type LoopFields, type NodeFields } from "../../spec/types";
@@ -47,7 +48,7 @@ export const loopMeta: NodeMeta = {
   type: "loop",
   title: "Loop",
   hint: "Repeats a sub-flow until a condition holds",
-  icon: "⟳",
+  icon: Repeat,
   defaults: () => fromLoop({ label: "Loop", max_iterations: 10, until: defaultLoopCondition(), flow: defaultSubFlow() }),
   summary: (fields) => {
     const f = asLoop(fields);

@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import { Layers } from "lucide-react";
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { INSPECTORS } from "../../designer/inspectors";
@@ -37,7 +38,7 @@ describe("the map node's model", () => {
     expect(nodeTypes.map).toBe(MapView);
     expect(INSPECTORS.map).toBe(MapInspector);
     expect(mapMeta).toMatchObject({ type: "map", title: "Map", hint: "Runs a sub-flow once per item of a list" });
-    expect(mapMeta.icon).toMatch(/^.{1,2}$/u);
+    expect(mapMeta.icon).toBe(Layers);
   });
 
   it("starts mapping input.items, 10 at once, with a start → end sub-flow, and no problems", () => {

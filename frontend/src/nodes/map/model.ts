@@ -1,3 +1,4 @@
+import { Layers } from "lucide-react";
 import { MAP_DEFAULT_CONCURRENCY, MAP_MAX_CONCURRENCY, type NodeFields } from "../../spec/types";
 import { onFailureProblem } from "../_base/failurePolicy";
 import { defaultSubFlow, subFlowProblems, type SubFlowOwner } from "../_base/subFlow";
@@ -60,7 +61,7 @@ export const mapMeta: NodeMeta = {
   type: "map",
   title: "Map",
   hint: "Runs a sub-flow once per item of a list",
-  icon: "⇉",
+  icon: Layers,
   defaults: () => ({ label: "Map", items: "input.items", flow: defaultSubFlow(), max_concurrency: MAP_DEFAULT_CONCURRENCY }),
   summary: (f) =>
     [

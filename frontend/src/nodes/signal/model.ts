@@ -1,3 +1,4 @@
+import { Mail } from "lucide-react";
 import { formatSeconds } from "../../spec/retry";
 import { SIGNAL_PATTERN } from "../../spec/types";
 import type { NodeMeta } from "../types";
@@ -6,7 +7,7 @@ export const signalMeta: NodeMeta = {
   type: "signal",
   title: "Signal",
   hint: "Waits for an external signal",
-  icon: "✉",
+  icon: Mail,
   defaults: () => ({ label: "Signal", signal: "approved" }),
   summary: (f) => `${f.signal ?? "?"}${f.timeout ? ` · timeout ${formatSeconds(f.timeout)}` : ""}`,
   problems: (f) =>

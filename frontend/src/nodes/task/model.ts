@@ -1,3 +1,4 @@
+import { Cog } from "lucide-react";
 import { retryProblem } from "../../spec/retry";
 import { onFailureProblem } from "../_base/failurePolicy";
 import type { NodeMeta } from "../types";
@@ -6,7 +7,7 @@ export const taskMeta: NodeMeta = {
   type: "task",
   title: "Task",
   hint: "Runs a registered activity",
-  icon: "⚙",
+  icon: Cog,
   defaults: () => ({ label: "Task", activity: "" }),
   summary: (f) =>
     [f.activity || "no activity", f.compensation ? `↺ ${f.compensation.activity}` : "", f.on_failure && f.on_failure !== "compensate" ? `on failure: ${f.on_failure}` : ""]
