@@ -9,6 +9,7 @@ import json
 import logging
 
 import jsonschema
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, IntegrityError
 
 from engine.activities import activity_get
@@ -97,10 +98,12 @@ def run_start(*, definition_key: str, input: dict | None = None, business_key: s
         if existing is None:
             raise
         return existing, False
-    except DatabaseError as exc:
-        if not (kept and db.is_stale(exc)):
+    except (DatabaseError, ObjectDoesNotExist) as exc:
+        # A newer version was published, or the cached one is gone (its definition deleted and made
+        # again): look it up, start again.
+        if not (kept and (isinstance(exc, ObjectDoesNotExist) or db.is_stale(exc))):
             raise
-        _latest.pop(definition_key, None)  # a newer version was published: look it up, start again
+        _latest.pop(definition_key, None)
         return run_start(definition_key=definition_key, input=input, business_key=business_key, version=version,
                          user=user, reason=reason, is_test=is_test)
     return run, True

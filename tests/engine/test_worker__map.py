@@ -135,8 +135,10 @@ def test_a_worker_sigkilled_while_items_run_loses_no_item_and_repeats_no_finishe
     step = StepRun.objects.get(run=run, node_id="lines")
     assert step.output["succeeded"] == 8
     done = [key for _, key, _ in ledger.calls("slow")]
-    # Every item done; at most the one killed mid-record twice (at least once, as any step).
-    assert set(done) == {f"{run.id}:lines:{n}:slow" for n in range(8)} and len(done) <= 9
+    # Every item done; only an item in flight at the kill (at most max_concurrency of them) may have run
+    # twice, killed between its effect and its record (at least once, as any step); none more than twice.
+    assert set(done) == {f"{run.id}:lines:{n}:slow" for n in range(8)} and len(done) <= 8 + 3
+    assert max(done.count(key) for key in done) <= 2
     assert [i.iteration for i in _items(run)] == list(range(8))
     for r in (run, *_items(run)):
         assert_gapless(r.id)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
     (("operator",), ["operate", "view"]),
     (("designer",), ["design", "view"]),
     (("viewer", "operator"), ["operate", "view"]),
-    (("admin",), ["audit", "design", "operate", "view"]),
+    (("admin",), ["administer", "audit", "design", "operate", "view"]),
 ])
 def test_me_names_the_roles_and_what_they_allow(roles, capabilities):
     client = APIClient()
